@@ -1,0 +1,55 @@
+-- Every statement the gateway runs, by name. Read once at start; parameters only through '?'.
+
+-- name: tenant_insert
+INSERT INTO tenants (id, name, rate_limit_per_min, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
+
+-- name: tenant_find
+SELECT id, name, rate_limit_per_min, created_at FROM tenants WHERE id = ?
+
+-- name: tenant_touch
+UPDATE tenants SET updated_at = ? WHERE id = ?
+
+-- name: budgets_of_tenant
+SELECT period, limit_usd FROM budgets WHERE tenant_id = ? ORDER BY period
+
+-- name: budgets_delete
+DELETE FROM budgets WHERE tenant_id = ?
+
+-- name: budget_insert
+INSERT INTO budgets (tenant_id, period, limit_usd) VALUES (?, ?, ?)
+
+-- name: key_insert
+INSERT INTO api_keys (id, tenant_id, name, prefix, key_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)
+
+-- name: key_find_by_hash
+SELECT id, tenant_id, name, prefix, revoked_at FROM api_keys WHERE key_hash = ?
+
+-- name: keys_of_tenant
+SELECT id, name, prefix, created_at, revoked_at FROM api_keys WHERE tenant_id = ? ORDER BY created_at, id
+
+-- name: key_revoke
+UPDATE api_keys SET revoked_at = ? WHERE id = ? AND tenant_id = ? AND revoked_at IS NULL
+
+-- name: key_exists
+SELECT revoked_at FROM api_keys WHERE id = ? AND tenant_id = ?
+
+-- name: ledger_insert
+INSERT INTO usage_ledger (request_id, tenant_id, api_key_id, endpoint, model, status, prompt_tokens, cached_tokens,
+  completion_tokens, estimated_cost_usd, cost_usd, upstream_status, started_at, finished_at, latency_ms)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT DO NOTHING
+
+-- name: ledger_spent_between
+SELECT COALESCE(SUM(cost_usd), 0) FROM usage_ledger WHERE tenant_id = ? AND started_at >= ? AND started_at < ?
+
+-- name: usage_by_model
+SELECT COALESCE(model, '') AS k, COUNT(*), COALESCE(SUM(prompt_tokens), 0), COALESCE(SUM(completion_tokens), 0),
+  COALESCE(SUM(cost_usd), 0)
+FROM usage_ledger WHERE tenant_id = ? AND started_at >= ? AND started_at < ?
+GROUP BY COALESCE(model, '') ORDER BY k
+
+-- name: usage_by_day
+SELECT CAST(CAST((started_at AT TIME ZONE 'UTC') AS DATE) AS VARCHAR(10)) AS k, COUNT(*), COALESCE(SUM(prompt_tokens), 0),
+  COALESCE(SUM(completion_tokens), 0), COALESCE(SUM(cost_usd), 0)
+FROM usage_ledger WHERE tenant_id = ? AND started_at >= ? AND started_at < ?
+GROUP BY k ORDER BY k

@@ -1,0 +1,132 @@
+package io.budgetguard;
+
+import io.budgetguard.admin.Seed;
+import io.budgetguard.config.ConfigException;
+import io.budgetguard.config.Settings;
+import io.budgetguard.config.SettingsLoader;
+import io.budgetguard.store.Database;
+import io.budgetguard.store.StoreUnavailableException;
+import io.budgetguard.store.TenantStore;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+
+/** The command line: {@code serve | worker | all | migrate | seed | --help | --version}. */
+public final class Main {
+    static final int EXIT_OK = 0;
+    static final int EXIT_FAILURE = 1;
+    static final int EXIT_USAGE = 2;
+
+    static final String USAGE = """
+            Usage: java -jar budgetguard.jar <command>
+
+            Commands:
+              serve      run the gateway: OpenAI-compatible proxy and admin API on PORT (default 3000)
+              worker     run the background worker (production mode: DATABASE_URL and REDIS_URL)
+              all        serve and worker in one process (the default for a single machine)
+              migrate    apply the SQL migrations and exit
+              seed       create the 'demo' tenant and print a new API key for it (shown once)
+
+            Options:
+              --help     show this help
+              --version  show the version
+
+            Configuration comes from the environment and an optional .env file in the working
+            directory; see .env.example and the README.""";
+
+    private Main() {}
+
+    public static void main(String[] args) {
+        int code = run(args, System.getenv(), Path.of(""), System.out, System.err, true);
+        if (code != EXIT_OK) System.exit(code);
+    }
+
+    /** Runs a command; {@code block} keeps serving until the process is stopped (false in tests). */
+    static int run(String[] args, Map<String, String> env, Path workDir, PrintStream out, PrintStream err, boolean block) {
+        if (args.length != 1) {
+            err.println(args.length == 0 ? "budgetguard: missing command" : "budgetguard: expected exactly one command");
+            err.println(USAGE);
+            return EXIT_USAGE;
+        }
+        String command = args[0];
+        switch (command) {
+            case "--help", "-h", "help" -> {
+                out.println(USAGE);
+                return EXIT_OK;
+            }
+            case "--version", "-V" -> {
+                out.println("budgetguard " + Version.get());
+                return EXIT_OK;
+            }
+            case "serve", "worker", "all", "migrate", "seed" -> { }
+            default -> {
+                err.println("budgetguard: unknown " + (command.startsWith("-") ? "option" : "command") + " '" + command + "'");
+                err.println(USAGE);
+                return EXIT_USAGE;
+            }
+        }
+        Settings settings;
+        try {
+            settings = SettingsLoader.load(env, workDir);
+        } catch (ConfigException e) {
+            for (String problem : e.problems()) err.println("config error: " + problem);
+            return EXIT_FAILURE;
+        }
+        try {
+            return execute(command, settings, out, err, block);
+        } catch (StoreUnavailableException e) {
+            err.println("budgetguard: " + e.getMessage());
+            return EXIT_FAILURE;
+        } catch (java.io.IOException e) {
+            err.println("budgetguard: " + e.getMessage());
+            return EXIT_FAILURE;
+        }
+    }
+
+    private static int execute(String command, Settings s, PrintStream out, PrintStream err, boolean block)
+            throws java.io.IOException {
+        switch (command) {
+            case "migrate" -> {
+                try (Database db = Gateway.openDatabase(s)) {
+                    out.println("migrations up to date");
+                }
+                return EXIT_OK;
+            }
+            case "seed" -> {
+                try (Database db = Gateway.openDatabase(s)) {
+                    Seed.run(s, new TenantStore(db), Clock.systemUTC(), out);
+                }
+                return EXIT_OK;
+            }
+            case "worker" -> {
+                err.println("budgetguard: the embedded store keeps budget counters inside the gateway process, so there "
+                        + "is no separate worker to run; use `all` (or set DATABASE_URL and REDIS_URL for production mode).");
+                return EXIT_USAGE;
+            }
+            default -> {
+                Gateway gateway = Gateway.start(s, Clock.systemUTC());
+                if (!block) {
+                    gateway.close();
+                    return EXIT_OK;
+                }
+                CountDownLatch stopped = new CountDownLatch(1);
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                    gateway.close();
+                    stopped.countDown();
+                }, "budgetguard-shutdown"));
+                awaitQuietly(stopped);
+                return EXIT_OK;
+            }
+        }
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

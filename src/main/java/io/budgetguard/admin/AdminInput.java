@@ -1,0 +1,112 @@
+package io.budgetguard.admin;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.budgetguard.budget.Budget;
+import io.budgetguard.budget.BudgetPeriod;
+import io.budgetguard.budget.Money;
+import io.budgetguard.http.ApiException;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/** Validation of admin request bodies: every rejection is a 400 that names the field; nothing is changed. */
+final class AdminInput {
+    static final Pattern TENANT_ID = Pattern.compile("^[a-z0-9][a-z0-9_-]{0,63}$");
+    static final int MAX_NAME_CHARS = 200;
+    static final int MAX_BUDGETS = 16;
+    static final int MAX_RATE_LIMIT_PER_MIN = 1_000_000;
+
+    private AdminInput() {}
+
+    static JsonNode object(ObjectMapper json, byte[] body, boolean emptyAllowed) {
+        if (body.length == 0) {
+            if (emptyAllowed) return json.createObjectNode();
+            throw ApiException.invalidRequest("The request body must be a JSON object.");
+        }
+        JsonNode root;
+        try {
+            root = json.readTree(body);
+        } catch (JacksonException e) {
+            throw ApiException.invalidRequest("We could not parse the JSON body of your request: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw ApiException.invalidRequest("We could not read the JSON body of your request.");
+        }
+        if (root == null || !root.isObject()) throw ApiException.invalidRequest("The request body must be a JSON object.");
+        return root;
+    }
+
+    static void onlyFields(JsonNode obj, Set<String> allowed) {
+        for (var it = obj.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (!allowed.contains(f)) {
+                throw ApiException.invalidRequest("Unknown field '" + f + "'; allowed: " + String.join(", ", allowed) + ".", f);
+            }
+        }
+    }
+
+    static String tenantId(String id, String param) {
+        if (id == null || !TENANT_ID.matcher(id).matches()) {
+            throw ApiException.invalidRequest("Tenant ids match ^[a-z0-9][a-z0-9_-]{0,63}$.", param);
+        }
+        return id;
+    }
+
+    static String optionalName(JsonNode obj, String dflt) {
+        JsonNode n = obj.get("name");
+        if (n == null || n.isNull()) return dflt;
+        if (!n.isTextual() || n.asText().isBlank() || n.asText().length() > MAX_NAME_CHARS) {
+            throw ApiException.invalidRequest("'name' must be a non-empty string of at most " + MAX_NAME_CHARS + " characters.", "name");
+        }
+        return n.asText().strip();
+    }
+
+    static int rateLimit(JsonNode obj, int dflt) {
+        JsonNode n = obj.get("rate_limit_per_min");
+        if (n == null || n.isNull()) return dflt;
+        if (!n.isIntegralNumber() || !n.canConvertToInt() || n.intValue() < 1 || n.intValue() > MAX_RATE_LIMIT_PER_MIN) {
+            throw ApiException.invalidRequest("'rate_limit_per_min' must be a whole number from 1 to " + MAX_RATE_LIMIT_PER_MIN + ".",
+                    "rate_limit_per_min");
+        }
+        return n.intValue();
+    }
+
+    /** {@code [{"period":"monthly","limit_usd":50}, ...]}: known periods, each at most once, amounts in USD. */
+    static List<Budget> budgets(JsonNode n) {
+        if (n == null || !n.isArray()) throw ApiException.invalidRequest("'budgets' must be an array.", "budgets");
+        if (n.size() > MAX_BUDGETS) throw ApiException.invalidRequest("At most " + MAX_BUDGETS + " budgets per tenant.", "budgets");
+        List<Budget> out = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < n.size(); i++) {
+            JsonNode b = n.get(i);
+            String param = "budgets[" + i + "]";
+            if (!b.isObject()) throw ApiException.invalidRequest(param + " must be an object.", param);
+            onlyFields(b, Set.of("period", "limit_usd"));
+            JsonNode p = b.get("period");
+            if (p == null || !p.isTextual()) throw ApiException.invalidRequest(param + ".period must be a string.", param + ".period");
+            BudgetPeriod period;
+            try {
+                period = BudgetPeriod.parse(p.asText());
+            } catch (IllegalArgumentException e) {
+                throw ApiException.invalidRequest(param + ".period: " + e.getMessage(), param + ".period");
+            }
+            if (!seen.add(period.name())) {
+                throw ApiException.invalidRequest("Budget period '" + period.name() + "' appears twice.", param + ".period");
+            }
+            JsonNode l = b.get("limit_usd");
+            if (l == null || !l.isNumber()) {
+                throw ApiException.invalidRequest(param + ".limit_usd must be a number (USD).", param + ".limit_usd");
+            }
+            try {
+                out.add(new Budget(period, Money.microUsdFromUsd(l.decimalValue())));
+            } catch (IllegalArgumentException | ArithmeticException e) {
+                throw ApiException.invalidRequest(param + ".limit_usd " + e.getMessage() + ".", param + ".limit_usd");
+            }
+        }
+        return out;
+    }
+}

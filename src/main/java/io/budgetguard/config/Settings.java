@@ -1,0 +1,67 @@
+package io.budgetguard.config;
+
+import io.budgetguard.budget.Budget;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Every setting and bound of the gateway, with its default, in one place (microhttp's Options).
+ * Built only by {@link SettingsLoader}, which validates each value; secrets are never printed by toString.
+ */
+public record Settings(
+        String openaiKey,
+        URI openaiBaseUrl,
+        String adminApiKey,
+        int maxReqsPerMin,
+        List<Budget> defaultBudgets,
+        Path opaPolicyPath,
+        boolean opaPolicyPathExplicit,
+        boolean dev,
+        String databaseUrl,
+        String redisUrl,
+        String bindAddress,
+        int port,
+        long reservationTimeoutS,
+        Path dataDir,
+        Path pricesPath,
+        int maxBodyBytes,
+        int maxHeaderBytes,
+        int maxInflightRequests,
+        long requestReadTimeoutMs,
+        long clientIdleTimeoutMs,
+        long upstreamConnectTimeoutMs,
+        long upstreamFirstByteTimeoutMs,
+        long upstreamIdleTimeoutMs,
+        int maxSseEventBytes,
+        long authCacheTtlMs) {
+
+    public static final int DEFAULT_PORT = 3000;
+    public static final int DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
+    public static final int DEFAULT_MAX_HEADER_BYTES = 16 * 1024;
+    public static final int DEFAULT_MAX_INFLIGHT_REQUESTS = 1024;
+    public static final long DEFAULT_REQUEST_READ_TIMEOUT_MS = 30_000;
+    public static final long DEFAULT_CLIENT_IDLE_TIMEOUT_MS = 30_000;
+    public static final long DEFAULT_UPSTREAM_CONNECT_TIMEOUT_MS = 5_000;
+    /** Reasoning models can think for minutes before their first byte. */
+    public static final long DEFAULT_UPSTREAM_FIRST_BYTE_TIMEOUT_MS = 600_000;
+    public static final long DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS = 120_000;
+    public static final int DEFAULT_MAX_SSE_EVENT_BYTES = 1024 * 1024;
+    /** Key revocation and tenant changes reach every gateway within this (DESIGN §6: 1 s). */
+    public static final long DEFAULT_AUTH_CACHE_TTL_MS = 1_000;
+
+    public boolean adminEnabled() {
+        return adminApiKey != null;
+    }
+
+    public boolean embedded() {
+        return databaseUrl == null && redisUrl == null;
+    }
+
+    @Override
+    public String toString() {
+        return "Settings[openaiBaseUrl=" + openaiBaseUrl + ", openaiKey=" + (openaiKey == null ? "unset" : "set")
+                + ", adminApiKey=" + (adminApiKey == null ? "unset" : "set") + ", port=" + port
+                + ", dataDir=" + dataDir + ", maxReqsPerMin=" + maxReqsPerMin + ", defaultBudgets=" + defaultBudgets + "]";
+    }
+}

@@ -1,0 +1,238 @@
+package io.budgetguard.config;
+
+import io.budgetguard.budget.Budget;
+import io.budgetguard.budget.BudgetPeriod;
+import io.budgetguard.budget.Money;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Reads settings from the process environment plus an optional {@code .env} file (environment wins),
+ * validates every value and reports all problems at once, one line per variable.
+ */
+public final class SettingsLoader {
+    private static final int MAX_DOTENV_BYTES = 1024 * 1024;
+    private static final int MAX_BUDGET_PERIODS = 16;
+
+    private final Map<String, String> vars;
+    private final List<String> problems = new ArrayList<>();
+
+    private SettingsLoader(Map<String, String> vars) {
+        this.vars = vars;
+    }
+
+    /** Environment plus {@code workDir/.env} when it exists. */
+    public static Settings load(Map<String, String> env, Path workDir) throws ConfigException {
+        Map<String, String> merged = new HashMap<>(readDotEnv(workDir.resolve(".env")));
+        merged.putAll(env);
+        return fromMap(merged);
+    }
+
+    public static Settings fromMap(Map<String, String> vars) throws ConfigException {
+        SettingsLoader l = new SettingsLoader(vars);
+        Settings s = l.build();
+        if (!l.problems.isEmpty()) throw new ConfigException(l.problems);
+        return s;
+    }
+
+    private Settings build() {
+        String policyPath = str("OPA_POLICY_PATH");
+        Path dataDir = Path.of(str("BUDGETGUARD_DATA_DIR", "./data"));
+        String databaseUrl = str("DATABASE_URL");
+        String redisUrl = str("REDIS_URL");
+        if (databaseUrl != null) problems.add("DATABASE_URL: Postgres mode is not available in this build yet; unset it to use the embedded store");
+        if (redisUrl != null) problems.add("REDIS_URL: Redis mode is not available in this build yet; unset it to use the embedded store");
+        long defaultBudgetMicroUsd = usd("DEFAULT_BUDGET_USD", "10");
+        String prices = str("PRICES_PATH");
+        return new Settings(
+                str("OPENAI_KEY"),
+                baseUrl(),
+                adminKey(),
+                intIn("MAX_REQS_PER_MIN", 100, 1, 1_000_000),
+                budgetPeriods(defaultBudgetMicroUsd),
+                Path.of(policyPath == null ? "policy/bundle.tar.gz" : policyPath),
+                policyPath != null,
+                bool("BUDGETGUARD_DEV"),
+                databaseUrl,
+                redisUrl,
+                str("HOST", "0.0.0.0"),
+                intIn("PORT", Settings.DEFAULT_PORT, 0, 65_535),
+                longIn("RESERVATION_TIMEOUT_S", 900, 10, 86_400),
+                dataDir,
+                prices == null ? null : Path.of(prices),
+                intIn("MAX_BODY_BYTES", Settings.DEFAULT_MAX_BODY_BYTES, 1024, 64 * 1024 * 1024),
+                intIn("MAX_HEADER_BYTES", Settings.DEFAULT_MAX_HEADER_BYTES, 1024, 1024 * 1024),
+                intIn("MAX_INFLIGHT_REQUESTS", Settings.DEFAULT_MAX_INFLIGHT_REQUESTS, 1, 100_000),
+                longIn("REQUEST_READ_TIMEOUT_MS", Settings.DEFAULT_REQUEST_READ_TIMEOUT_MS, 100, 600_000),
+                longIn("CLIENT_IDLE_TIMEOUT_MS", Settings.DEFAULT_CLIENT_IDLE_TIMEOUT_MS, 100, 3_600_000),
+                longIn("UPSTREAM_CONNECT_TIMEOUT_MS", Settings.DEFAULT_UPSTREAM_CONNECT_TIMEOUT_MS, 10, 600_000),
+                longIn("UPSTREAM_FIRST_BYTE_TIMEOUT_MS", Settings.DEFAULT_UPSTREAM_FIRST_BYTE_TIMEOUT_MS, 10, 3_600_000),
+                longIn("UPSTREAM_IDLE_TIMEOUT_MS", Settings.DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS, 10, 3_600_000),
+                intIn("MAX_SSE_EVENT_BYTES", Settings.DEFAULT_MAX_SSE_EVENT_BYTES, 1024, 64 * 1024 * 1024),
+                longIn("AUTH_CACHE_TTL_MS", Settings.DEFAULT_AUTH_CACHE_TTL_MS, 0, 1_000));
+    }
+
+    private String adminKey() {
+        String key = str("ADMIN_API_KEY");
+        if (key != null && key.length() < 16) {
+            problems.add("ADMIN_API_KEY: must be at least 16 characters (use e.g. `openssl rand -hex 24`)");
+            return null;
+        }
+        return key;
+    }
+
+    private URI baseUrl() {
+        String raw = str("OPENAI_BASE_URL", "https://api.openai.com");
+        try {
+            URI uri = new URI(raw);
+            String scheme = uri.getScheme();
+            if (scheme == null || !(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null
+                    || uri.getQuery() != null || uri.getFragment() != null || uri.getUserInfo() != null) {
+                problems.add("OPENAI_BASE_URL: must be an http(s) URL with a host and no query, e.g. https://api.openai.com");
+                return null;
+            }
+            // Accept the SDKs' convention (".../v1") as well as the bare host: proxied paths carry /v1 themselves.
+            String path = uri.getPath() == null ? "" : uri.getPath().replaceAll("/+$", "");
+            if (path.endsWith("/v1")) path = path.substring(0, path.length() - 3);
+            return new URI(scheme, null, uri.getHost(), uri.getPort(), path, null, null);
+        } catch (URISyntaxException e) {
+            problems.add("OPENAI_BASE_URL: not a valid URL");
+            return null;
+        }
+    }
+
+    private List<Budget> budgetPeriods(long defaultMicroUsd) {
+        String raw = str("BUDGET_PERIODS", "monthly");
+        List<Budget> out = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        String[] entries = raw.split(",");
+        if (entries.length > MAX_BUDGET_PERIODS) {
+            problems.add("BUDGET_PERIODS: at most " + MAX_BUDGET_PERIODS + " windows");
+            return List.of();
+        }
+        for (String entry : entries) {
+            String e = entry.trim();
+            if (e.isEmpty()) continue;
+            try {
+                Budget b = budgetEntry(e, defaultMicroUsd);
+                if (!seen.add(b.period().name())) throw new IllegalArgumentException("window '" + b.period() + "' appears twice");
+                out.add(b);
+            } catch (IllegalArgumentException ex) {
+                problems.add("BUDGET_PERIODS: " + ex.getMessage() + " (entries look like monthly, daily:5 or rolling:24h:3)");
+            }
+        }
+        if (out.isEmpty() && problems.stream().noneMatch(p -> p.startsWith("BUDGET_PERIODS"))) {
+            problems.add("BUDGET_PERIODS: lists no window (e.g. monthly or monthly:100,daily:5)");
+        }
+        return List.copyOf(out);
+    }
+
+    /** {@code monthly}, {@code daily:5}, {@code rolling:24h}, {@code rolling:24h:3}. */
+    private static Budget budgetEntry(String e, long defaultMicroUsd) {
+        String[] parts = e.split(":");
+        int periodParts = parts[0].equals("rolling") ? 2 : 1;
+        if (parts.length < periodParts || parts.length > periodParts + 1) {
+            throw new IllegalArgumentException("cannot read '" + e + "'");
+        }
+        BudgetPeriod period = BudgetPeriod.parse(String.join(":", java.util.Arrays.copyOf(parts, periodParts)));
+        long limit = defaultMicroUsd;
+        if (parts.length == periodParts + 1) {
+            try {
+                limit = Money.microUsdFromUsd(parts[periodParts]);
+            } catch (IllegalArgumentException ex) {
+                throw new IllegalArgumentException("amount of '" + e + "' " + ex.getMessage());
+            }
+        }
+        return new Budget(period, limit);
+    }
+
+    private long usd(String name, String dflt) {
+        try {
+            return Money.microUsdFromUsd(str(name, dflt));
+        } catch (IllegalArgumentException e) {
+            problems.add(name + ": '" + str(name, dflt) + "' " + e.getMessage() + " (a USD amount such as 10 or 2.50)");
+            return 0;
+        }
+    }
+
+    private String str(String name) {
+        String v = vars.get(name);
+        return v == null || v.isBlank() ? null : v.trim();
+    }
+
+    private String str(String name, String dflt) {
+        String v = str(name);
+        return v == null ? dflt : v;
+    }
+
+    private boolean bool(String name) {
+        String v = str(name, "false").toLowerCase(java.util.Locale.ROOT);
+        return switch (v) {
+            case "1", "true", "yes", "on" -> true;
+            case "0", "false", "no", "off" -> false;
+            default -> {
+                problems.add(name + ": '" + v + "' is not a boolean (true or false)");
+                yield false;
+            }
+        };
+    }
+
+    private int intIn(String name, int dflt, int min, int max) {
+        return (int) longIn(name, dflt, min, max);
+    }
+
+    private long longIn(String name, long dflt, long min, long max) {
+        String v = str(name);
+        if (v == null) return dflt;
+        try {
+            long n = Long.parseLong(v);
+            if (n < min || n > max) {
+                problems.add(name + ": " + n + " is out of range (" + min + ".." + max + ")");
+                return dflt;
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            problems.add(name + ": '" + v + "' is not a whole number");
+            return dflt;
+        }
+    }
+
+    /** KEY=VALUE lines; '#' comments, optional 'export ', optional single or double quotes. */
+    static Map<String, String> readDotEnv(Path file) {
+        Map<String, String> out = new HashMap<>();
+        if (!Files.isRegularFile(file)) return out;
+        try {
+            if (Files.size(file) > MAX_DOTENV_BYTES) throw new IOException(".env is larger than 1 MiB");
+            for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+                String l = line.strip();
+                if (l.isEmpty() || l.startsWith("#")) continue;
+                if (l.startsWith("export ")) l = l.substring(7).strip();
+                int eq = l.indexOf('=');
+                if (eq <= 0) continue;
+                String key = l.substring(0, eq).strip();
+                String value = l.substring(eq + 1).strip();
+                if (value.length() >= 2 && (value.charAt(0) == '"' || value.charAt(0) == '\'')
+                        && value.charAt(value.length() - 1) == value.charAt(0)) {
+                    value = value.substring(1, value.length() - 1);
+                } else {
+                    int hash = value.indexOf(" #");
+                    if (hash >= 0) value = value.substring(0, hash).strip();
+                }
+                out.put(key, value);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+        return out;
+    }
+}

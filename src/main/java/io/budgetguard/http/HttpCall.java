@@ -1,0 +1,107 @@
+package io.budgetguard.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.Headers;
+import com.sun.net.httpserver.HttpExchange;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URI;
+import java.util.Locale;
+
+/**
+ * One HTTP exchange as the handlers see it: the request, its id, and guarded ways to answer.
+ * Invariant: response headers are sent at most once; {@link #responseStarted()} tells whether they were.
+ */
+public final class HttpCall {
+    private static final byte[] NO_BYTES = new byte[0];
+
+    private final HttpExchange exchange;
+    private final String requestId;
+    private final long startedNanos;
+    private boolean responseStarted;
+    private int status;
+    private String tenantId;
+    private String outcome;
+
+    HttpCall(HttpExchange exchange, String requestId, long startedNanos) {
+        this.exchange = exchange;
+        this.requestId = requestId;
+        this.startedNanos = startedNanos;
+        exchange.getResponseHeaders().set("x-request-id", requestId);
+    }
+
+    public String requestId() { return requestId; }
+    public long startedNanos() { return startedNanos; }
+    public String method() { return exchange.getRequestMethod(); }
+    public URI uri() { return exchange.getRequestURI(); }
+    public String path() { return exchange.getRequestURI().getPath(); }
+    public Headers requestHeaders() { return exchange.getRequestHeaders(); }
+    public Headers responseHeaders() { return exchange.getResponseHeaders(); }
+    public boolean responseStarted() { return responseStarted; }
+    public int status() { return status; }
+    public String tenantId() { return tenantId; }
+    public String outcome() { return outcome; }
+
+    /** Who made the call and how it ended, for the access log; set by handlers once known. */
+    public void identify(String tenantId) { this.tenantId = tenantId; }
+    public void outcome(String outcome) { this.outcome = outcome; }
+
+    public String header(String name) {
+        return exchange.getRequestHeaders().getFirst(name);
+    }
+
+    /** The body, refused with 413 past {@code maxBytes} before reading more than one byte over the limit. */
+    public byte[] readBody(int maxBytes) throws IOException {
+        String declared = header("Content-Length");
+        if (declared != null) {
+            long n;
+            try {
+                n = Long.parseLong(declared.trim());
+            } catch (NumberFormatException e) {
+                throw ApiException.invalidRequest("Content-Length is not a number.");
+            }
+            if (n > maxBytes) throw ApiException.tooLarge(maxBytes);
+            if (n == 0) return NO_BYTES;
+        }
+        try (InputStream in = exchange.getRequestBody()) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream(declared == null ? 8192 : (int) Long.parseLong(declared.trim()));
+            byte[] buf = new byte[8192];
+            int total = 0;
+            for (int r; (r = in.read(buf)) > 0; ) {
+                total += r;
+                if (total > maxBytes) throw ApiException.tooLarge(maxBytes);
+                out.write(buf, 0, r);
+            }
+            return out.toByteArray();
+        }
+    }
+
+    /** True when the Content-Type is JSON (any charset parameter). */
+    public boolean hasJsonBody() {
+        String ct = header("Content-Type");
+        return ct != null && ct.toLowerCase(Locale.ROOT).trim().startsWith("application/json");
+    }
+
+    /** Sends headers; {@code length} -1 = no body, 0 = chunked, else exact length. */
+    public OutputStream startResponse(int status, long length) throws IOException {
+        if (responseStarted) throw new IllegalStateException("response already started");
+        responseStarted = true;
+        this.status = status;
+        exchange.sendResponseHeaders(status, length);
+        return exchange.getResponseBody();
+    }
+
+    public void sendJson(ObjectMapper json, int status, Object body) throws IOException {
+        byte[] bytes = json.writeValueAsBytes(body);
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        try (OutputStream out = startResponse(status, bytes.length)) {
+            out.write(bytes);
+        }
+    }
+
+    public void close() {
+        exchange.close();
+    }
+}

@@ -1,0 +1,45 @@
+package io.budgetguard.ledger;
+
+import java.time.Instant;
+
+/** One row of the usage ledger: a request that passed admission, what it used and what it cost. */
+public record UsageEvent(
+        String requestId,
+        String tenantId,
+        String apiKeyId,
+        String endpoint,
+        String model,
+        Status status,
+        long promptTokens,
+        long cachedTokens,
+        long completionTokens,
+        long estimatedCostMicroUsd,
+        long costMicroUsd,
+        Integer upstreamStatus,
+        Instant startedAt,
+        Instant finishedAt) {
+
+    public enum Status {
+        OK("ok"), UPSTREAM_ERROR("upstream_error"), CLIENT_ABORT("client_abort"), EXPIRED("expired");
+
+        private final String sql;
+
+        Status(String sql) {
+            this.sql = sql;
+        }
+
+        public String sql() {
+            return sql;
+        }
+    }
+
+    public UsageEvent {
+        if (promptTokens < 0 || cachedTokens < 0 || completionTokens < 0) throw new IllegalStateException("negative tokens");
+        if (costMicroUsd < 0 || estimatedCostMicroUsd < 0) throw new IllegalStateException("negative cost");
+        if (finishedAt.isBefore(startedAt)) throw new IllegalStateException("finished before started");
+    }
+
+    public long latencyMs() {
+        return finishedAt.toEpochMilli() - startedAt.toEpochMilli();
+    }
+}

@@ -1,0 +1,86 @@
+package io.budgetguard.pricing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.budgetguard.budget.Money;
+import java.io.IOException;
+import java.io.InputStream;
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Model prices: the table shipped in the jar, overlaid by an operator's file. Lookup is exact, else the
+ * longest listed name that is a prefix of the model followed by '-' (dated snapshots such as gpt-4o-2024-08-06).
+ */
+public final class PriceTable {
+    private static final int MAX_MODEL_NAME_CHARS = 256;
+    private final Map<String, ModelPrice> byName;
+
+    private PriceTable(Map<String, ModelPrice> byName) {
+        this.byName = Map.copyOf(byName);
+    }
+
+    /** The shipped table, overlaid by {@code overridePath} when given (its entries replace or add models). */
+    public static PriceTable load(ObjectMapper json, Path overridePath) throws IOException {
+        Map<String, ModelPrice> prices = new HashMap<>();
+        try (InputStream in = PriceTable.class.getResourceAsStream("/prices.json")) {
+            if (in == null) throw new IllegalStateException("prices.json is missing from the jar");
+            read(json.readTree(in), "prices.json", prices);
+        }
+        if (overridePath != null) {
+            read(json.readTree(Files.readAllBytes(overridePath)), overridePath.toString(), prices);
+        }
+        return new PriceTable(prices);
+    }
+
+    private static void read(JsonNode root, String source, Map<String, ModelPrice> into) {
+        JsonNode models = root.path("models");
+        if (!models.isObject()) throw new IllegalArgumentException(source + ": expected an object \"models\"");
+        for (Iterator<Map.Entry<String, JsonNode>> it = models.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String name = e.getKey();
+            JsonNode m = e.getValue();
+            try {
+                long input = perMTok(m, "input");
+                into.put(name, new ModelPrice(name, input,
+                        m.has("cached_input") ? perMTok(m, "cached_input") : input,
+                        perMTok(m, "output"),
+                        m.path("max_output_tokens").asLong(16_384),
+                        m.path("encoding").asText("o200k_base")));
+            } catch (IllegalArgumentException ex) {
+                throw new IllegalArgumentException(source + ": model " + name + ": " + ex.getMessage());
+            }
+        }
+    }
+
+    private static long perMTok(JsonNode m, String field) {
+        JsonNode v = m.get(field);
+        if (v == null || !v.isNumber()) throw new IllegalArgumentException("\"" + field + "\" must be a number (USD per 1M tokens)");
+        try {
+            return Money.microUsdFromUsd(new BigDecimal(v.asText()));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("\"" + field + "\" " + e.getMessage());
+        }
+    }
+
+    public Optional<ModelPrice> lookup(String model) {
+        if (model == null || model.length() > MAX_MODEL_NAME_CHARS) return Optional.empty();
+        ModelPrice exact = byName.get(model);
+        if (exact != null) return Optional.of(exact);
+        // Longest prefix first: cut at each '-' from the right.
+        for (int i = model.lastIndexOf('-'); i > 0; i = model.lastIndexOf('-', i - 1)) {
+            ModelPrice p = byName.get(model.substring(0, i));
+            if (p != null) return Optional.of(p);
+        }
+        return Optional.empty();
+    }
+
+    public int size() {
+        return byName.size();
+    }
+}

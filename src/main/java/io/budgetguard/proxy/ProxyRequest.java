@@ -1,0 +1,81 @@
+package io.budgetguard.proxy;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.budgetguard.http.ApiException;
+
+/**
+ * A validated proxy request: which model, whether it streams, whether the client itself asked for the
+ * usage chunk, and the exact bytes to send upstream (the client's own bytes unless usage had to be requested).
+ */
+record ProxyRequest(Endpoint endpoint, ObjectNode json, String model, boolean stream, boolean clientWantsUsageChunk,
+                    byte[] upstreamBody) {
+    static final int MAX_MODEL_CHARS = 256;
+
+    /** A body-less request (model listing). */
+    static ProxyRequest withoutBody(Endpoint endpoint, String model) {
+        return new ProxyRequest(endpoint, null, model, false, false, null);
+    }
+
+    static ProxyRequest parse(Endpoint endpoint, byte[] body, ObjectMapper json) {
+        JsonNode root;
+        try {
+            root = json.readTree(body);
+        } catch (JacksonException e) {
+            throw ApiException.invalidRequest("We could not parse the JSON body of your request: "
+                    + e.getOriginalMessage() + ". The body must be a JSON object.");
+        } catch (java.io.IOException e) {
+            throw ApiException.invalidRequest("We could not read the JSON body of your request.");
+        }
+        if (root == null || !root.isObject()) {
+            throw ApiException.invalidRequest("The request body must be a JSON object.");
+        }
+        ObjectNode obj = (ObjectNode) root;
+        JsonNode model = obj.get("model");
+        if (model == null || !model.isTextual() || model.asText().isBlank()) {
+            throw ApiException.invalidRequest("You must provide a model parameter.", "model");
+        }
+        if (model.asText().length() > MAX_MODEL_CHARS) {
+            throw ApiException.invalidRequest("The model name is longer than " + MAX_MODEL_CHARS + " characters.", "model");
+        }
+        boolean stream = false;
+        JsonNode s = obj.get("stream");
+        if (endpoint.streams() && s != null && !s.isNull()) {
+            if (!s.isBoolean()) throw ApiException.invalidRequest("'stream' must be a boolean.", "stream");
+            stream = s.booleanValue();
+        }
+        boolean clientWantsUsage = stream && endpoint.usageNeedsStreamOptions() && wantsUsage(obj);
+        byte[] upstream = body;
+        if (stream && endpoint.usageNeedsStreamOptions() && !clientWantsUsage) {
+            // Ask for the final usage chunk so the cost is exact; it is stripped again on the way back.
+            ObjectNode copy = obj.deepCopy();
+            JsonNode opts = copy.get("stream_options");
+            ObjectNode so = opts != null && opts.isObject() ? (ObjectNode) opts : copy.putObject("stream_options");
+            so.put("include_usage", true);
+            try {
+                upstream = json.writeValueAsBytes(copy);
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException("a parsed tree always serialises", e);
+            }
+        }
+        return new ProxyRequest(endpoint, obj, model.asText(), stream, clientWantsUsage, upstream);
+    }
+
+    private static boolean wantsUsage(ObjectNode obj) {
+        JsonNode opts = obj.get("stream_options");
+        if (opts == null || opts.isNull()) return false;
+        if (!opts.isObject()) throw ApiException.invalidRequest("'stream_options' must be an object.", "stream_options");
+        JsonNode inc = opts.get("include_usage");
+        if (inc != null && !inc.isNull() && !inc.isBoolean()) {
+            throw ApiException.invalidRequest("'stream_options.include_usage' must be a boolean.", "stream_options.include_usage");
+        }
+        return inc != null && inc.asBoolean(false);
+    }
+
+    /** The final usage-only chunk is removed when the client did not ask for it. */
+    boolean stripUsageChunk() {
+        return stream && endpoint.usageNeedsStreamOptions() && !clientWantsUsageChunk;
+    }
+}

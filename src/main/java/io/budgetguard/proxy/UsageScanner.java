@@ -1,0 +1,73 @@
+package io.budgetguard.proxy;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.async.ByteArrayFeeder;
+import java.io.IOException;
+
+/**
+ * Finds the top-level {@code usage} object of a JSON response while the response streams through the
+ * gateway, without buffering it: bytes are fed to Jackson's non-blocking parser as they pass.
+ * A body that is not JSON simply yields no usage.
+ */
+final class UsageScanner {
+    private static final int TRACKED_DEPTH = 4;
+
+    private final JsonParser parser;
+    private final ByteArrayFeeder feeder;
+    private final String[] fieldAt = new String[TRACKED_DEPTH + 1];
+    private final Usage.Builder usage = new Usage.Builder();
+    private int depth;
+    private boolean inUsage;
+    private boolean failed;
+
+    UsageScanner(JsonFactory factory) {
+        try {
+            this.parser = factory.createNonBlockingByteArrayParser();
+        } catch (IOException e) {
+            throw new IllegalStateException("Jackson cannot create a non-blocking parser", e);
+        }
+        this.feeder = (ByteArrayFeeder) parser.getNonBlockingInputFeeder();
+    }
+
+    void feed(byte[] bytes, int offset, int length) {
+        if (failed || length == 0) return;
+        try {
+            feeder.feedInput(bytes, offset, offset + length);
+            for (JsonToken t; (t = parser.nextToken()) != null && t != JsonToken.NOT_AVAILABLE; ) {
+                on(t);
+            }
+        } catch (IOException | RuntimeException e) {
+            failed = true;
+        }
+    }
+
+    /** The usage found, or null. */
+    Usage result() {
+        return usage.any() ? usage.build() : null;
+    }
+
+    private void on(JsonToken t) throws IOException {
+        switch (t) {
+            case START_OBJECT, START_ARRAY -> {
+                if (t == JsonToken.START_OBJECT && depth == 1 && "usage".equals(fieldAt[1])) inUsage = true;
+                depth++;
+                if (depth <= TRACKED_DEPTH) fieldAt[depth] = null;
+            }
+            case END_OBJECT, END_ARRAY -> {
+                if (depth == 2 && inUsage) inUsage = false;
+                depth--;
+            }
+            case FIELD_NAME -> {
+                if (depth <= TRACKED_DEPTH) fieldAt[depth] = parser.currentName();
+            }
+            case VALUE_NUMBER_INT -> {
+                if (!inUsage) return;
+                if (depth == 2) usage.accept(null, fieldAt[2], parser.getLongValue());
+                else if (depth == 3) usage.accept(fieldAt[2], fieldAt[3], parser.getLongValue());
+            }
+            default -> { }
+        }
+    }
+}

@@ -1,0 +1,146 @@
+package io.budgetguard.store;
+
+import io.budgetguard.log.JsonLog;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import javax.sql.DataSource;
+import org.h2.jdbcx.JdbcConnectionPool;
+
+/**
+ * The relational store: a pooled DataSource, its dialect's migrations (applied once, in order, each in a
+ * transaction) and its named queries. SQL errors become {@link StoreUnavailableException} except constraint
+ * violations, which callers handle, and SQL bugs, which are {@link IllegalStateException}.
+ */
+public final class Database implements AutoCloseable {
+    /** Embedded pool size: H2 serialises writers anyway; more connections only cost memory. */
+    public static final int EMBEDDED_MAX_CONNECTIONS = 16;
+
+    private final DataSource dataSource;
+    private final AutoCloseable closer;
+    private final String dialect;
+    private final Map<String, String> queries;
+
+    private Database(DataSource dataSource, AutoCloseable closer, String dialect) {
+        this.dataSource = dataSource;
+        this.closer = closer;
+        this.dialect = dialect;
+        this.queries = SqlScript.namedQueries(SqlScript.resource("sql/" + dialect + "/queries.sql"));
+    }
+
+    /**
+     * The embedded H2 file database under {@code dataDir}. AUTO_SERVER lets a second local process (a `seed`
+     * while `all` runs) open the same file through the first one.
+     */
+    public static Database embedded(Path dataDir) {
+        try {
+            Files.createDirectories(dataDir);
+        } catch (java.io.IOException e) {
+            throw new StoreUnavailableException("cannot create data directory " + dataDir + ": " + e.getMessage(), e);
+        }
+        String url = "jdbc:h2:file:" + dataDir.toAbsolutePath().normalize().resolve("budgetguard")
+                + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;AUTO_SERVER=TRUE;LOCK_TIMEOUT=10000";
+        JdbcConnectionPool pool = JdbcConnectionPool.create(url, "budgetguard", "");
+        pool.setMaxConnections(EMBEDDED_MAX_CONNECTIONS);
+        pool.setLoginTimeout(10);
+        return new Database(pool, pool::dispose, "h2");
+    }
+
+    public String query(String name) {
+        String q = queries.get(name);
+        if (q == null) throw new IllegalStateException("no query named " + name + " for " + dialect);
+        return q;
+    }
+
+    public Connection connection() {
+        try {
+            return dataSource.getConnection();
+        } catch (SQLException e) {
+            throw unavailable("connect", e);
+        }
+    }
+
+    /** Applies the dialect's migrations that are not yet recorded; returns how many ran. */
+    public int migrate() {
+        List<String> files = SqlScript.resource("sql/" + dialect + "/migrations.list").lines()
+                .map(String::trim).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
+        int applied = 0;
+        try (Connection c = connection()) {
+            try (Statement st = c.createStatement()) {
+                st.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version VARCHAR(128) PRIMARY KEY, "
+                        + "applied_at TIMESTAMP WITH TIME ZONE NOT NULL)");
+            }
+            for (String file : files) {
+                if (isApplied(c, file)) continue;
+                apply(c, file);
+                applied++;
+            }
+        } catch (SQLException e) {
+            throw unavailable("migrate", e);
+        }
+        if (applied > 0) JsonLog.info("migrated", "dialect", dialect, "applied", applied);
+        return applied;
+    }
+
+    private static boolean isApplied(Connection c, String version) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM schema_migrations WHERE version = ?")) {
+            ps.setString(1, version);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
+    private void apply(Connection c, String file) throws SQLException {
+        c.setAutoCommit(false);
+        try (Statement st = c.createStatement()) {
+            for (String sql : SqlScript.statements(SqlScript.resource("sql/" + dialect + "/" + file))) {
+                st.execute(sql);
+            }
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)")) {
+                ps.setString(1, file);
+                ps.setObject(2, utc(Instant.now()));
+                ps.executeUpdate();
+            }
+            c.commit();
+        } catch (SQLException e) {
+            c.rollback();
+            throw new IllegalStateException("migration " + file + " failed: " + e.getMessage(), e);
+        } finally {
+            c.setAutoCommit(true);
+        }
+    }
+
+    public static OffsetDateTime utc(Instant t) {
+        return t.atOffset(ZoneOffset.UTC);
+    }
+
+    public static boolean isUniqueViolation(SQLException e) {
+        return "23505".equals(e.getSQLState());
+    }
+
+    /** Maps a SQL failure: syntax and schema errors are bugs, the rest means the store is not usable now. */
+    public static RuntimeException unavailable(String what, SQLException e) {
+        String state = e.getSQLState() == null ? "" : e.getSQLState();
+        if (state.startsWith("42")) return new IllegalStateException(what + ": " + e.getMessage(), e);
+        return new StoreUnavailableException("database unavailable during " + what + ": " + e.getMessage(), e);
+    }
+
+    @Override
+    public void close() {
+        try {
+            closer.close();
+        } catch (Exception e) {
+            JsonLog.warn("database_close_failed", "error", e.toString());
+        }
+    }
+}

@@ -1,0 +1,187 @@
+package io.budgetguard.store;
+
+import io.budgetguard.budget.Budget;
+import io.budgetguard.budget.BudgetPeriod;
+import io.budgetguard.budget.Money;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** Tenants, their budgets and their API keys (stored as hashes) in the relational store. */
+public final class TenantStore {
+    private final Database db;
+
+    public TenantStore(Database db) {
+        this.db = db;
+    }
+
+    /** Creates the tenant with its budgets in one transaction; false when the id is taken. */
+    public boolean create(Tenant t) {
+        try (Connection c = db.connection()) {
+            c.setAutoCommit(false);
+            try {
+                try (PreparedStatement ps = c.prepareStatement(db.query("tenant_insert"))) {
+                    ps.setString(1, t.id());
+                    ps.setString(2, t.name());
+                    ps.setInt(3, t.rateLimitPerMin());
+                    ps.setObject(4, Database.utc(t.createdAt()));
+                    ps.setObject(5, Database.utc(t.createdAt()));
+                    ps.executeUpdate();
+                }
+                insertBudgets(c, t.id(), t.budgets());
+                c.commit();
+                return true;
+            } catch (SQLException e) {
+                c.rollback();
+                if (Database.isUniqueViolation(e)) return false;
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw Database.unavailable("tenant create", e);
+        }
+    }
+
+    public Optional<Tenant> find(String id) {
+        try (Connection c = db.connection();
+             PreparedStatement ps = c.prepareStatement(db.query("tenant_find"))) {
+            ps.setString(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) return Optional.empty();
+                return Optional.of(new Tenant(rs.getString(1), rs.getString(2), rs.getInt(3),
+                        rs.getObject(4, OffsetDateTime.class).toInstant(), budgets(c, id)));
+            }
+        } catch (SQLException e) {
+            throw Database.unavailable("tenant find", e);
+        }
+    }
+
+    /** Replaces all budgets of an existing tenant atomically; false when the tenant does not exist. */
+    public boolean replaceBudgets(String tenantId, List<Budget> budgets, Instant now) {
+        try (Connection c = db.connection()) {
+            c.setAutoCommit(false);
+            try {
+                try (PreparedStatement ps = c.prepareStatement(db.query("tenant_touch"))) {
+                    ps.setObject(1, Database.utc(now));
+                    ps.setString(2, tenantId);
+                    if (ps.executeUpdate() == 0) {
+                        c.rollback();
+                        return false;
+                    }
+                }
+                try (PreparedStatement ps = c.prepareStatement(db.query("budgets_delete"))) {
+                    ps.setString(1, tenantId);
+                    ps.executeUpdate();
+                }
+                insertBudgets(c, tenantId, budgets);
+                c.commit();
+                return true;
+            } catch (SQLException e) {
+                c.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw Database.unavailable("budgets replace", e);
+        }
+    }
+
+    private void insertBudgets(Connection c, String tenantId, List<Budget> budgets) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(db.query("budget_insert"))) {
+            for (Budget b : budgets) {
+                ps.setString(1, tenantId);
+                ps.setString(2, b.period().name());
+                ps.setBigDecimal(3, Money.usd(b.limitMicroUsd()));
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    private List<Budget> budgets(Connection c, String tenantId) throws SQLException {
+        List<Budget> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(db.query("budgets_of_tenant"))) {
+            ps.setString(1, tenantId);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new Budget(BudgetPeriod.parse(rs.getString(1)), Money.microUsdFromSql(rs.getBigDecimal(2))));
+                }
+            }
+        }
+        return out;
+    }
+
+    public void insertKey(ApiKey key, String keyHash) {
+        try (Connection c = db.connection();
+             PreparedStatement ps = c.prepareStatement(db.query("key_insert"))) {
+            ps.setString(1, key.id());
+            ps.setString(2, key.tenantId());
+            ps.setString(3, key.name());
+            ps.setString(4, key.prefix());
+            ps.setString(5, keyHash);
+            ps.setObject(6, Database.utc(key.createdAt()));
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            throw Database.unavailable("key insert", e);
+        }
+    }
+
+    public Optional<ApiKey> findKeyByHash(String keyHash) {
+        try (Connection c = db.connection();
+             PreparedStatement ps = c.prepareStatement(db.query("key_find_by_hash"))) {
+            ps.setString(1, keyHash);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) return Optional.empty();
+                OffsetDateTime revoked = rs.getObject(5, OffsetDateTime.class);
+                return Optional.of(new ApiKey(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                        null, revoked == null ? null : revoked.toInstant()));
+            }
+        } catch (SQLException e) {
+            throw Database.unavailable("key lookup", e);
+        }
+    }
+
+    public List<ApiKey> keysOf(String tenantId) {
+        List<ApiKey> out = new ArrayList<>();
+        try (Connection c = db.connection();
+             PreparedStatement ps = c.prepareStatement(db.query("keys_of_tenant"))) {
+            ps.setString(1, tenantId);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    OffsetDateTime revoked = rs.getObject(5, OffsetDateTime.class);
+                    out.add(new ApiKey(rs.getString(1), tenantId, rs.getString(2), rs.getString(3),
+                            rs.getObject(4, OffsetDateTime.class).toInstant(), revoked == null ? null : revoked.toInstant()));
+                }
+            }
+        } catch (SQLException e) {
+            throw Database.unavailable("keys list", e);
+        }
+        return out;
+    }
+
+    public enum RevokeResult { REVOKED, ALREADY_REVOKED, NOT_FOUND }
+
+    public RevokeResult revokeKey(String tenantId, String keyId, Instant now) {
+        try (Connection c = db.connection()) {
+            try (PreparedStatement ps = c.prepareStatement(db.query("key_revoke"))) {
+                ps.setObject(1, Database.utc(now));
+                ps.setString(2, keyId);
+                ps.setString(3, tenantId);
+                if (ps.executeUpdate() == 1) return RevokeResult.REVOKED;
+            }
+            try (PreparedStatement ps = c.prepareStatement(db.query("key_exists"))) {
+                ps.setString(1, keyId);
+                ps.setString(2, tenantId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? RevokeResult.ALREADY_REVOKED : RevokeResult.NOT_FOUND;
+                }
+            }
+        } catch (SQLException e) {
+            throw Database.unavailable("key revoke", e);
+        }
+    }
+}
