@@ -1,0 +1,135 @@
+package io.budgetguard.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.budgetguard.Gateway;
+import io.budgetguard.config.ConfigException;
+import io.budgetguard.config.Settings;
+import io.budgetguard.config.SettingsLoader;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+
+/** A real gateway on a free port, embedded store in a temp dir, upstream pointed at a {@link FakeOpenAI}. */
+public final class TestGateway implements AutoCloseable {
+    public static final String ADMIN_KEY = "test-admin-key-0123456789";
+    public static final String UPSTREAM_KEY = "sk-upstream-test-secret";
+    public static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Gateway gateway;
+    private final Path dataDir;
+    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+
+    private TestGateway(Gateway gateway, Path dataDir) {
+        this.gateway = gateway;
+        this.dataDir = dataDir;
+    }
+
+    public static TestGateway start(FakeOpenAI upstream) throws IOException {
+        return start(upstream, Map.of(), Clock.systemUTC());
+    }
+
+    public static TestGateway start(FakeOpenAI upstream, Map<String, String> env, Clock clock) throws IOException {
+        Path dir = Files.createTempDirectory("budgetguard-test");
+        Map<String, String> vars = new HashMap<>();
+        vars.put("PORT", "0");
+        vars.put("HOST", "127.0.0.1");
+        vars.put("BUDGETGUARD_DATA_DIR", dir.toString());
+        vars.put("OPENAI_BASE_URL", upstream == null ? "http://127.0.0.1:9" : upstream.baseUrl());
+        vars.put("OPENAI_KEY", UPSTREAM_KEY);
+        vars.put("ADMIN_API_KEY", ADMIN_KEY);
+        vars.putAll(env);
+        Settings s;
+        try {
+            s = SettingsLoader.fromMap(vars);
+        } catch (ConfigException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+        return new TestGateway(Gateway.start(s, clock), dir);
+    }
+
+    public String url(String path) {
+        return "http://127.0.0.1:" + gateway.port() + path;
+    }
+
+    public int port() {
+        return gateway.port();
+    }
+
+    public HttpResponse<String> send(HttpRequest.Builder b) throws IOException, InterruptedException {
+        return client.send(b.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    public HttpRequest.Builder request(String path) {
+        return HttpRequest.newBuilder(URI.create(url(path)));
+    }
+
+    public HttpResponse<String> postJson(String path, String tenantKey, String body) throws IOException, InterruptedException {
+        HttpRequest.Builder b = request(path).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        if (tenantKey != null) b.header("Authorization", "Bearer " + tenantKey);
+        return send(b);
+    }
+
+    public HttpResponse<String> admin(String method, String path, String body) throws IOException, InterruptedException {
+        HttpRequest.Builder b = request(path).header("X-Admin-Key", ADMIN_KEY);
+        if (body != null) b.header("Content-Type", "application/json");
+        b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        return send(b);
+    }
+
+    /** Creates a tenant (default budgets unless given) and returns a fresh API key for it. */
+    public String createTenantWithKey(String id) throws IOException, InterruptedException {
+        HttpResponse<String> t = admin("POST", "/admin/tenant", "{\"id\":\"" + id + "\"}");
+        if (t.statusCode() != 201) throw new IllegalStateException("tenant create: " + t.statusCode() + " " + t.body());
+        return newKey(id);
+    }
+
+    public String newKey(String tenantId) throws IOException, InterruptedException {
+        HttpResponse<String> k = admin("POST", "/admin/tenant/" + tenantId + "/apikeys", "{\"name\":\"test\"}");
+        if (k.statusCode() != 201) throw new IllegalStateException("key create: " + k.statusCode() + " " + k.body());
+        return json(k.body()).get("key").asText();
+    }
+
+    public static JsonNode json(String body) {
+        try {
+            return JSON.readTree(body);
+        } catch (IOException e) {
+            throw new IllegalStateException("not JSON: " + body, e);
+        }
+    }
+
+    /** A single number from SQL against the gateway's own database. */
+    public long sqlLong(String sql) throws Exception {
+        try (Connection c = gateway.database().connection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    public Connection sql() {
+        return gateway.database().connection();
+    }
+
+    @Override
+    public void close() {
+        gateway.close();
+        try (var files = Files.walk(dataDir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // temp dir; the OS cleans up eventually
+        }
+    }
+}
