@@ -25,7 +25,8 @@ import java.util.Map;
 public final class TestGateway implements AutoCloseable {
     public static final String ADMIN_KEY = "test-admin-key-0123456789";
     public static final String UPSTREAM_KEY = "sk-upstream-test-secret";
-    public static final ObjectMapper JSON = new ObjectMapper();
+    public static final ObjectMapper JSON = new ObjectMapper()
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 
     private final Gateway gateway;
     private final Path dataDir;

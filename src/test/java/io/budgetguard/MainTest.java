@@ -1,0 +1,80 @@
+package io.budgetguard;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MainTest {
+    @TempDir
+    Path dir;
+    final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    int run(Map<String, String> env, String... args) {
+        return Main.run(args, env, dir, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8), false);
+    }
+
+    String err() {
+        return err.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void helpPrintsUsageAndSucceeds() {
+        assertEquals(0, run(Map.of(), "--help"));
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains("serve"));
+    }
+
+    @Test
+    void versionPrintsTheVersion() {
+        assertEquals(0, run(Map.of(), "--version"));
+        assertTrue(out.toString(StandardCharsets.UTF_8).startsWith("budgetguard "));
+    }
+
+    @Test
+    void anUnknownCommandPrintsUsageAndExits2() {
+        assertEquals(2, run(Map.of(), "serv"));
+        assertTrue(err().contains("unknown command 'serv'") && err().contains("Usage:"));
+    }
+
+    @Test
+    void anUnknownFlagPrintsUsageAndExits2() {
+        assertEquals(2, run(Map.of(), "--verbose"));
+        assertTrue(err().contains("unknown option '--verbose'"));
+    }
+
+    @Test
+    void noCommandExits2() {
+        assertEquals(2, run(Map.of()));
+    }
+
+    @Test
+    void badConfigurationExitsNonZeroNamingTheVariable() {
+        assertEquals(1, run(Map.of("PORT", "http"), "serve"));
+        assertTrue(err().contains("PORT:"), err());
+    }
+
+    @Test
+    void migrateAndSeedWorkOnAFreshDataDirectory() {
+        Map<String, String> env = Map.of("BUDGETGUARD_DATA_DIR", dir.resolve("data").toString());
+        assertEquals(0, run(env, "migrate"));
+        assertEquals(0, run(env, "seed"));
+        String printed = out.toString(StandardCharsets.UTF_8);
+        assertTrue(printed.contains("Created tenant 'demo'"), printed);
+        assertTrue(printed.lines().anyMatch(l -> l.startsWith("bg_") && l.length() > 40), "the key is printed once");
+        assertEquals(0, run(env, "seed"));
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains("already exists"));
+    }
+
+    @Test
+    void serveStartsAndStops() {
+        assertEquals(0, run(Map.of("BUDGETGUARD_DATA_DIR", dir.resolve("data").toString(), "PORT", "0", "HOST", "127.0.0.1"), "all"));
+    }
+}

@@ -1,0 +1,93 @@
+package io.budgetguard.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.budgetguard.budget.BudgetPeriod;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class SettingsLoaderTest {
+    @Test
+    void defaultsMatchTheDesignContract() throws Exception {
+        Settings s = SettingsLoader.fromMap(Map.of());
+        assertEquals(3000, s.port());
+        assertEquals(100, s.maxReqsPerMin());
+        assertEquals("https://api.openai.com", s.openaiBaseUrl().toString());
+        assertEquals(1, s.defaultBudgets().size());
+        assertEquals(BudgetPeriod.MONTHLY, s.defaultBudgets().get(0).period());
+        assertEquals(10_000_000L, s.defaultBudgets().get(0).limitMicroUsd());
+        assertEquals(4 * 1024 * 1024, s.maxBodyBytes());
+        assertEquals(900, s.reservationTimeoutS());
+        assertEquals(Path.of("./data"), s.dataDir());
+        assertFalse(s.adminEnabled());
+        assertNull(s.openaiKey());
+    }
+
+    @Test
+    void budgetPeriodsMayCarryTheirOwnAmounts() throws Exception {
+        Settings s = SettingsLoader.fromMap(Map.of("BUDGET_PERIODS", "monthly:100, daily:5,rolling:24h:3,weekly",
+                "DEFAULT_BUDGET_USD", "7.25"));
+        assertEquals(List.of("monthly", "daily", "rolling:1d", "weekly"),
+                s.defaultBudgets().stream().map(b -> b.period().name()).toList());
+        assertEquals(List.of(100_000_000L, 5_000_000L, 3_000_000L, 7_250_000L),
+                s.defaultBudgets().stream().map(b -> b.limitMicroUsd()).toList());
+    }
+
+    @Test
+    void everyBadValueIsOneLineNamingItsVariable() {
+        ConfigException e = assertThrows(ConfigException.class, () -> SettingsLoader.fromMap(Map.of(
+                "PORT", "70000", "MAX_REQS_PER_MIN", "lots", "DEFAULT_BUDGET_USD", "-3",
+                "BUDGET_PERIODS", "monthly,monthly", "OPENAI_BASE_URL", "ftp://x", "BUDGETGUARD_DEV", "maybe",
+                "ADMIN_API_KEY", "short")));
+        List<String> p = e.problems();
+        for (String var : List.of("PORT", "MAX_REQS_PER_MIN", "DEFAULT_BUDGET_USD", "BUDGET_PERIODS", "OPENAI_BASE_URL",
+                "BUDGETGUARD_DEV", "ADMIN_API_KEY")) {
+            assertEquals(1, p.stream().filter(l -> l.startsWith(var + ":")).count(), var + " in " + p);
+        }
+        for (String line : p) assertFalse(line.contains("\n"));
+        assertFalse(e.getMessage().contains("short"), "a secret value is never echoed");
+    }
+
+    @Test
+    void boundsAreCheckedAtTheirLimits() throws Exception {
+        assertEquals(1024, SettingsLoader.fromMap(Map.of("MAX_BODY_BYTES", "1024")).maxBodyBytes());
+        assertThrows(ConfigException.class, () -> SettingsLoader.fromMap(Map.of("MAX_BODY_BYTES", "1023")));
+        assertEquals(65_535, SettingsLoader.fromMap(Map.of("PORT", "65535")).port());
+        assertThrows(ConfigException.class, () -> SettingsLoader.fromMap(Map.of("PORT", "65536")));
+    }
+
+    @Test
+    void theSdkStyleBaseUrlWithV1IsAccepted() throws Exception {
+        assertEquals("http://127.0.0.1:8080", SettingsLoader.fromMap(Map.of("OPENAI_BASE_URL", "http://127.0.0.1:8080/v1/"))
+                .openaiBaseUrl().toString());
+    }
+
+    @Test
+    void dotEnvIsReadAndTheEnvironmentWins(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve(".env"), """
+                # comment
+                export PORT=4000
+                OPENAI_KEY="sk-from-dotenv"
+                MAX_REQS_PER_MIN=50 # inline comment
+                """);
+        Settings s = SettingsLoader.load(Map.of("PORT", "5000"), dir);
+        assertEquals(5000, s.port());
+        assertEquals("sk-from-dotenv", s.openaiKey());
+        assertEquals(50, s.maxReqsPerMin());
+    }
+
+    @Test
+    void toStringNeverShowsSecrets() throws Exception {
+        Settings s = SettingsLoader.fromMap(Map.of("OPENAI_KEY", "sk-secret-value", "ADMIN_API_KEY", "admin-secret-value-123"));
+        assertFalse(s.toString().contains("sk-secret-value"));
+        assertFalse(s.toString().contains("admin-secret-value-123"));
+        assertTrue(s.toString().contains("openaiKey=set"));
+    }
+}
