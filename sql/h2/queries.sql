@@ -53,3 +53,20 @@ SELECT CAST(CAST((started_at AT TIME ZONE 'UTC') AS DATE) AS VARCHAR(10)) AS k, 
   COALESCE(SUM(completion_tokens), 0), COALESCE(SUM(cost_usd), 0)
 FROM usage_ledger WHERE tenant_id = ? AND started_at >= ? AND started_at < ?
 GROUP BY k ORDER BY k
+
+-- name: ledger_costs_since
+SELECT started_at, cost_usd FROM usage_ledger WHERE tenant_id = ? AND started_at >= ?
+
+-- name: reservation_insert
+INSERT INTO reservations (request_id, tenant_id, api_key_id, endpoint, model, estimated_cost_usd, started_at)
+VALUES (?, ?, ?, ?, ?, ?, ?)
+
+-- name: reservation_delete
+DELETE FROM reservations WHERE request_id = ?
+
+-- name: reservations_all
+SELECT request_id, tenant_id, api_key_id, endpoint, model, estimated_cost_usd, started_at FROM reservations
+ORDER BY started_at LIMIT 1000
+
+-- name: tenant_ids_after
+SELECT id FROM tenants WHERE id > ? ORDER BY id LIMIT 500

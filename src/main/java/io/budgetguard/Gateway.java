@@ -7,6 +7,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.budgetguard.admin.AdminHandler;
 import io.budgetguard.auth.TenantAuth;
+import io.budgetguard.budget.EmbeddedCounters;
+import io.budgetguard.budget.RedisCounters;
+import io.budgetguard.budget.SpendCounters;
+import io.budgetguard.store.TenantDirectory;
+import io.budgetguard.worker.ReservationExpiry;
+import io.budgetguard.worker.Worker;
 import io.budgetguard.config.Settings;
 import io.budgetguard.http.HttpApi;
 import io.budgetguard.http.Route;
@@ -27,12 +33,19 @@ public final class Gateway implements AutoCloseable {
     /** JSON nested deeper than this is refused (a 400), long before it could exhaust a stack. */
     public static final int MAX_JSON_NESTING_DEPTH = 128;
 
-    private final Database database;
-    private final HttpApi http;
+    /** How often this process looks for reservations whose gateway died. */
+    public static final long DUTY_PERIOD_MS = 5_000;
 
-    private Gateway(Database database, HttpApi http) {
+    private final Database database;
+    private final SpendCounters counters;
+    private final HttpApi http;
+    private final Worker worker;
+
+    private Gateway(Database database, SpendCounters counters, HttpApi http, Worker worker) {
         this.database = database;
+        this.counters = counters;
         this.http = http;
+        this.worker = worker;
     }
 
     public static ObjectMapper objectMapper() {
@@ -53,24 +66,35 @@ public final class Gateway implements AutoCloseable {
 
     public static Gateway start(Settings s, Clock clock) throws IOException {
         ObjectMapper json = objectMapper();
-        PriceTable prices = PriceTable.load(json, s.pricesPath());
+        PriceTable prices = PriceTable.load(json, s.pricesPath(), s.defaultPriceMicroUsdPerMTok());
         Database db = openDatabase(s);
+        SpendCounters counters = null;
         try {
             TenantStore tenants = new TenantStore(db);
-            Ledger ledger = new Ledger(db);
+            boolean embeddedCounters = s.redisUrl() == null;
+            Ledger ledger = new Ledger(db, embeddedCounters);
+            int recovered = ledger.recoverOrphans(clock.instant());
+            if (recovered > 0) JsonLog.warn("orphaned_reservations_recovered", "count", recovered);
+            long graceMs = 2 * s.reservationTimeoutS() * 1000 + 60_000;
+            counters = embeddedCounters ? new EmbeddedCounters(ledger, graceMs) : RedisCounters.connect(s, ledger, graceMs);
+            TenantDirectory directory = new TenantDirectory(tenants, s.authCacheTtlMs());
             TenantAuth auth = new TenantAuth(tenants, s.authCacheTtlMs());
             List<Route> routes = new ArrayList<>();
             routes.add(new Route("GET", "/health", (call, p) ->
                     call.sendJson(json, 200, Map.of("status", "ok", "version", Version.get()))));
-            routes.addAll(new ProxyHandler(s, json, clock, auth, prices, ledger).routes());
-            routes.addAll(new AdminHandler(s, json, clock, tenants, auth, ledger).routes());
+            routes.addAll(new ProxyHandler(s, json, clock, auth, directory, prices, counters, ledger).routes());
+            routes.addAll(new AdminHandler(s, json, clock, tenants, directory, auth, counters, ledger).routes());
+            ReservationExpiry expiry = new ReservationExpiry(counters, tenants, ledger, clock);
+            Worker worker = new Worker(List.of(new Worker.Duty("reservation_expiry", expiry::runOnce)), DUTY_PERIOD_MS);
             HttpApi http = HttpApi.start(s, routes, json);
-            JsonLog.info("started", "port", http.port(), "version", Version.get(), "store", "embedded",
+            JsonLog.info("started", "port", http.port(), "version", Version.get(),
+                    "counters", embeddedCounters ? "embedded" : "redis",
                     "data_dir", s.dataDir().toAbsolutePath().toString(), "upstream", s.openaiBaseUrl().toString(),
                     "models_priced", prices.size(), "openai_key", s.openaiKey() != null,
                     "admin_api", s.adminEnabled() ? "enabled" : "disabled: set ADMIN_API_KEY to enable it");
-            return new Gateway(db, http);
+            return new Gateway(db, counters, http, worker);
         } catch (IOException | RuntimeException e) {
+            if (counters != null) counters.close();
             db.close();
             throw e;
         }
@@ -84,9 +108,15 @@ public final class Gateway implements AutoCloseable {
         return database;
     }
 
+    public SpendCounters counters() {
+        return counters;
+    }
+
     @Override
     public void close() {
         http.close();
+        worker.close();
+        counters.close();
         database.close();
     }
 }

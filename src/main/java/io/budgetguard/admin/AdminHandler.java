@@ -7,7 +7,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.budgetguard.auth.KeyMaterial;
 import io.budgetguard.auth.TenantAuth;
 import io.budgetguard.budget.Budget;
-import io.budgetguard.budget.BudgetWindow;
+import io.budgetguard.budget.SpendCounters;
+import io.budgetguard.budget.WindowRef;
+import io.budgetguard.budget.WindowUsage;
+import io.budgetguard.store.TenantDirectory;
 import io.budgetguard.budget.Money;
 import io.budgetguard.config.Settings;
 import io.budgetguard.http.ApiException;
@@ -33,16 +36,21 @@ public final class AdminHandler {
     private final ObjectMapper json;
     private final Clock clock;
     private final TenantStore tenants;
+    private final TenantDirectory directory;
     private final TenantAuth auth;
+    private final SpendCounters counters;
     private final Ledger ledger;
     private final UsageQuery usageQuery;
 
-    public AdminHandler(Settings settings, ObjectMapper json, Clock clock, TenantStore tenants, TenantAuth auth, Ledger ledger) {
+    public AdminHandler(Settings settings, ObjectMapper json, Clock clock, TenantStore tenants, TenantDirectory directory,
+                        TenantAuth auth, SpendCounters counters, Ledger ledger) {
         this.settings = settings;
         this.json = json;
         this.clock = clock;
         this.tenants = tenants;
+        this.directory = directory;
         this.auth = auth;
+        this.counters = counters;
         this.ledger = ledger;
         this.usageQuery = new UsageQuery(clock);
     }
@@ -83,6 +91,7 @@ public final class AdminHandler {
         List<Budget> budgets = in.has("budgets") ? AdminInput.budgets(in.get("budgets")) : settings.defaultBudgets();
         Tenant t = new Tenant(id, name, rate, clock.instant(), budgets);
         if (!tenants.create(t)) throw ApiException.conflict("Tenant '" + id + "' already exists.");
+        directory.forget(id);
         call.identify(id);
         call.sendJson(json, 201, tenantView(t));
     }
@@ -98,6 +107,7 @@ public final class AdminHandler {
         AdminInput.onlyFields(in, Set.of("budgets"));
         List<Budget> budgets = AdminInput.budgets(in.get("budgets"));
         if (!tenants.replaceBudgets(id, budgets, clock.instant())) throw tenantNotFound(id);
+        directory.forget(id);
         call.sendJson(json, 200, tenantView(existing(id)));
     }
 
@@ -176,25 +186,26 @@ public final class AdminHandler {
 
     /** The tenant with each budget's current window: limit, spent, reserved, remaining and bounds. */
     private ObjectNode tenantView(Tenant t) {
-        Instant now = clock.instant();
+        long now = clock.millis();
+        List<WindowRef> refs = new java.util.ArrayList<>();
+        for (Budget b : t.budgets()) refs.add(WindowRef.of(b, now));
+        List<WindowUsage> usage = counters.usage(t.id(), refs, now);
         ObjectNode o = json.createObjectNode();
         o.put("id", t.id());
         o.put("name", t.name());
         o.put("rate_limit_per_min", t.rateLimitPerMin());
         o.put("created_at", t.createdAt().toString());
         ArrayNode budgets = o.putArray("budgets");
-        for (Budget b : t.budgets()) {
-            BudgetWindow w = b.period().windowAt(now);
-            long spent = ledger.spentMicroUsd(t.id(), w.start(), w.end());
-            long reserved = 0;
+        for (WindowUsage u : usage) {
+            WindowRef w = u.window();
             ObjectNode bo = budgets.addObject();
-            bo.put("period", b.period().name());
-            bo.put("limit_usd", usd(b.limitMicroUsd()));
-            bo.put("spent_usd", usd(spent));
-            bo.put("reserved_usd", usd(reserved));
-            bo.put("remaining_usd", usd(Math.max(0, b.limitMicroUsd() - spent - reserved)));
-            bo.put("window_start", w.start().toString());
-            bo.put("window_end", w.end().toString());
+            bo.put("period", w.period().name());
+            bo.put("limit_usd", usd(w.limitMicroUsd()));
+            bo.put("spent_usd", usd(u.spentMicroUsd()));
+            bo.put("reserved_usd", usd(u.reservedMicroUsd()));
+            bo.put("remaining_usd", usd(u.remainingMicroUsd()));
+            bo.put("window_start", Instant.ofEpochMilli(w.startMs()).toString());
+            bo.put("window_end", Instant.ofEpochMilli(w.endMs()).toString());
         }
         ArrayNode keys = o.putArray("api_keys");
         for (ApiKey k : tenants.keysOf(t.id())) {

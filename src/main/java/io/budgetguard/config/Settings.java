@@ -25,6 +25,7 @@ public record Settings(
         long reservationTimeoutS,
         Path dataDir,
         Path pricesPath,
+        long[] defaultPriceMicroUsdPerMTok,
         int maxBodyBytes,
         int maxHeaderBytes,
         int maxInflightRequests,
@@ -34,7 +35,9 @@ public record Settings(
         long upstreamFirstByteTimeoutMs,
         long upstreamIdleTimeoutMs,
         int maxSseEventBytes,
-        long authCacheTtlMs) {
+        long authCacheTtlMs,
+        long redisTimeoutMs,
+        int redisPoolSize) {
 
     public static final int DEFAULT_PORT = 3000;
     public static final int DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -49,6 +52,8 @@ public record Settings(
     public static final int DEFAULT_MAX_SSE_EVENT_BYTES = 1024 * 1024;
     /** Key revocation and tenant changes reach every gateway within this (DESIGN §6: 1 s). */
     public static final long DEFAULT_AUTH_CACHE_TTL_MS = 1_000;
+    public static final long DEFAULT_REDIS_TIMEOUT_MS = 2_000;
+    public static final int DEFAULT_REDIS_POOL_SIZE = 64;
 
     public boolean adminEnabled() {
         return adminApiKey != null;

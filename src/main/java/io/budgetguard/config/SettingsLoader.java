@@ -51,7 +51,9 @@ public final class SettingsLoader {
         String databaseUrl = str("DATABASE_URL");
         String redisUrl = str("REDIS_URL");
         if (databaseUrl != null) problems.add("DATABASE_URL: Postgres mode is not available in this build yet; unset it to use the embedded store");
-        if (redisUrl != null) problems.add("REDIS_URL: Redis mode is not available in this build yet; unset it to use the embedded store");
+        if (redisUrl != null && !redisUrl.matches("(rediss?://[^,\\s]+)(,rediss?://[^,\\s]+)*")) {
+            problems.add("REDIS_URL: expected redis://[:password@]host:port[/db] (rediss:// for TLS), comma-separated for a cluster");
+        }
         long defaultBudgetMicroUsd = usd("DEFAULT_BUDGET_USD", "10");
         String prices = str("PRICES_PATH");
         return new Settings(
@@ -70,6 +72,7 @@ public final class SettingsLoader {
                 longIn("RESERVATION_TIMEOUT_S", 900, 10, 86_400),
                 dataDir,
                 prices == null ? null : Path.of(prices),
+                defaultPrice(),
                 intIn("MAX_BODY_BYTES", Settings.DEFAULT_MAX_BODY_BYTES, 1024, 64 * 1024 * 1024),
                 intIn("MAX_HEADER_BYTES", Settings.DEFAULT_MAX_HEADER_BYTES, 1024, 1024 * 1024),
                 intIn("MAX_INFLIGHT_REQUESTS", Settings.DEFAULT_MAX_INFLIGHT_REQUESTS, 1, 100_000),
@@ -79,7 +82,26 @@ public final class SettingsLoader {
                 longIn("UPSTREAM_FIRST_BYTE_TIMEOUT_MS", Settings.DEFAULT_UPSTREAM_FIRST_BYTE_TIMEOUT_MS, 10, 3_600_000),
                 longIn("UPSTREAM_IDLE_TIMEOUT_MS", Settings.DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS, 10, 3_600_000),
                 intIn("MAX_SSE_EVENT_BYTES", Settings.DEFAULT_MAX_SSE_EVENT_BYTES, 1024, 64 * 1024 * 1024),
-                longIn("AUTH_CACHE_TTL_MS", Settings.DEFAULT_AUTH_CACHE_TTL_MS, 0, 1_000));
+                longIn("AUTH_CACHE_TTL_MS", Settings.DEFAULT_AUTH_CACHE_TTL_MS, 0, 1_000),
+                longIn("REDIS_TIMEOUT_MS", Settings.DEFAULT_REDIS_TIMEOUT_MS, 10, 60_000),
+                intIn("REDIS_POOL_SIZE", Settings.DEFAULT_REDIS_POOL_SIZE, 1, 4096));
+    }
+
+    /** {@code input,output} or {@code input,cached_input,output}, USD per 1M tokens. */
+    private long[] defaultPrice() {
+        String raw = str("DEFAULT_PRICE");
+        if (raw == null) return null;
+        String[] parts = raw.split(",");
+        try {
+            if (parts.length != 2 && parts.length != 3) throw new IllegalArgumentException("needs 2 or 3 amounts");
+            long input = Money.microUsdFromUsd(parts[0]);
+            long cached = parts.length == 3 ? Money.microUsdFromUsd(parts[1]) : input;
+            long output = Money.microUsdFromUsd(parts[parts.length - 1]);
+            return new long[] {input, cached, output};
+        } catch (IllegalArgumentException e) {
+            problems.add("DEFAULT_PRICE: " + e.getMessage() + " (expected input,output or input,cached_input,output in USD per 1M tokens, e.g. 2.50,10)");
+            return null;
+        }
     }
 
     private String adminKey() {

@@ -1,6 +1,10 @@
 package io.budgetguard.ledger;
 
 import io.budgetguard.budget.Money;
+import io.budgetguard.budget.Reservation;
+import io.budgetguard.budget.SpendHistory;
+import java.util.HashMap;
+import java.util.Map;
 import io.budgetguard.store.Database;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -17,17 +21,48 @@ import java.util.List;
  * The append-only usage ledger. Appends are idempotent by request id (a replay writes nothing);
  * the database itself rejects UPDATE and DELETE.
  */
-public final class Ledger {
-    private final Database db;
+public final class Ledger implements SpendHistory {
+    /** Rows read at most when rebuilding one rolling window from the ledger. */
+    public static final int MAX_REBUILD_ROWS = 10_000_000;
 
-    public Ledger(Database db) {
+    private final Database db;
+    private final boolean journaled;
+
+    /** @param journaled whether reservations are journaled in this database (embedded mode) */
+    public Ledger(Database db, boolean journaled) {
         this.db = db;
+        this.journaled = journaled;
     }
 
-    /** Appends the event; false when a row with its request id already exists. */
+    /**
+     * Appends the event and, in the same transaction, drops its reservation journal row; false when a row with
+     * its request id already existed (a replay writes nothing).
+     */
     public boolean append(UsageEvent e) {
-        try (Connection c = db.connection();
-             PreparedStatement ps = c.prepareStatement(db.query("ledger_insert"))) {
+        try (Connection c = db.connection()) {
+            if (!journaled) return insert(c, e);
+            c.setAutoCommit(false);
+            try {
+                boolean inserted = insert(c, e);
+                try (PreparedStatement ps = c.prepareStatement(db.query("reservation_delete"))) {
+                    ps.setString(1, e.requestId());
+                    ps.executeUpdate();
+                }
+                c.commit();
+                return inserted;
+            } catch (SQLException ex) {
+                c.rollback();
+                throw ex;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        } catch (SQLException ex) {
+            throw Database.unavailable("ledger append", ex);
+        }
+    }
+
+    private boolean insert(Connection c, UsageEvent e) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(db.query("ledger_insert"))) {
             ps.setString(1, e.requestId());
             ps.setString(2, e.tenantId());
             ps.setString(3, e.apiKeyId());
@@ -45,9 +80,82 @@ public final class Ledger {
             ps.setObject(14, Database.utc(e.finishedAt()));
             ps.setLong(15, e.latencyMs());
             return ps.executeUpdate() == 1;
-        } catch (SQLException ex) {
-            throw Database.unavailable("ledger append", ex);
         }
+    }
+
+    /** Journals a reservation before its request is forwarded (embedded mode). */
+    public void journal(Reservation r) {
+        if (!journaled) return;
+        try (Connection c = db.connection();
+             PreparedStatement ps = c.prepareStatement(db.query("reservation_insert"))) {
+            ps.setString(1, r.id());
+            ps.setString(2, r.tenantId());
+            ps.setString(3, r.apiKeyId());
+            ps.setString(4, r.endpoint());
+            ps.setString(5, r.model());
+            ps.setBigDecimal(6, Money.usd(r.estimateMicroUsd()));
+            ps.setObject(7, Database.utc(Instant.ofEpochMilli(r.createdMs())));
+            ps.executeUpdate();
+        } catch (SQLException ex) {
+            throw Database.unavailable("reservation journal", ex);
+        }
+    }
+
+    /**
+     * Turns reservations journaled by a process that died into 'expired' ledger rows at their estimate (the
+     * upstream may have billed them). Run before serving; returns how many were recovered.
+     */
+    public int recoverOrphans(Instant now) {
+        if (!journaled) return 0;
+        int recovered = 0;
+        for (int round = 0; round < 1_000; round++) {
+            List<UsageEvent> orphans = new ArrayList<>();
+            try (Connection c = db.connection();
+                 PreparedStatement ps = c.prepareStatement(db.query("reservations_all"));
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    long estimate = Money.microUsdFromSql(rs.getBigDecimal(6));
+                    Instant started = rs.getObject(7, java.time.OffsetDateTime.class).toInstant();
+                    orphans.add(new UsageEvent(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                            rs.getString(5), UsageEvent.Status.EXPIRED, 0, 0, 0, estimate, estimate, null, started,
+                            now.isBefore(started) ? started : now));
+                }
+            } catch (SQLException ex) {
+                throw Database.unavailable("reservation recovery", ex);
+            }
+            if (orphans.isEmpty()) return recovered;
+            for (UsageEvent e : orphans) {
+                append(e);
+                recovered++;
+            }
+        }
+        throw new IllegalStateException("more than a million orphaned reservations");
+    }
+
+    @Override
+    public long spentMicroUsd(String tenantId, long fromMs, long toMs) {
+        return spentMicroUsd(tenantId, Instant.ofEpochMilli(fromMs), Instant.ofEpochMilli(toMs));
+    }
+
+    @Override
+    public Map<Long, Long> spentPerBucket(String tenantId, long fromMs, long bucketMs) {
+        Map<Long, Long> out = new HashMap<>();
+        try (Connection c = db.connection();
+             PreparedStatement ps = c.prepareStatement(db.query("ledger_costs_since"))) {
+            ps.setString(1, tenantId);
+            ps.setObject(2, Database.utc(Instant.ofEpochMilli(fromMs)));
+            ps.setFetchSize(10_000);
+            try (ResultSet rs = ps.executeQuery()) {
+                for (int rows = 0; rs.next(); rows++) {
+                    if (rows >= MAX_REBUILD_ROWS) throw new IllegalStateException("rolling window rebuild exceeds " + MAX_REBUILD_ROWS + " rows");
+                    long started = rs.getObject(1, java.time.OffsetDateTime.class).toInstant().toEpochMilli();
+                    out.merge(Math.floorDiv(started, bucketMs), Money.microUsdFromSql(rs.getBigDecimal(2)), Long::sum);
+                }
+            }
+        } catch (SQLException ex) {
+            throw Database.unavailable("ledger bucket sums", ex);
+        }
+        return out;
     }
 
     /** Settled spend of a tenant for requests started in [from, to). */

@@ -21,12 +21,23 @@ public final class PriceTable {
     private static final int MAX_MODEL_NAME_CHARS = 256;
     private final Map<String, ModelPrice> byName;
 
-    private PriceTable(Map<String, ModelPrice> byName) {
+    /** Price of models that are not listed; null = such models are refused. */
+    private final ModelPrice fallback;
+
+    private PriceTable(Map<String, ModelPrice> byName, ModelPrice fallback) {
         this.byName = Map.copyOf(byName);
+        this.fallback = fallback;
     }
 
-    /** The shipped table, overlaid by {@code overridePath} when given (its entries replace or add models). */
     public static PriceTable load(ObjectMapper json, Path overridePath) throws IOException {
+        return load(json, overridePath, null);
+    }
+
+    /**
+     * The shipped table, overlaid by {@code overridePath} when given (its entries replace or add models);
+     * {@code defaultPrice} (input, cached input, output in micro-USD per 1M tokens) prices unlisted models.
+     */
+    public static PriceTable load(ObjectMapper json, Path overridePath, long[] defaultPrice) throws IOException {
         Map<String, ModelPrice> prices = new HashMap<>();
         try (InputStream in = PriceTable.class.getResourceAsStream("/prices.json")) {
             if (in == null) throw new IllegalStateException("prices.json is missing from the jar");
@@ -35,7 +46,10 @@ public final class PriceTable {
         if (overridePath != null) {
             read(json.readTree(Files.readAllBytes(overridePath)), overridePath.toString(), prices);
         }
-        return new PriceTable(prices);
+        ModelPrice fallback = defaultPrice == null ? null : new ModelPrice("(default)", defaultPrice[0], defaultPrice[1],
+                defaultPrice[2], ModelPrice.DEFAULT_MAX_OUTPUT_TOKENS, "o200k_base", ModelPrice.DEFAULT_CONTEXT_WINDOW_TOKENS,
+                ModelPrice.DEFAULT_IMAGE_MAX_TOKENS);
+        return new PriceTable(prices, fallback);
     }
 
     private static void read(JsonNode root, String source, Map<String, ModelPrice> into) {
@@ -50,12 +64,23 @@ public final class PriceTable {
                 into.put(name, new ModelPrice(name, input,
                         m.has("cached_input") ? perMTok(m, "cached_input") : input,
                         perMTok(m, "output"),
-                        m.path("max_output_tokens").asLong(16_384),
-                        m.path("encoding").asText("o200k_base")));
+                        count(m, "max_output_tokens", ModelPrice.DEFAULT_MAX_OUTPUT_TOKENS),
+                        m.path("encoding").asText("o200k_base"),
+                        count(m, "context_window", ModelPrice.DEFAULT_CONTEXT_WINDOW_TOKENS),
+                        count(m, "image_max_tokens", ModelPrice.DEFAULT_IMAGE_MAX_TOKENS)));
             } catch (IllegalArgumentException ex) {
                 throw new IllegalArgumentException(source + ": model " + name + ": " + ex.getMessage());
             }
         }
+    }
+
+    private static long count(JsonNode m, String field, long dflt) {
+        JsonNode v = m.get(field);
+        if (v == null) return dflt;
+        if (!v.canConvertToLong() || !v.isIntegralNumber() || v.asLong() < 0) {
+            throw new IllegalArgumentException("\"" + field + "\" must be a whole number of tokens");
+        }
+        return v.asLong();
     }
 
     private static long perMTok(JsonNode m, String field) {
@@ -77,7 +102,7 @@ public final class PriceTable {
             ModelPrice p = byName.get(model.substring(0, i));
             if (p != null) return Optional.of(p);
         }
-        return Optional.empty();
+        return Optional.ofNullable(fallback);
     }
 
     public int size() {

@@ -3,6 +3,12 @@ package io.budgetguard.proxy;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.budgetguard.auth.Caller;
 import io.budgetguard.auth.TenantAuth;
+import io.budgetguard.budget.Admission;
+import io.budgetguard.budget.Budget;
+import io.budgetguard.budget.RateState;
+import io.budgetguard.budget.Reservation;
+import io.budgetguard.budget.SpendCounters;
+import io.budgetguard.budget.WindowRef;
 import io.budgetguard.config.Settings;
 import io.budgetguard.http.ApiException;
 import io.budgetguard.http.HttpCall;
@@ -10,35 +16,46 @@ import io.budgetguard.http.Route;
 import io.budgetguard.ledger.Ledger;
 import io.budgetguard.ledger.UsageEvent;
 import io.budgetguard.log.JsonLog;
+import io.budgetguard.pricing.Estimate;
+import io.budgetguard.pricing.Estimator;
 import io.budgetguard.pricing.ModelPrice;
 import io.budgetguard.pricing.PriceTable;
+import io.budgetguard.store.Tenant;
+import io.budgetguard.store.TenantDirectory;
 import java.io.IOException;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 /**
- * The data plane, top to bottom: request → auth → validate and price → forward → relay → ledger.
- * Invariant: every request that reaches the upstream gets exactly one ledger row, whatever happens after.
+ * The data plane, top to bottom: request → auth → estimate → admit → forward → relay → settle → ledger.
+ * Invariants: nothing reaches the upstream without an atomic admission that reserved its worst-case cost, and
+ * every request that reaches the upstream is settled once and gets exactly one ledger row.
  */
 public final class ProxyHandler {
     private final Settings settings;
     private final ObjectMapper json;
     private final Clock clock;
     private final TenantAuth auth;
+    private final TenantDirectory tenants;
     private final PriceTable prices;
+    private final Estimator estimator;
+    private final SpendCounters counters;
     private final Ledger ledger;
     private final Upstream upstream;
     private final ResponseRelay relay;
 
-    public ProxyHandler(Settings settings, ObjectMapper json, Clock clock, TenantAuth auth, PriceTable prices, Ledger ledger) {
+    public ProxyHandler(Settings settings, ObjectMapper json, Clock clock, TenantAuth auth, TenantDirectory tenants,
+                        PriceTable prices, SpendCounters counters, Ledger ledger) {
         this.settings = settings;
         this.json = json;
         this.clock = clock;
         this.auth = auth;
+        this.tenants = tenants;
         this.prices = prices;
+        this.estimator = new Estimator(json);
+        this.counters = counters;
         this.ledger = ledger;
         this.upstream = new Upstream(settings);
         this.relay = new ResponseRelay(json, settings.upstreamIdleTimeoutMs(), settings.maxSseEventBytes());
@@ -53,30 +70,75 @@ public final class ProxyHandler {
     }
 
     private void handle(HttpCall call, Endpoint endpoint, Map<String, String> params) throws IOException {
-        Instant startedAt = clock.instant();
         Caller caller = auth.authenticate(call.requestHeaders());
         call.identify(caller.tenantId());
+        Tenant tenant = tenants.get(caller.tenantId()).orElseThrow(
+                () -> ApiException.invalidApiKey("The tenant of this API key no longer exists."));
         ProxyRequest req = read(call, endpoint, params);
         ModelPrice price = req.json() == null ? null : price(req.model());
+        Estimate estimate = price == null ? Estimate.FREE : estimator.estimate(endpoint.estimateKind(), req.json(), price);
+        Reservation reservation = admit(call, tenant, caller, req, estimate);
+        Outcome outcome = forward(call, endpoint, params, req);
+        settle(reservation, outcome, cost(outcome, price, reservation));
+        if (outcome.error() != null) throw outcome.error();
+    }
+
+    /**
+     * What happened upstream: how it ended, its status (null if never reached), its usage (null if unknown),
+     * whether OpenAI may bill it, and the error to answer when no response was relayed.
+     */
+    private record Outcome(UsageEvent.Status status, Integer upstreamStatus, Usage usage, boolean maybeBilled,
+                           ApiException error) {}
+
+    private Reservation admit(HttpCall call, Tenant tenant, Caller caller, ProxyRequest req, Estimate estimate) {
+        long now = clock.millis();
+        List<WindowRef> windows = new ArrayList<>(tenant.budgets().size());
+        for (Budget b : tenant.budgets()) windows.add(WindowRef.of(b, now));
+        Reservation proposed = new Reservation(call.requestId(), tenant.id(), caller.keyId(), req.endpoint().ledgerName(),
+                req.json() == null ? null : req.model(), estimate.costMicroUsd(), now,
+                now + settings.reservationTimeoutS() * 1000, windows);
+        Admission a = counters.admit(proposed, tenant.rateLimitPerMin(), now);
+        switch (a) {
+            case Admission.RateLimited r -> {
+                rateHeaders(call, r.rate());
+                call.outcome("rate_limited");
+                throw Refusals.rateLimited(tenant, r);
+            }
+            case Admission.OverBudget o -> {
+                rateHeaders(call, o.rate());
+                call.outcome("over_budget");
+                throw Refusals.overBudget(o, estimate);
+            }
+            case Admission.Admitted ok -> rateHeaders(call, ok.rate());
+        }
+        try {
+            ledger.journal(proposed);
+        } catch (RuntimeException e) {
+            counters.settle(proposed, 0, clock.millis());
+            throw e;
+        }
+        return proposed;
+    }
+
+    private Outcome forward(HttpCall call, Endpoint endpoint, Map<String, String> params, ProxyRequest req) {
         Upstream.Response up;
         try {
             up = upstream.send(endpoint.method(), upstreamPath(endpoint, params), req.upstreamBody(),
                     call.header("Accept"), call.header("OpenAI-Beta"), call.requestId());
         } catch (ApiException e) {
-            record(call, caller, req, price, startedAt, UsageEvent.Status.UPSTREAM_ERROR, null, null);
-            throw e;
+            // A timeout may have reached OpenAI, which may bill it; a refused connection did not.
+            return new Outcome(UsageEvent.Status.UPSTREAM_ERROR, null, null, e.status() == 504, e);
         } catch (InterruptedException e) {
-            record(call, caller, req, price, startedAt, UsageEvent.Status.CLIENT_ABORT, null, null);
             Thread.currentThread().interrupt();
-            return;
+            return new Outcome(UsageEvent.Status.CLIENT_ABORT, null, null, true, null);
         }
         ResponseRelay.Result r;
         try {
             r = relay.relay(call, up, req);
         } catch (InterruptedException e) {
             up.body().cancel();
-            r = new ResponseRelay.Result(ResponseRelay.End.CLIENT_GONE, null);
             Thread.currentThread().interrupt();
+            r = new ResponseRelay.Result(ResponseRelay.End.CLIENT_GONE, null);
         }
         UsageEvent.Status status = switch (r.end()) {
             case CLIENT_GONE -> UsageEvent.Status.CLIENT_ABORT;
@@ -84,7 +146,48 @@ public final class ProxyHandler {
             case COMPLETE -> up.status() < 400 ? UsageEvent.Status.OK : UsageEvent.Status.UPSTREAM_ERROR;
         };
         call.outcome(status.sql());
-        record(call, caller, req, price, startedAt, status, up.status(), r.usage());
+        // OpenAI does not bill its own errors; anything that may have generated (a success without usage, a cut
+        // stream) is billable.
+        return new Outcome(status, up.status(), r.usage(), up.status() < 400, null);
+    }
+
+    /**
+     * The cost to settle: the upstream's reported usage; else, when the upstream may have billed (a cut stream,
+     * a timeout, a success without usage), the estimate, because a hard cap never under-counts; else nothing.
+     */
+    private static long cost(Outcome o, ModelPrice price, Reservation r) {
+        if (price == null) return 0;
+        if (o.usage() != null) {
+            return price.costMicroUsd(o.usage().promptTokens(), o.usage().cachedTokens(), o.usage().completionTokens());
+        }
+        return o.maybeBilled() ? r.estimateMicroUsd() : 0;
+    }
+
+    private void settle(Reservation r, Outcome o, long cost) {
+        counters.settle(r, cost, clock.millis());
+        Usage u = o.usage() == null ? Usage.NONE : o.usage();
+        java.time.Instant started = java.time.Instant.ofEpochMilli(r.createdMs());
+        java.time.Instant finished = clock.instant();
+        UsageEvent event = new UsageEvent(r.id(), r.tenantId(), r.apiKeyId(), r.endpoint(), r.model(), o.status(),
+                u.promptTokens(), u.cachedTokens(), u.completionTokens(), r.estimateMicroUsd(), cost, o.upstreamStatus(),
+                started, finished.isBefore(started) ? started : finished);
+        try {
+            ledger.append(event);
+        } catch (RuntimeException e) {
+            // The upstream call happened: keep every field an operator needs to re-enter the row by hand.
+            JsonLog.error("ledger_append_failed", "request_id", event.requestId(), "tenant", event.tenantId(),
+                    "api_key_id", event.apiKeyId(), "endpoint", event.endpoint(), "model", event.model(),
+                    "status", event.status().sql(), "prompt_tokens", event.promptTokens(),
+                    "cached_tokens", event.cachedTokens(), "completion_tokens", event.completionTokens(),
+                    "cost_micro_usd", event.costMicroUsd(), "error", e.toString());
+            throw e;
+        }
+    }
+
+    private static void rateHeaders(HttpCall call, RateState rate) {
+        call.responseHeaders().set("x-ratelimit-limit-requests", Integer.toString(rate.limit()));
+        call.responseHeaders().set("x-ratelimit-remaining-requests", Integer.toString(Math.max(0, rate.remaining())));
+        call.responseHeaders().set("x-ratelimit-reset-requests", Math.max(1, (rate.resetMs() + 999) / 1000) + "s");
     }
 
     private ProxyRequest read(HttpCall call, Endpoint endpoint, Map<String, String> params) throws IOException {
@@ -98,34 +201,12 @@ public final class ProxyHandler {
     private ModelPrice price(String model) {
         return prices.lookup(model).orElseThrow(() -> ApiException.invalidRequest(
                 "The model '" + model + "' has no price in BudgetGuard's price table, so its cost cannot be "
-                        + "capped. Add it with PRICES_PATH.", "model"));
+                        + "capped. Add it with PRICES_PATH, or set DEFAULT_PRICE.", "model"));
     }
 
     private static String upstreamPath(Endpoint endpoint, Map<String, String> params) {
         if (endpoint != Endpoint.MODEL) return endpoint.path();
         return "/v1/models/" + java.net.URLEncoder.encode(params.get("model"), java.nio.charset.StandardCharsets.UTF_8)
                 .replace("+", "%20");
-    }
-
-    private void record(HttpCall call, Caller caller, ProxyRequest req, ModelPrice price, Instant startedAt,
-                        UsageEvent.Status status, Integer upstreamStatus, Usage usage) {
-        Usage u = usage == null ? Usage.NONE : usage;
-        long cost = price == null ? 0 : price.costMicroUsd(u.promptTokens(), u.cachedTokens(), u.completionTokens());
-        Instant finishedAt = clock.instant();
-        UsageEvent event = new UsageEvent(call.requestId(), caller.tenantId(), caller.keyId(),
-                req.endpoint().ledgerName(), req.json() == null ? null : req.model(), status, u.promptTokens(),
-                u.cachedTokens(), u.completionTokens(), 0, cost, upstreamStatus, startedAt,
-                finishedAt.isBefore(startedAt) ? startedAt : finishedAt);
-        try {
-            ledger.append(event);
-        } catch (RuntimeException e) {
-            // The upstream call happened: keep every field an operator needs to re-enter the row by hand.
-            JsonLog.error("ledger_append_failed", "request_id", event.requestId(), "tenant", event.tenantId(),
-                    "api_key_id", event.apiKeyId(), "endpoint", event.endpoint(), "model", event.model(),
-                    "status", event.status().sql(), "prompt_tokens", event.promptTokens(),
-                    "cached_tokens", event.cachedTokens(), "completion_tokens", event.completionTokens(),
-                    "cost_micro_usd", event.costMicroUsd(), "error", e.toString());
-            throw e;
-        }
     }
 }

@@ -115,6 +115,21 @@ public final class TenantStore {
         return out;
     }
 
+    /** Tenant ids after {@code afterId} in order, at most 500: for duties that walk every tenant. */
+    public List<String> idsAfter(String afterId) {
+        List<String> out = new ArrayList<>();
+        try (Connection c = db.connection();
+             PreparedStatement ps = c.prepareStatement(db.query("tenant_ids_after"))) {
+            ps.setString(1, afterId);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) out.add(rs.getString(1));
+            }
+        } catch (SQLException e) {
+            throw Database.unavailable("tenant list", e);
+        }
+        return out;
+    }
+
     public void insertKey(ApiKey key, String keyHash) {
         try (Connection c = db.connection();
              PreparedStatement ps = c.prepareStatement(db.query("key_insert"))) {

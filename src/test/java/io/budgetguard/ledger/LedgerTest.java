@@ -25,7 +25,7 @@ class LedgerTest {
         Path dir = Files.createTempDirectory("ledger-test");
         db = Database.embedded(dir);
         db.migrate();
-        ledger = new Ledger(db);
+        ledger = new Ledger(db, true);
     }
 
     @AfterEach

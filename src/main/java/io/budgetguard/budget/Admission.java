@@ -1,0 +1,17 @@
+package io.budgetguard.budget;
+
+/** The answer of one atomic admission step. */
+public sealed interface Admission {
+    /** Admitted: the estimate is reserved in every window. */
+    record Admitted(Reservation reservation, RateState rate) implements Admission {}
+
+    /** Over the per-minute request limit; nothing was reserved or counted. */
+    record RateLimited(RateState rate, long retryAfterMs) implements Admission {}
+
+    /** The estimate does not fit this window; nothing was reserved or counted. */
+    record OverBudget(WindowRef window, long spentMicroUsd, long reservedMicroUsd, RateState rate) implements Admission {
+        public long remainingMicroUsd() {
+            return Math.max(0, window.limitMicroUsd() - spentMicroUsd - reservedMicroUsd);
+        }
+    }
+}

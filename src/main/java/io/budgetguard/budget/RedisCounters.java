@@ -1,0 +1,362 @@
+package io.budgetguard.budget;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.budgetguard.config.Settings;
+import io.budgetguard.log.JsonLog;
+import io.budgetguard.store.StoreUnavailableException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
+import redis.clients.jedis.Connection;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.JedisClientConfig;
+import redis.clients.jedis.JedisCluster;
+import redis.clients.jedis.JedisPooled;
+import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.exceptions.JedisException;
+import redis.clients.jedis.exceptions.JedisNoScriptException;
+
+/**
+ * Counters in Redis, shared by any number of gateways: admission and settle are each one Lua script run by
+ * EVALSHA (one round trip). Every key of a tenant carries the hash tag {tenantId}, so each script touches one
+ * Redis Cluster slot. Windows missing from Redis (first use, or Redis restarted empty) are rebuilt from the ledger.
+ */
+public final class RedisCounters implements SpendCounters {
+    static final long RATE_KEY_TTL_MS = 120_000;
+    static final int MAX_ADMIT_ATTEMPTS = 3;
+
+    /** A script file loaded once and run by SHA; reloaded when Redis answers NOSCRIPT (it restarted). */
+    private static final class Script {
+        final String name;
+        final String source;
+        volatile String sha;
+
+        Script(String name, String source) {
+            this.name = name;
+            this.source = source;
+        }
+    }
+
+    private final UnifiedJedis redis;
+    private final SpendHistory history;
+    private final long graceMs;
+    private final ObjectMapper json = new ObjectMapper();
+    private final Script admit;
+    private final Script settle;
+    private final Script init;
+
+    RedisCounters(UnifiedJedis redis, SpendHistory history, long graceMs) {
+        this.redis = redis;
+        this.history = history;
+        this.graceMs = graceMs;
+        String lib = resource("lib.lua");
+        this.admit = new Script("admit", lib + resource("admit.lua"));
+        this.settle = new Script("settle", lib + resource("settle.lua"));
+        this.init = new Script("init", lib + resource("init.lua"));
+    }
+
+    /** Connects to {@code REDIS_URL}: one URL = a standalone server, several = a cluster. */
+    public static RedisCounters connect(Settings s, SpendHistory history, long graceMs) {
+        String[] urls = s.redisUrl().split(",");
+        GenericObjectPoolConfig<Connection> pool = new GenericObjectPoolConfig<>();
+        pool.setMaxTotal(s.redisPoolSize());
+        pool.setMaxIdle(s.redisPoolSize());
+        pool.setMaxWait(java.time.Duration.ofMillis(s.redisTimeoutMs()));
+        URI first = URI.create(urls[0].trim());
+        JedisClientConfig config = clientConfig(first, (int) s.redisTimeoutMs());
+        UnifiedJedis redis;
+        if (urls.length == 1) {
+            redis = new JedisPooled(new HostAndPort(first.getHost(), port(first)), config, pool);
+        } else {
+            Set<HostAndPort> nodes = new HashSet<>();
+            for (String u : urls) {
+                URI uri = URI.create(u.trim());
+                nodes.add(new HostAndPort(uri.getHost(), port(uri)));
+            }
+            redis = new JedisCluster(nodes, config, pool);
+        }
+        return new RedisCounters(redis, history, graceMs);
+    }
+
+    private static int port(URI uri) {
+        return uri.getPort() > 0 ? uri.getPort() : 6379;
+    }
+
+    private static JedisClientConfig clientConfig(URI uri, int timeoutMs) {
+        DefaultJedisClientConfig.Builder b = DefaultJedisClientConfig.builder()
+                .connectionTimeoutMillis(timeoutMs).socketTimeoutMillis(timeoutMs)
+                .ssl("rediss".equals(uri.getScheme())).clientName("budgetguard");
+        String info = uri.getUserInfo();
+        if (info != null && !info.isEmpty()) {
+            int colon = info.indexOf(':');
+            String user = colon < 0 ? null : info.substring(0, colon);
+            b.password(colon < 0 ? info : info.substring(colon + 1));
+            if (user != null && !user.isEmpty()) b.user(user);
+        }
+        String path = uri.getPath();
+        if (path != null && path.length() > 1) b.database(Integer.parseInt(path.substring(1)));
+        return b.build();
+    }
+
+    static String key(String tenantId, String suffix) {
+        return "bg:{" + tenantId + "}:" + suffix;
+    }
+
+    static String windowKey(String tenantId, WindowRef w) {
+        return key(tenantId, "w:" + w.id());
+    }
+
+    @Override
+    public Admission admit(Reservation p, int rateLimitPerMin, long nowMs) {
+        List<String> keys = new ArrayList<>(3 + p.windows().size());
+        keys.add(key(p.tenantId(), "rate"));
+        keys.add(key(p.tenantId(), "res"));
+        keys.add(key(p.tenantId(), "dl"));
+        List<String> args = new ArrayList<>(9 + 5 * p.windows().size());
+        args.add(Long.toString(nowMs));
+        args.add(p.id());
+        args.add(Long.toString(p.estimateMicroUsd()));
+        args.add(Integer.toString(rateLimitPerMin));
+        args.add(Long.toString(EmbeddedCounters.RATE_BUCKET_MS));
+        args.add(Integer.toString(EmbeddedCounters.RATE_BUCKETS));
+        args.add(Long.toString(p.deadlineMs()));
+        args.add(payload(p));
+        args.add(Long.toString(RATE_KEY_TTL_MS));
+        for (WindowRef w : p.windows()) {
+            keys.add(windowKey(p.tenantId(), w));
+            args.add(Long.toString(w.limitMicroUsd()));
+            args.add(w.rolling() ? "r" : "c");
+            args.add(Long.toString(w.bucketMs()));
+            args.add(Integer.toString(WindowRef.ROLLING_BUCKETS));
+            args.add(Long.toString(expireAt(w, nowMs)));
+        }
+        for (int attempt = 0; attempt < MAX_ADMIT_ATTEMPTS; attempt++) {
+            List<?> r = (List<?>) eval(admit, keys, args);
+            String verdict = str(r.get(0));
+            int remaining;
+            switch (verdict) {
+                case "OK" -> {
+                    remaining = Integer.parseInt(str(r.get(1)));
+                    return new Admission.Admitted(p, new RateState(rateLimitPerMin, remaining, rateResetMs()));
+                }
+                case "RATE" -> {
+                    long retry = Long.parseLong(str(r.get(1)));
+                    return new Admission.RateLimited(new RateState(rateLimitPerMin, 0, retry), retry);
+                }
+                case "BUDGET" -> {
+                    WindowRef w = p.windows().get(Integer.parseInt(str(r.get(1))) - 1);
+                    remaining = Integer.parseInt(str(r.get(4)));
+                    return new Admission.OverBudget(w, Long.parseLong(str(r.get(2))), Long.parseLong(str(r.get(3))),
+                            new RateState(rateLimitPerMin, remaining, rateResetMs()));
+                }
+                case "MISSING" -> {
+                    List<WindowRef> missing = new ArrayList<>();
+                    for (int i = 1; i < r.size(); i++) missing.add(p.windows().get(Integer.parseInt(str(r.get(i))) - 1));
+                    rebuild(p.tenantId(), missing, nowMs);
+                }
+                default -> throw new IllegalStateException("admit.lua answered " + verdict);
+            }
+        }
+        throw new IllegalStateException("budget windows of " + p.tenantId() + " still missing after " + MAX_ADMIT_ATTEMPTS + " rebuilds");
+    }
+
+    private static long rateResetMs() {
+        return EmbeddedCounters.RATE_BUCKET_MS * (EmbeddedCounters.RATE_BUCKETS + 1);
+    }
+
+    private long expireAt(WindowRef w, long nowMs) {
+        return w.rolling() ? nowMs + w.period().rollingSpan().toMillis() + graceMs : w.endMs() + graceMs;
+    }
+
+    /** Loads the settled spend of missing windows from the ledger into Redis (only where still missing). */
+    private void rebuild(String tenantId, List<WindowRef> windows, long nowMs) {
+        List<String> keys = new ArrayList<>();
+        List<String> args = new ArrayList<>();
+        for (WindowRef w : windows) {
+            keys.add(windowKey(tenantId, w));
+            args.add(w.rolling() ? "r" : "c");
+            args.add(Long.toString(expireAt(w, nowMs)));
+            if (w.rolling()) {
+                long lo = Math.floorDiv(nowMs, w.bucketMs()) - WindowRef.ROLLING_BUCKETS;
+                Map<Long, Long> buckets = history.spentPerBucket(tenantId, lo * w.bucketMs(), w.bucketMs());
+                args.add(Long.toString(lo));
+                args.add(Integer.toString(buckets.size()));
+                for (Map.Entry<Long, Long> e : buckets.entrySet()) {
+                    args.add(Long.toString(Math.max(e.getKey(), lo)));
+                    args.add(Long.toString(e.getValue()));
+                }
+            } else {
+                args.add(Long.toString(history.spentMicroUsd(tenantId, w.startMs(), w.endMs())));
+                args.add("0");
+            }
+        }
+        eval(init, keys, args);
+        JsonLog.info("redis_windows_rebuilt", "tenant", tenantId, "windows", windows.size());
+    }
+
+    @Override
+    public SettleResult settle(Reservation r, long actualMicroUsd, long nowMs) {
+        if (actualMicroUsd < 0) throw new IllegalStateException("negative cost");
+        List<String> keys = new ArrayList<>(3 + r.windows().size());
+        keys.add(key(r.tenantId(), "res"));
+        keys.add(key(r.tenantId(), "dl"));
+        keys.add(key(r.tenantId(), "done"));
+        List<String> args = new ArrayList<>(6 + 3 * r.windows().size());
+        args.add(r.id());
+        args.add(Long.toString(actualMicroUsd));
+        args.add(Long.toString(nowMs));
+        args.add(Long.toString(r.estimateMicroUsd()));
+        args.add(Long.toString(r.createdMs()));
+        args.add(Long.toString(graceMs));
+        for (WindowRef w : r.windows()) {
+            keys.add(windowKey(r.tenantId(), w));
+            args.add(w.rolling() ? "r" : "c");
+            args.add(Long.toString(w.bucketMs()));
+            args.add(Integer.toString(WindowRef.ROLLING_BUCKETS));
+        }
+        String result = str(eval(settle, keys, args));
+        if (result.endsWith(":CLAMPED")) {
+            JsonLog.error("reserved_was_short", "request_id", r.id(), "tenant", r.tenantId());
+            result = result.substring(0, result.length() - ":CLAMPED".length());
+        }
+        if (actualMicroUsd > r.estimateMicroUsd()) {
+            JsonLog.error("estimate_below_actual", "request_id", r.id(), "tenant", r.tenantId(),
+                    "estimate_micro_usd", r.estimateMicroUsd(), "actual_micro_usd", actualMicroUsd);
+        }
+        return SettleResult.valueOf(result);
+    }
+
+    @Override
+    public List<WindowUsage> usage(String tenantId, List<WindowRef> windows, long nowMs) {
+        List<WindowUsage> out = new ArrayList<>(windows.size());
+        for (WindowRef w : windows) {
+            Map<String, String> h = call(() -> redis.hgetAll(windowKey(tenantId, w)));
+            if (h.isEmpty()) {
+                rebuild(tenantId, List.of(w), nowMs);
+                h = call(() -> redis.hgetAll(windowKey(tenantId, w)));
+            }
+            long reserved = Long.parseLong(h.getOrDefault("reserved", "0"));
+            long spent;
+            if (w.rolling()) {
+                long lo = Math.floorDiv(nowMs, w.bucketMs()) - WindowRef.ROLLING_BUCKETS;
+                spent = 0;
+                for (Map.Entry<String, String> e : h.entrySet()) {
+                    if (e.getKey().startsWith("b") && Long.parseLong(e.getKey().substring(1)) >= lo) spent += Long.parseLong(e.getValue());
+                }
+            } else {
+                spent = Long.parseLong(h.getOrDefault("spent", "0"));
+            }
+            out.add(new WindowUsage(w, spent, reserved));
+        }
+        return out;
+    }
+
+    @Override
+    public List<Reservation> expired(String tenantId, long nowMs, int max) {
+        List<String> ids = call(() -> redis.zrangeByScore(key(tenantId, "dl"), "-inf", Long.toString(nowMs), 0, max));
+        if (ids.isEmpty()) return List.of();
+        List<String> payloads = call(() -> redis.hmget(key(tenantId, "res"), ids.toArray(String[]::new)));
+        List<Reservation> out = new ArrayList<>();
+        for (int i = 0; i < ids.size(); i++) {
+            if (payloads.get(i) != null) out.add(parse(tenantId, ids.get(i), payloads.get(i)));
+        }
+        return out;
+    }
+
+    /** What an expiry needs to settle and record a reservation whose gateway died. */
+    private String payload(Reservation r) {
+        ObjectNode o = json.createObjectNode();
+        o.put("k", r.apiKeyId());
+        o.put("e", r.endpoint());
+        o.put("m", r.model());
+        o.put("est", r.estimateMicroUsd());
+        o.put("c", r.createdMs());
+        o.put("d", r.deadlineMs());
+        ArrayNode ws = o.putArray("w");
+        for (WindowRef w : r.windows()) {
+            ObjectNode wo = ws.addObject();
+            wo.put("id", w.id());
+            wo.put("p", w.period().name());
+            wo.put("s", w.startMs());
+            wo.put("e", w.endMs());
+            wo.put("l", w.limitMicroUsd());
+        }
+        return o.toString();
+    }
+
+    private Reservation parse(String tenantId, String id, String payload) {
+        try {
+            JsonNode o = json.readTree(payload);
+            List<WindowRef> ws = new ArrayList<>();
+            for (JsonNode w : o.get("w")) {
+                ws.add(new WindowRef(w.get("id").asText(), BudgetPeriod.parse(w.get("p").asText()), w.get("s").asLong(),
+                        w.get("e").asLong(), w.get("l").asLong()));
+            }
+            return new Reservation(id, tenantId, o.get("k").asText(), o.get("e").asText(),
+                    o.get("m").isNull() ? null : o.get("m").asText(), o.get("est").asLong(), o.get("c").asLong(),
+                    o.get("d").asLong(), ws);
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalStateException("unreadable reservation " + id + " of " + tenantId, e);
+        }
+    }
+
+    private Object eval(Script s, List<String> keys, List<String> args) {
+        return call(() -> {
+            if (s.sha == null) s.sha = redis.scriptLoad(s.source, keys.get(0));
+            try {
+                return redis.evalsha(s.sha, keys, args);
+            } catch (JedisNoScriptException e) {
+                s.sha = redis.scriptLoad(s.source, keys.get(0)); // Redis restarted or flushed its script cache
+                return redis.evalsha(s.sha, keys, args);
+            }
+        });
+    }
+
+    /** Redis unreachable or refusing = store unavailable (fail closed); a script error = a bug. */
+    private static <T> T call(java.util.function.Supplier<T> op) {
+        try {
+            return op.get();
+        } catch (JedisNoScriptException e) {
+            throw new StoreUnavailableException("redis lost its scripts twice in a row", e);
+        } catch (JedisDataException e) {
+            if (e.getMessage() != null && (e.getMessage().startsWith("LOADING") || e.getMessage().startsWith("READONLY")
+                    || e.getMessage().startsWith("CLUSTERDOWN") || e.getMessage().startsWith("TRYAGAIN")
+                    || e.getMessage().startsWith("MASTERDOWN") || e.getMessage().startsWith("BUSY"))) {
+                throw new StoreUnavailableException("redis is not ready: " + e.getMessage(), e);
+            }
+            throw new IllegalStateException("redis script error: " + e.getMessage(), e);
+        } catch (JedisException e) {
+            throw new StoreUnavailableException("redis unavailable: " + e.getMessage(), e);
+        }
+    }
+
+    private static String str(Object o) {
+        return o instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : String.valueOf(o);
+    }
+
+    private static String resource(String name) {
+        try (InputStream in = RedisCounters.class.getResourceAsStream("/lua/" + name)) {
+            if (in == null) throw new IllegalStateException("missing Lua script " + name);
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read Lua script " + name, e);
+        }
+    }
+
+    @Override
+    public void close() {
+        redis.close();
+    }
+}

@@ -1,0 +1,36 @@
+package io.budgetguard.budget;
+
+import java.util.List;
+
+/**
+ * The budget and rate-limit counters. Two implementations: in-process (embedded default) and Redis (shared by
+ * any number of gateways). Both make admission one atomic step and settle idempotent per reservation id.
+ */
+public interface SpendCounters extends AutoCloseable {
+    /**
+     * Rate limit, then for every window spent + reserved + estimate ≤ limit; if all pass, counts the request and
+     * reserves the estimate in every window; otherwise changes nothing.
+     */
+    Admission admit(Reservation proposed, int rateLimitPerMin, long nowMs);
+
+    /** Replaces the reservation by the actual cost. */
+    SettleResult settle(Reservation r, long actualMicroUsd, long nowMs);
+
+    /** The current state of each window. */
+    List<WindowUsage> usage(String tenantId, List<WindowRef> windows, long nowMs);
+
+    /** Reservations of this tenant whose deadline passed (a gateway died mid-request), at most {@code max}. */
+    List<Reservation> expired(String tenantId, long nowMs, int max);
+
+    enum SettleResult {
+        /** The reservation was replaced by the actual cost. */
+        SETTLED,
+        /** It had been settled before (a retry or a concurrent expiry): nothing changed. */
+        ALREADY,
+        /** The reservation was gone (Redis restarted empty): the cost was counted anyway. */
+        RECOUNTED
+    }
+
+    @Override
+    void close();
+}

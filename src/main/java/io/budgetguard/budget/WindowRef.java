@@ -1,0 +1,23 @@
+package io.budgetguard.budget;
+
+/** A budget window a reservation was made in: stable id ({@code monthly:<startMs>} or {@code rolling:1d}) and limit. */
+public record WindowRef(String id, BudgetPeriod period, long startMs, long endMs, long limitMicroUsd) {
+    /** Rolling windows keep this many buckets (plus the current one). */
+    public static final int ROLLING_BUCKETS = 24;
+
+    public static WindowRef of(Budget b, long nowMs) {
+        BudgetWindow w = b.period().windowAt(java.time.Instant.ofEpochMilli(nowMs));
+        String id = b.period().kind() == BudgetPeriod.Kind.ROLLING
+                ? b.period().name()
+                : b.period().name() + ":" + w.start().toEpochMilli();
+        return new WindowRef(id, b.period(), w.start().toEpochMilli(), w.end().toEpochMilli(), b.limitMicroUsd());
+    }
+
+    public boolean rolling() {
+        return period.kind() == BudgetPeriod.Kind.ROLLING;
+    }
+
+    public long bucketMs() {
+        return rolling() ? period.rollingSpan().toMillis() / ROLLING_BUCKETS : 0;
+    }
+}

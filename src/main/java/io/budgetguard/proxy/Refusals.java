@@ -1,0 +1,49 @@
+package io.budgetguard.proxy;
+
+import io.budgetguard.budget.Admission;
+import io.budgetguard.budget.Money;
+import io.budgetguard.budget.WindowRef;
+import io.budgetguard.http.ApiException;
+import io.budgetguard.pricing.Estimate;
+import io.budgetguard.store.Tenant;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.Map;
+
+/** The 402 and 429 answers: messages a person understands, headers an SDK acts on. */
+final class Refusals {
+    private Refusals() {}
+
+    static ApiException rateLimited(Tenant tenant, Admission.RateLimited r) {
+        long retryS = Math.max(1, (r.retryAfterMs() + 999) / 1000);
+        return new ApiException(429, "requests", "rate_limit_exceeded",
+                "Rate limit reached for tenant '" + tenant.id() + "': " + r.rate().limit()
+                        + " requests per minute. Retry after " + retryS + " s.",
+                null, Map.of("Retry-After", Long.toString(retryS), "retry-after-ms", Long.toString(Math.max(1, r.retryAfterMs()))));
+    }
+
+    static ApiException overBudget(Admission.OverBudget o, Estimate estimate) {
+        WindowRef w = o.window();
+        String window = w.rolling()
+                ? "The " + w.period().name() + " budget (a sliding window over the last " + span(w) + ")"
+                : "The " + w.period().name() + " budget (" + Instant.ofEpochMilli(w.startMs()) + " to "
+                        + Instant.ofEpochMilli(w.endMs()) + ")";
+        return new ApiException(402, "insufficient_quota", "budget_exceeded",
+                window + " has a limit of " + usd(w.limitMicroUsd()) + " and " + usd(o.remainingMicroUsd())
+                        + " remaining; this request could cost up to " + usd(estimate.costMicroUsd())
+                        + " (" + estimate.promptTokens() + " prompt tokens plus up to " + estimate.maxOutputTokens()
+                        + " output tokens). Lower max_tokens, or ask an admin to raise the budget.",
+                null, Map.of());
+    }
+
+    private static String span(WindowRef w) {
+        long h = w.period().rollingSpan().toHours();
+        return h % 24 == 0 ? (h / 24) + " days" : h + " hours";
+    }
+
+    private static String usd(long microUsd) {
+        BigDecimal v = Money.usd(microUsd).stripTrailingZeros();
+        if (v.scale() < 2) v = v.setScale(2);
+        return "$" + v.toPlainString();
+    }
+}

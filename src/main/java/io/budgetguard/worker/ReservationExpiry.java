@@ -1,0 +1,63 @@
+package io.budgetguard.worker;
+
+import io.budgetguard.budget.Reservation;
+import io.budgetguard.budget.SpendCounters;
+import io.budgetguard.ledger.Ledger;
+import io.budgetguard.ledger.UsageEvent;
+import io.budgetguard.log.JsonLog;
+import io.budgetguard.store.TenantStore;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * Settles reservations whose gateway never did (it died mid-request) at their estimate, with an 'expired'
+ * ledger row: OpenAI may have billed the call, and a hard cap never under-counts. Whichever process gets to a
+ * reservation first settles it; settle is idempotent, so the others change nothing.
+ */
+public final class ReservationExpiry {
+    static final int MAX_TENANT_PAGES = 1_000;
+    static final int MAX_PER_TENANT = 256;
+
+    private final SpendCounters counters;
+    private final TenantStore tenants;
+    private final Ledger ledger;
+    private final Clock clock;
+
+    public ReservationExpiry(SpendCounters counters, TenantStore tenants, Ledger ledger, Clock clock) {
+        this.counters = counters;
+        this.tenants = tenants;
+        this.ledger = ledger;
+        this.clock = clock;
+    }
+
+    /** One pass over every tenant; returns how many reservations it settled. */
+    public int runOnce() {
+        int settled = 0;
+        String after = "";
+        for (int page = 0; page < MAX_TENANT_PAGES; page++) {
+            List<String> ids = tenants.idsAfter(after);
+            if (ids.isEmpty()) break;
+            for (String id : ids) settled += expireTenant(id);
+            after = ids.get(ids.size() - 1);
+        }
+        return settled;
+    }
+
+    int expireTenant(String tenantId) {
+        long now = clock.millis();
+        int settled = 0;
+        for (Reservation r : counters.expired(tenantId, now, MAX_PER_TENANT)) {
+            SpendCounters.SettleResult result = counters.settle(r, r.estimateMicroUsd(), now);
+            if (result == SpendCounters.SettleResult.ALREADY) continue;
+            Instant started = Instant.ofEpochMilli(r.createdMs());
+            Instant finished = Instant.ofEpochMilli(Math.max(now, r.createdMs()));
+            ledger.append(new UsageEvent(r.id(), r.tenantId(), r.apiKeyId(), r.endpoint(), r.model(),
+                    UsageEvent.Status.EXPIRED, 0, 0, 0, r.estimateMicroUsd(), r.estimateMicroUsd(), null, started, finished));
+            JsonLog.warn("reservation_expired", "request_id", r.id(), "tenant", r.tenantId(),
+                    "estimate_micro_usd", r.estimateMicroUsd());
+            settled++;
+        }
+        return settled;
+    }
+}

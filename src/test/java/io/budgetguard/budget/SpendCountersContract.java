@@ -1,0 +1,218 @@
+package io.budgetguard.budget;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.budgetguard.ledger.Ledger;
+import io.budgetguard.ledger.UsageEvent;
+import io.budgetguard.store.Database;
+import java.nio.file.Files;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The behaviour both counter stores must share; each implementation runs it against its real store. */
+abstract class SpendCountersContract {
+    static final long T0 = Instant.parse("2026-11-26T10:00:30Z").toEpochMilli();
+    static final Budget MONTHLY_1000 = new Budget(BudgetPeriod.MONTHLY, 1_000);
+
+    Database db;
+    Ledger ledger;
+    SpendCounters counters;
+    String tenant;
+    int seq;
+
+    abstract SpendCounters create(Ledger ledger) throws Exception;
+
+    /** Drops everything the store holds (process restart for embedded, FLUSHALL for Redis); returns a fresh one. */
+    abstract SpendCounters restart(Ledger ledger) throws Exception;
+
+    @BeforeEach
+    void open() throws Exception {
+        db = Database.embedded(Files.createTempDirectory("counters"));
+        db.migrate();
+        ledger = new Ledger(db, false);
+        counters = create(ledger);
+        tenant = "t" + System.nanoTime();
+    }
+
+    @AfterEach
+    void close() {
+        counters.close();
+        db.close();
+    }
+
+    Reservation res(long estimate, long now, Budget... budgets) {
+        List<WindowRef> ws = new ArrayList<>();
+        for (Budget b : budgets) ws.add(WindowRef.of(b, now));
+        return new Reservation("req_" + (seq++), tenant, "key_1", "/v1/chat/completions", "gpt-4o", estimate, now,
+                now + 900_000, ws);
+    }
+
+    Admission admit(long estimate, long now, Budget... budgets) {
+        return counters.admit(res(estimate, now, budgets), 1_000_000, now);
+    }
+
+    WindowUsage usage(long now, Budget b) {
+        return counters.usage(tenant, List.of(WindowRef.of(b, now)), now).get(0);
+    }
+
+    @Test
+    void anEstimateThatFitsExactlyIsAdmittedAndOneMicroDollarMoreIsNot() {
+        assertInstanceOf(Admission.Admitted.class, admit(999, T0, MONTHLY_1000), "limit - 1");
+        counters.settle(((Admission.Admitted) admit(0, T0, MONTHLY_1000)).reservation(), 0, T0);
+        assertInstanceOf(Admission.OverBudget.class, admit(2, T0, MONTHLY_1000), "limit + 1");
+        assertInstanceOf(Admission.Admitted.class, admit(1, T0, MONTHLY_1000), "exactly the limit");
+        assertEquals(0, usage(T0, MONTHLY_1000).remainingMicroUsd());
+    }
+
+    @Test
+    void aRefusedAdmissionChangesNothing() {
+        admit(600, T0, MONTHLY_1000);
+        Admission a = admit(600, T0, MONTHLY_1000);
+        Admission.OverBudget o = assertInstanceOf(Admission.OverBudget.class, a);
+        assertEquals(600, o.reservedMicroUsd());
+        assertEquals(400, o.remainingMicroUsd());
+        assertEquals(600, usage(T0, MONTHLY_1000).reservedMicroUsd());
+    }
+
+    @Test
+    void settleReplacesTheReservationWithTheActualCost() {
+        Reservation r = ((Admission.Admitted) admit(600, T0, MONTHLY_1000)).reservation();
+        assertEquals(SpendCounters.SettleResult.SETTLED, counters.settle(r, 250, T0 + 10));
+        WindowUsage u = usage(T0 + 10, MONTHLY_1000);
+        assertEquals(250, u.spentMicroUsd());
+        assertEquals(0, u.reservedMicroUsd());
+    }
+
+    @Test
+    void settleIsIdempotentPerReservation() {
+        Reservation r = ((Admission.Admitted) admit(600, T0, MONTHLY_1000)).reservation();
+        counters.settle(r, 250, T0);
+        assertEquals(SpendCounters.SettleResult.ALREADY, counters.settle(r, 250, T0));
+        assertEquals(250, usage(T0, MONTHLY_1000).spentMicroUsd());
+    }
+
+    @Test
+    void anUpstreamErrorReleasesTheReservation() {
+        Reservation r = ((Admission.Admitted) admit(1000, T0, MONTHLY_1000)).reservation();
+        counters.settle(r, 0, T0);
+        assertInstanceOf(Admission.Admitted.class, admit(1000, T0, MONTHLY_1000));
+    }
+
+    @Test
+    void everyWindowMustFitAndTheTightestOneIsNamed() {
+        Budget daily = new Budget(BudgetPeriod.DAILY, 300);
+        Admission.OverBudget o = assertInstanceOf(Admission.OverBudget.class, admit(301, T0, MONTHLY_1000, daily));
+        assertEquals(BudgetPeriod.DAILY, o.window().period());
+        assertEquals(0, usage(T0, MONTHLY_1000).reservedMicroUsd(), "nothing reserved in the window that fit");
+    }
+
+    @Test
+    void theRateLimitHoldsAcrossAMinuteBoundaryWithoutADoubleBurst() {
+        long endOfMinute = Instant.parse("2026-11-26T10:00:59.500Z").toEpochMilli();
+        for (int i = 0; i < 5; i++) {
+            assertInstanceOf(Admission.Admitted.class, counters.admit(res(0, endOfMinute, MONTHLY_1000), 5, endOfMinute));
+        }
+        long nextMinute = endOfMinute + 1_000;
+        Admission.RateLimited r = assertInstanceOf(Admission.RateLimited.class,
+                counters.admit(res(0, nextMinute, MONTHLY_1000), 5, nextMinute));
+        assertTrue(r.retryAfterMs() > 0 && r.retryAfterMs() <= 61_000, "retry after " + r.retryAfterMs());
+        long later = endOfMinute + 61_000;
+        assertInstanceOf(Admission.Admitted.class, counters.admit(res(0, later, MONTHLY_1000), 5, later),
+                "the burst left the window");
+    }
+
+    @Test
+    void theRateLimitAdmitsExactlyItsLimit() {
+        int admitted = 0;
+        for (int i = 0; i < 12; i++) {
+            if (counters.admit(res(0, T0 + i, MONTHLY_1000), 10, T0 + i) instanceof Admission.Admitted a) {
+                admitted++;
+                assertEquals(10 - admitted, a.rate().remaining());
+            }
+        }
+        assertEquals(10, admitted);
+    }
+
+    @Test
+    void aDailyWindowRollsOverAtUtcMidnight() {
+        Budget daily = new Budget(BudgetPeriod.DAILY, 500);
+        long beforeMidnight = Instant.parse("2026-11-26T23:59:59Z").toEpochMilli();
+        Reservation r = ((Admission.Admitted) admit(500, beforeMidnight, daily)).reservation();
+        counters.settle(r, 500, beforeMidnight);
+        assertInstanceOf(Admission.OverBudget.class, admit(1, beforeMidnight, daily));
+        long afterMidnight = beforeMidnight + 1_000;
+        assertInstanceOf(Admission.Admitted.class, admit(500, afterMidnight, daily));
+    }
+
+    @Test
+    void aRollingWindowForgetsSpendOnceItIsOlderThanTheSpan() {
+        Budget rolling = new Budget(BudgetPeriod.parse("rolling:24h"), 500);
+        Reservation r = ((Admission.Admitted) admit(500, T0, rolling)).reservation();
+        counters.settle(r, 500, T0);
+        assertInstanceOf(Admission.OverBudget.class, admit(1, T0 + 23 * 3_600_000L, rolling), "still inside 24 h");
+        long later = T0 + 25 * 3_600_000L + 1;
+        assertInstanceOf(Admission.Admitted.class, admit(500, later, rolling), "out of the window after 24 h + a bucket");
+    }
+
+    @Test
+    void spendIsRebuiltFromTheLedgerWhenTheCountersAreGone() throws Exception {
+        Instant started = Instant.ofEpochMilli(T0 - 60_000);
+        ledger.append(new UsageEvent("req_old", tenant, "key_1", "/v1/chat/completions", "gpt-4o", UsageEvent.Status.OK,
+                1, 0, 1, 700, 700, 200, started, started));
+        counters = restart(ledger);
+        assertEquals(700, usage(T0, MONTHLY_1000).spentMicroUsd());
+        assertInstanceOf(Admission.OverBudget.class, admit(301, T0, MONTHLY_1000));
+        assertInstanceOf(Admission.Admitted.class, admit(300, T0, MONTHLY_1000), "requests that fit are not refused");
+    }
+
+    @Test
+    void reservationsPastTheirDeadlineAreFoundForExpiry() {
+        Reservation r = ((Admission.Admitted) admit(400, T0, MONTHLY_1000)).reservation();
+        assertTrue(counters.expired(tenant, T0 + 899_999, 10).isEmpty());
+        List<Reservation> expired = counters.expired(tenant, T0 + 900_000, 10);
+        assertEquals(List.of(r.id()), expired.stream().map(Reservation::id).toList());
+        assertEquals(400, expired.get(0).estimateMicroUsd());
+        counters.settle(expired.get(0), expired.get(0).estimateMicroUsd(), T0 + 900_000);
+        assertEquals(400, usage(T0 + 900_000, MONTHLY_1000).spentMicroUsd());
+        assertTrue(counters.expired(tenant, T0 + 900_000, 10).isEmpty());
+    }
+
+    @Test
+    void twoHundredRacingAdmissionsNeverExceedTheLimit() throws Exception {
+        Budget cap = new Budget(BudgetPeriod.MONTHLY, 1_550);
+        int threads = 200;
+        CountDownLatch start = new CountDownLatch(1);
+        AtomicInteger admitted = new AtomicInteger();
+        List<Future<?>> done = new ArrayList<>();
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < threads; i++) {
+                Reservation r = res(100, T0, cap);
+                done.add(pool.submit(() -> {
+                    start.await();
+                    if (counters.admit(r, 1_000_000, T0) instanceof Admission.Admitted) {
+                        admitted.incrementAndGet();
+                        counters.settle(r, 100, T0 + 1);
+                    }
+                    return null;
+                }));
+            }
+            start.countDown();
+            for (Future<?> f : done) f.get();
+        }
+        assertEquals(15, admitted.get());
+        WindowUsage u = usage(T0 + 1, cap);
+        assertEquals(1_500, u.spentMicroUsd());
+        assertEquals(0, u.reservedMicroUsd());
+    }
+}
