@@ -58,6 +58,8 @@ public final class FakeOpenAI implements AutoCloseable {
     private volatile CountDownLatch headerGate;
     /** When set, a stream stops after its first event and never finishes (idle timeout tests). */
     private volatile boolean stallAfterFirstEvent;
+    /** When true, usage reports completion tokens equal to the request's max_tokens (the worst case). */
+    private volatile boolean completionAtMaxTokens;
     /** When true, a stream keeps sending events until the reader goes away (cancellation tests). */
     private volatile boolean endlessStream;
 
@@ -87,6 +89,7 @@ public final class FakeOpenAI implements AutoCloseable {
         headerGate = null;
         stallAfterFirstEvent = false;
         endlessStream = false;
+        completionAtMaxTokens = false;
         cancelled = new CountDownLatch(1);
         usage(12, 4, 5);
     }
@@ -95,6 +98,10 @@ public final class FakeOpenAI implements AutoCloseable {
         promptTokens = prompt;
         cachedTokens = cached;
         completionTokens = completion;
+    }
+
+    public void completionAtMaxTokens() {
+        completionAtMaxTokens = true;
     }
 
     public void failNext(int status, String code, String message) {
@@ -171,6 +178,10 @@ public final class FakeOpenAI implements AutoCloseable {
     }
 
     private ObjectNode usageNode(boolean responsesApi) {
+        return usageNode(responsesApi, completionTokens);
+    }
+
+    private ObjectNode usageNode(boolean responsesApi, long completionTokens) {
         ObjectNode u = JSON.createObjectNode();
         u.put(responsesApi ? "input_tokens" : "prompt_tokens", promptTokens);
         u.putObject(responsesApi ? "input_tokens_details" : "prompt_tokens_details").put("cached_tokens", cachedTokens);
@@ -197,7 +208,8 @@ public final class FakeOpenAI implements AutoCloseable {
             choice.putNull("logprobs");
         }
         choice.put("finish_reason", "stop");
-        o.set("usage", usageNode(false));
+        long completion = completionAtMaxTokens ? req.path("max_tokens").asLong(completionTokens) : completionTokens;
+        o.set("usage", usageNode(false, completion));
         return o;
     }
 

@@ -43,7 +43,8 @@ public final class TestGateway implements AutoCloseable {
     }
 
     public static TestGateway start(FakeOpenAI upstream, Map<String, String> env, Clock clock) throws IOException {
-        Path dir = Files.createTempDirectory("budgetguard-test");
+        Path dir = env.containsKey("BUDGETGUARD_DATA_DIR") ? Path.of(env.get("BUDGETGUARD_DATA_DIR"))
+                : Files.createTempDirectory("budgetguard-test");
         Map<String, String> vars = new HashMap<>();
         vars.put("PORT", "0");
         vars.put("HOST", "127.0.0.1");
@@ -122,6 +123,15 @@ public final class TestGateway implements AutoCloseable {
 
     public Connection sql() {
         return gateway.database().connection();
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    /** Stops the gateway like a restart would, leaving its data directory for the next one. */
+    public void closeKeepingData() {
+        gateway.close();
     }
 
     @Override
