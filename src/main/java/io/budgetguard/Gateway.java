@@ -65,6 +65,16 @@ public final class Gateway implements AutoCloseable {
     }
 
     public static Gateway start(Settings s, Clock clock) throws IOException {
+        return start(s, clock, true);
+    }
+
+    /** The worker alone: background duties over the shared stores, no HTTP (needs REDIS_URL). */
+    public static Gateway startWorker(Settings s, Clock clock) throws IOException {
+        if (s.redisUrl() == null) throw new IllegalStateException("a separate worker needs shared counters (REDIS_URL)");
+        return start(s, clock, false);
+    }
+
+    private static Gateway start(Settings s, Clock clock, boolean serve) throws IOException {
         ObjectMapper json = objectMapper();
         PriceTable prices = PriceTable.load(json, s.pricesPath(), s.defaultPriceMicroUsdPerMTok());
         Database db = openDatabase(s);
@@ -86,8 +96,9 @@ public final class Gateway implements AutoCloseable {
             routes.addAll(new AdminHandler(s, json, clock, tenants, directory, auth, counters, ledger).routes());
             ReservationExpiry expiry = new ReservationExpiry(counters, tenants, ledger, clock);
             Worker worker = new Worker(List.of(new Worker.Duty("reservation_expiry", expiry::runOnce)), DUTY_PERIOD_MS);
-            HttpApi http = HttpApi.start(s, routes, json);
-            JsonLog.info("started", "port", http.port(), "version", Version.get(),
+            HttpApi http = serve ? HttpApi.start(s, routes, json) : null;
+            JsonLog.info("started", "role", serve ? "gateway" : "worker", "port", http == null ? null : http.port(),
+                    "version", Version.get(),
                     "counters", embeddedCounters ? "embedded" : "redis",
                     "data_dir", s.dataDir().toAbsolutePath().toString(), "upstream", s.openaiBaseUrl().toString(),
                     "models_priced", prices.size(), "openai_key", s.openaiKey() != null,
@@ -114,7 +125,7 @@ public final class Gateway implements AutoCloseable {
 
     @Override
     public void close() {
-        http.close();
+        if (http != null) http.close();
         worker.close();
         counters.close();
         database.close();

@@ -24,7 +24,7 @@ public final class Main {
 
             Commands:
               serve      run the gateway: OpenAI-compatible proxy and admin API on PORT (default 3000)
-              worker     run the background worker (production mode: DATABASE_URL and REDIS_URL)
+              worker     run the background duties alone (needs REDIS_URL: counters shared with the gateways)
               all        serve and worker in one process (the default for a single machine)
               migrate    apply the SQL migrations and exit
               seed       create the 'demo' tenant and print a new API key for it (shown once)
@@ -101,25 +101,31 @@ public final class Main {
                 return EXIT_OK;
             }
             case "worker" -> {
-                err.println("budgetguard: the embedded store keeps budget counters inside the gateway process, so there "
-                        + "is no separate worker to run; use `all` (or set DATABASE_URL and REDIS_URL for production mode).");
-                return EXIT_USAGE;
+                if (s.redisUrl() == null) {
+                    err.println("budgetguard: the embedded store keeps budget counters inside the gateway process, so "
+                            + "there is no separate worker to run; use `all` (or set REDIS_URL to share counters).");
+                    return EXIT_USAGE;
+                }
+                return runUntilStopped(Gateway.startWorker(s, Clock.systemUTC()), block);
             }
             default -> {
-                Gateway gateway = Gateway.start(s, Clock.systemUTC());
-                if (!block) {
-                    gateway.close();
-                    return EXIT_OK;
-                }
-                CountDownLatch stopped = new CountDownLatch(1);
-                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                    gateway.close();
-                    stopped.countDown();
-                }, "budgetguard-shutdown"));
-                awaitQuietly(stopped);
-                return EXIT_OK;
+                return runUntilStopped(Gateway.start(s, Clock.systemUTC()), block);
             }
         }
+    }
+
+    private static int runUntilStopped(Gateway gateway, boolean block) {
+        if (!block) {
+            gateway.close();
+            return EXIT_OK;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            gateway.close();
+            stopped.countDown();
+        }, "budgetguard-shutdown"));
+        awaitQuietly(stopped);
+        return EXIT_OK;
     }
 
     private static void awaitQuietly(CountDownLatch latch) {

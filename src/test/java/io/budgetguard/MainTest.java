@@ -74,6 +74,12 @@ class MainTest {
     }
 
     @Test
+    void aWorkerWithoutSharedCountersExplainsWhyAndExits2() {
+        assertEquals(2, run(Map.of("BUDGETGUARD_DATA_DIR", dir.resolve("data").toString()), "worker"));
+        assertTrue(err().contains("REDIS_URL"), err());
+    }
+
+    @Test
     void serveStartsAndStops() {
         assertEquals(0, run(Map.of("BUDGETGUARD_DATA_DIR", dir.resolve("data").toString(), "PORT", "0", "HOST", "127.0.0.1"), "all"));
     }

@@ -45,6 +45,37 @@ class RedisBudgetEnforcementTest extends BudgetEnforcementContract {
     }
 
     @Test
+    void aGatewayKilledMidStreamHasItsReservationSettledAtTheEstimateByAnotherProcess() throws Exception {
+        String key = tenantWithBudget("killed", 10_000_000, 100);
+        var gate = upstream.gateStreams();
+        GatewayProcess doomed = GatewayProcess.start(Map.of("REDIS_URL", redis.url(), "RESERVATION_TIMEOUT_S", "10",
+                "BUDGETGUARD_DATA_DIR", gw.dataDir().toString(), "OPENAI_BASE_URL", upstream.baseUrl(),
+                "OPENAI_KEY", TestGateway.UPSTREAM_KEY, "ADMIN_API_KEY", TestGateway.ADMIN_KEY));
+        try {
+            java.net.http.HttpClient.newHttpClient().sendAsync(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create(doomed.baseUrl() + "/v1/chat/completions")).header("Content-Type", "application/json")
+                    .header("Authorization", "Bearer " + key).POST(java.net.http.HttpRequest.BodyPublishers.ofString(
+                            BODY.replace("\"max_tokens\":100", "\"max_tokens\":100,\"stream\":true"))).build(),
+                    HttpResponse.BodyHandlers.discarding());
+            for (int i = 0; i < 200 && upstream.calls() == 0; i++) Thread.sleep(50);
+            assertEquals(1, upstream.calls(), "the request is mid-stream upstream");
+            assertEquals(estimateMicroUsd(), micros(monthly("killed").get("reserved_usd")));
+            doomed.kill();
+        } finally {
+            gate.countDown();
+            doomed.close();
+        }
+        long expired = 0;
+        for (int i = 0; i < 300 && expired == 0; i++) {
+            expired = gw.sqlLong("SELECT COUNT(*) FROM usage_ledger WHERE tenant_id = 'killed' AND status = 'expired'");
+            if (expired == 0) Thread.sleep(100);
+        }
+        assertEquals(1, expired, "one expired row once the reservation timed out");
+        assertEquals(0, micros(monthly("killed").get("reserved_usd")));
+        assertEquals(estimateMicroUsd(), micros(monthly("killed").get("spent_usd")), "settled at the estimate");
+    }
+
+    @Test
     void redisRestartedEmptyNeitherForgetsSpendNorRefusesRequestsThatFit() throws Exception {
         long est = estimateMicroUsd();
         String key = tenantWithBudget("amnesia", 3 * est, 100);

@@ -26,6 +26,11 @@ public final class GatewayProcess implements AutoCloseable {
     }
 
     public static GatewayProcess start(Map<String, String> env) throws IOException, InterruptedException {
+        return start("serve", env);
+    }
+
+    /** Starts {@code command} (serve, all or worker); waits for /health unless it is a worker. */
+    public static GatewayProcess start(String command, Map<String, String> env) throws IOException, InterruptedException {
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
@@ -33,13 +38,13 @@ public final class GatewayProcess implements AutoCloseable {
         String java = ProcessHandle.current().info().command().orElse("java");
         Path log = Files.createTempFile("gateway-process", ".log");
         ProcessBuilder pb = new ProcessBuilder(java, "-Dsun.net.httpserver.nodelay=true", "-cp",
-                System.getProperty("java.class.path"), "io.budgetguard.Main", "serve");
+                System.getProperty("java.class.path"), "io.budgetguard.Main", command);
         pb.environment().putAll(env);
         pb.environment().put("PORT", Integer.toString(port));
         pb.environment().put("HOST", "127.0.0.1");
         pb.redirectErrorStream(true).redirectOutput(log.toFile());
         GatewayProcess g = new GatewayProcess(pb.start(), port, log);
-        g.awaitHealthy();
+        if (!command.equals("worker")) g.awaitHealthy();
         return g;
     }
 
