@@ -70,3 +70,7 @@ ORDER BY started_at LIMIT 1000
 
 -- name: tenant_ids_after
 SELECT id FROM tenants WHERE id > ? ORDER BY id LIMIT 500
+
+-- name: denial_insert
+INSERT INTO policy_denials (request_id, tenant_id, api_key_id, endpoint, model, reasons, revision, denied_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)

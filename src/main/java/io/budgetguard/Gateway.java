@@ -11,6 +11,8 @@ import io.budgetguard.budget.EmbeddedCounters;
 import io.budgetguard.budget.RedisCounters;
 import io.budgetguard.budget.SpendCounters;
 import io.budgetguard.store.TenantDirectory;
+import io.budgetguard.policy.DenialLog;
+import io.budgetguard.policy.PolicyEngine;
 import io.budgetguard.worker.ReservationExpiry;
 import io.budgetguard.worker.Worker;
 import io.budgetguard.config.Settings;
@@ -38,12 +40,14 @@ public final class Gateway implements AutoCloseable {
 
     private final Database database;
     private final SpendCounters counters;
+    private final PolicyEngine policy;
     private final HttpApi http;
     private final Worker worker;
 
-    private Gateway(Database database, SpendCounters counters, HttpApi http, Worker worker) {
+    private Gateway(Database database, SpendCounters counters, PolicyEngine policy, HttpApi http, Worker worker) {
         this.database = database;
         this.counters = counters;
+        this.policy = policy;
         this.http = http;
         this.worker = worker;
     }
@@ -79,7 +83,13 @@ public final class Gateway implements AutoCloseable {
         PriceTable prices = PriceTable.load(json, s.pricesPath(), s.defaultPriceMicroUsdPerMTok());
         Database db = openDatabase(s);
         SpendCounters counters = null;
+        PolicyEngine policy = null;
         try {
+            policy = serve && s.opaPolicyPath() != null
+                    ? PolicyEngine.start(s.opaPolicyPath(), s.opaPolicyPathExplicit(), s.policyPoolSize(), s.policyTimeoutMs(),
+                            s.dev(), s.policyPollMs(), json)
+                    : PolicyEngine.disabled(json);
+            PolicyEngine activePolicy = policy;
             TenantStore tenants = new TenantStore(db);
             boolean embeddedCounters = s.redisUrl() == null;
             Ledger ledger = new Ledger(db, embeddedCounters);
@@ -90,9 +100,9 @@ public final class Gateway implements AutoCloseable {
             TenantDirectory directory = new TenantDirectory(tenants, s.authCacheTtlMs());
             TenantAuth auth = new TenantAuth(tenants, s.authCacheTtlMs());
             List<Route> routes = new ArrayList<>();
-            routes.add(new Route("GET", "/health", (call, p) ->
-                    call.sendJson(json, 200, Map.of("status", "ok", "version", Version.get()))));
-            routes.addAll(new ProxyHandler(s, json, clock, auth, directory, prices, counters, ledger).routes());
+            routes.add(new Route("GET", "/health", (call, p) -> call.sendJson(json, 200, health(activePolicy))));
+            routes.addAll(new ProxyHandler(s, json, clock, auth, directory, prices, counters, ledger, policy,
+                    new DenialLog(db)).routes());
             routes.addAll(new AdminHandler(s, json, clock, tenants, directory, auth, counters, ledger).routes());
             ReservationExpiry expiry = new ReservationExpiry(counters, tenants, ledger, clock);
             Worker worker = new Worker(List.of(new Worker.Duty("reservation_expiry", expiry::runOnce)), DUTY_PERIOD_MS);
@@ -103,12 +113,28 @@ public final class Gateway implements AutoCloseable {
                     "data_dir", s.dataDir().toAbsolutePath().toString(), "upstream", s.openaiBaseUrl().toString(),
                     "models_priced", prices.size(), "openai_key", s.openaiKey() != null,
                     "admin_api", s.adminEnabled() ? "enabled" : "disabled: set ADMIN_API_KEY to enable it");
-            return new Gateway(db, counters, http, worker);
+            return new Gateway(db, counters, policy, http, worker);
         } catch (IOException | RuntimeException e) {
+            if (policy != null) policy.close();
             if (counters != null) counters.close();
             db.close();
             throw e;
         }
+    }
+
+    private static Map<String, Object> health(PolicyEngine policy) {
+        Map<String, Object> p = new java.util.LinkedHashMap<>();
+        p.put("enabled", policy.enabled());
+        p.put("revision", policy.revision());
+        Map<String, Object> h = new java.util.LinkedHashMap<>();
+        h.put("status", "ok");
+        h.put("version", Version.get());
+        h.put("policy", p);
+        return h;
+    }
+
+    public PolicyEngine policy() {
+        return policy;
     }
 
     public int port() {
@@ -127,6 +153,7 @@ public final class Gateway implements AutoCloseable {
     public void close() {
         if (http != null) http.close();
         worker.close();
+        policy.close();
         counters.close();
         database.close();
     }

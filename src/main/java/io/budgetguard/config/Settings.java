@@ -37,7 +37,11 @@ public record Settings(
         int maxSseEventBytes,
         long authCacheTtlMs,
         long redisTimeoutMs,
-        int redisPoolSize) {
+        int redisPoolSize,
+        int policyPoolSize,
+        int policyPromptBytesMax,
+        long policyTimeoutMs,
+        long policyPollMs) {
 
     public static final int DEFAULT_PORT = 3000;
     public static final int DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -54,6 +58,14 @@ public record Settings(
     public static final long DEFAULT_AUTH_CACHE_TTL_MS = 1_000;
     public static final long DEFAULT_REDIS_TIMEOUT_MS = 2_000;
     public static final int DEFAULT_REDIS_POOL_SIZE = 64;
+    public static final int DEFAULT_POLICY_PROMPT_BYTES_MAX = 16 * 1024;
+    public static final long DEFAULT_POLICY_TIMEOUT_MS = 1_000;
+    public static final long DEFAULT_POLICY_POLL_MS = 1_000;
+
+    /** Policy instances: one per core keeps every core busy; each costs a compiled wasm module of memory. */
+    public static int defaultPolicyPoolSize() {
+        return Math.max(2, Runtime.getRuntime().availableProcessors());
+    }
 
     public boolean adminEnabled() {
         return adminApiKey != null;

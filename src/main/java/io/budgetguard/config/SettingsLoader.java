@@ -62,8 +62,8 @@ public final class SettingsLoader {
                 adminKey(),
                 intIn("MAX_REQS_PER_MIN", 100, 1, 1_000_000),
                 budgetPeriods(defaultBudgetMicroUsd),
-                Path.of(policyPath == null ? "policy/bundle.tar.gz" : policyPath),
-                policyPath != null,
+                "off".equals(policyPath) ? null : Path.of(policyPath == null ? "policy/bundle.tar.gz" : policyPath),
+                policyPath != null && !"off".equals(policyPath),
                 bool("BUDGETGUARD_DEV"),
                 databaseUrl,
                 redisUrl,
@@ -84,7 +84,11 @@ public final class SettingsLoader {
                 intIn("MAX_SSE_EVENT_BYTES", Settings.DEFAULT_MAX_SSE_EVENT_BYTES, 1024, 64 * 1024 * 1024),
                 longIn("AUTH_CACHE_TTL_MS", Settings.DEFAULT_AUTH_CACHE_TTL_MS, 0, 1_000),
                 longIn("REDIS_TIMEOUT_MS", Settings.DEFAULT_REDIS_TIMEOUT_MS, 10, 60_000),
-                intIn("REDIS_POOL_SIZE", Settings.DEFAULT_REDIS_POOL_SIZE, 1, 4096));
+                intIn("REDIS_POOL_SIZE", Settings.DEFAULT_REDIS_POOL_SIZE, 1, 4096),
+                intIn("POLICY_POOL_SIZE", Settings.defaultPolicyPoolSize(), 1, 256),
+                intIn("POLICY_PROMPT_BYTES_MAX", Settings.DEFAULT_POLICY_PROMPT_BYTES_MAX, 0, 1024 * 1024),
+                longIn("POLICY_TIMEOUT_MS", Settings.DEFAULT_POLICY_TIMEOUT_MS, 1, 60_000),
+                longIn("POLICY_POLL_MS", Settings.DEFAULT_POLICY_POLL_MS, 50, 60_000));
     }
 
     /** {@code input,output} or {@code input,cached_input,output}, USD per 1M tokens. */

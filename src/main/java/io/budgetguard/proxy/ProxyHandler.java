@@ -20,6 +20,10 @@ import io.budgetguard.pricing.Estimate;
 import io.budgetguard.pricing.Estimator;
 import io.budgetguard.pricing.ModelPrice;
 import io.budgetguard.pricing.PriceTable;
+import io.budgetguard.policy.DenialLog;
+import io.budgetguard.policy.PolicyDecision;
+import io.budgetguard.policy.PolicyEngine;
+import io.budgetguard.policy.PolicyInput;
 import io.budgetguard.store.Tenant;
 import io.budgetguard.store.TenantDirectory;
 import java.io.IOException;
@@ -29,7 +33,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The data plane, top to bottom: request → auth → estimate → admit → forward → relay → settle → ledger.
+ * The data plane, top to bottom: request → auth → estimate → policy → admit → forward → relay → settle → ledger.
  * Invariants: nothing reaches the upstream without an atomic admission that reserved its worst-case cost, and
  * every request that reaches the upstream is settled once and gets exactly one ledger row.
  */
@@ -43,11 +47,17 @@ public final class ProxyHandler {
     private final Estimator estimator;
     private final SpendCounters counters;
     private final Ledger ledger;
+    private final PolicyEngine policy;
+    private final PolicyInput policyInput;
+    private final DenialLog denials;
     private final Upstream upstream;
     private final ResponseRelay relay;
 
     public ProxyHandler(Settings settings, ObjectMapper json, Clock clock, TenantAuth auth, TenantDirectory tenants,
-                        PriceTable prices, SpendCounters counters, Ledger ledger) {
+                        PriceTable prices, SpendCounters counters, Ledger ledger, PolicyEngine policy, DenialLog denials) {
+        this.policy = policy;
+        this.policyInput = new PolicyInput(json, settings.policyPromptBytesMax());
+        this.denials = denials;
         this.settings = settings;
         this.json = json;
         this.clock = clock;
@@ -77,7 +87,9 @@ public final class ProxyHandler {
         ProxyRequest req = read(call, endpoint, params);
         ModelPrice price = req.json() == null ? null : price(req.model());
         Estimate estimate = price == null ? Estimate.FREE : estimator.estimate(endpoint.estimateKind(), req.json(), price);
-        Reservation reservation = admit(call, tenant, caller, req, estimate);
+        List<WindowRef> windows = windows(tenant);
+        checkPolicy(call, tenant, caller, req, estimate, windows);
+        Reservation reservation = admit(call, tenant, caller, req, estimate, windows);
         Outcome outcome = forward(call, endpoint, params, req);
         settle(reservation, outcome, cost(outcome, price, reservation));
         if (outcome.error() != null) throw outcome.error();
@@ -90,10 +102,33 @@ public final class ProxyHandler {
     private record Outcome(UsageEvent.Status status, Integer upstreamStatus, Usage usage, boolean maybeBilled,
                            ApiException error) {}
 
-    private Reservation admit(HttpCall call, Tenant tenant, Caller caller, ProxyRequest req, Estimate estimate) {
+    private List<WindowRef> windows(Tenant tenant) {
         long now = clock.millis();
         List<WindowRef> windows = new ArrayList<>(tenant.budgets().size());
         for (Budget b : tenant.budgets()) windows.add(WindowRef.of(b, now));
+        return windows;
+    }
+
+    /** Denied: 403 with the policy's reasons, recorded for audit; nothing is reserved or forwarded. */
+    private void checkPolicy(HttpCall call, Tenant tenant, Caller caller, ProxyRequest req, Estimate estimate,
+                             List<WindowRef> windows) {
+        if (!policy.enabled()) return;
+        java.time.Instant now = clock.instant();
+        PolicyInput.Request r = new PolicyInput.Request(req.endpoint().ledgerName(), req.json() == null ? null : req.model(),
+                req.stream(), estimate.maxOutputTokens(), estimate.promptTokens(), estimate.costMicroUsd(), req.json());
+        String input = policyInput.build(tenant.id(), tenant.rateLimitPerMin(), counters.usage(tenant.id(), windows, now.toEpochMilli()),
+                caller.keyId(), caller.keyName(), r, now);
+        PolicyDecision d = policy.evaluate(input);
+        if (d.allow()) return;
+        denials.record(call.requestId(), tenant.id(), caller.keyId(), r.endpoint(), r.model(), d.reasons(), policy.revision(), now);
+        call.outcome("policy_denied");
+        throw new ApiException(403, "permission_error", "policy_denied",
+                "Request denied by policy: " + String.join("; ", d.reasons()), null, Map.of());
+    }
+
+    private Reservation admit(HttpCall call, Tenant tenant, Caller caller, ProxyRequest req, Estimate estimate,
+                              List<WindowRef> windows) {
+        long now = clock.millis();
         Reservation proposed = new Reservation(call.requestId(), tenant.id(), caller.keyId(), req.endpoint().ledgerName(),
                 req.json() == null ? null : req.model(), estimate.costMicroUsd(), now,
                 now + settings.reservationTimeoutS() * 1000, windows);

@@ -39,6 +39,7 @@ public final class GatewayProcess implements AutoCloseable {
         Path log = Files.createTempFile("gateway-process", ".log");
         ProcessBuilder pb = new ProcessBuilder(java, "-Dsun.net.httpserver.nodelay=true", "-cp",
                 System.getProperty("java.class.path"), "io.budgetguard.Main", command);
+        pb.environment().put("OPA_POLICY_PATH", "off");
         pb.environment().putAll(env);
         pb.environment().put("PORT", Integer.toString(port));
         pb.environment().put("HOST", "127.0.0.1");

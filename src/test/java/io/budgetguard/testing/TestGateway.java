@@ -52,6 +52,7 @@ public final class TestGateway implements AutoCloseable {
         vars.put("OPENAI_BASE_URL", upstream == null ? "http://127.0.0.1:9" : upstream.baseUrl());
         vars.put("OPENAI_KEY", UPSTREAM_KEY);
         vars.put("ADMIN_API_KEY", ADMIN_KEY);
+        vars.put("OPA_POLICY_PATH", "off");
         vars.putAll(env);
         Settings s;
         try {

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Builds policy/bundle.tar.gz (wasm + data.json) from the Rego in this folder.
+# Uses `opa` from PATH (or $(go env GOPATH)/bin), else installs it with Go, else says what is missing.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+OPA_VERSION=v1.22.3
+
+find_opa() {
+  if command -v opa >/dev/null 2>&1; then command -v opa; return 0; fi
+  if command -v go >/dev/null 2>&1 && [ -x "$(go env GOPATH)/bin/opa" ]; then echo "$(go env GOPATH)/bin/opa"; return 0; fi
+  return 1
+}
+
+opa=$(find_opa || true)
+if [ -z "$opa" ]; then
+  if ! command -v go >/dev/null 2>&1; then
+    echo "policy/build.sh: needs the OPA CLI ($OPA_VERSION): put 'opa' on PATH, or install Go so this script can run" >&2
+    echo "  go install github.com/open-policy-agent/opa@$OPA_VERSION" >&2
+    exit 1
+  fi
+  echo "policy/build.sh: installing opa $OPA_VERSION with go install (a few minutes, once)" >&2
+  go install "github.com/open-policy-agent/opa@$OPA_VERSION"
+  opa="$(go env GOPATH)/bin/opa"
+fi
+
+"$opa" test "$here/budgetguard.rego" "$here/budgetguard_test.rego" >&2
+revision="$(date -u +%Y%m%dT%H%M%SZ)-$(cat "$here"/*.rego "$here/data.json" | sha256sum | cut -c1-12)"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cp "$here/budgetguard.rego" "$here/data.json" "$tmp/"
+# The entrypoint is budgetguard/decision (DESIGN §5b); tests are not part of the bundle.
+"$opa" build -t wasm -e budgetguard/decision --revision "$revision" -o "$tmp/bundle.tar.gz" "$tmp/budgetguard.rego" "$tmp/data.json"
+mv "$tmp/bundle.tar.gz" "${1:-$here/bundle.tar.gz}"
+echo "built ${1:-$here/bundle.tar.gz} (revision $revision)" >&2

@@ -1,0 +1,116 @@
+package io.budgetguard.policy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.budgetguard.budget.Money;
+import io.budgetguard.budget.WindowUsage;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.TextStyle;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The policy's input (DESIGN §5b), always serialised with Jackson: flat on purpose, since every JSON object
+ * costs ~2 µs to parse inside wasm.
+ */
+public final class PolicyInput {
+    public static final int MAX_PARAMS = 64;
+    public static final int MAX_PARAM_STRING_CHARS = 256;
+
+    /** What the proxy knows about the request when the policy runs. */
+    public record Request(String endpoint, String model, boolean stream, long maxTokens, long promptTokens,
+                          long estimatedCostMicroUsd, JsonNode body) {}
+
+    private final ObjectMapper json;
+    private final int promptBytesMax;
+
+    public PolicyInput(ObjectMapper json, int promptBytesMax) {
+        this.json = json;
+        this.promptBytesMax = promptBytesMax;
+    }
+
+    public String build(String tenantId, int rateLimitPerMin, List<WindowUsage> budgets, String keyId, String keyName,
+                        Request r, Instant now) {
+        ObjectNode in = json.createObjectNode();
+        ObjectNode tenant = in.putObject("tenant");
+        tenant.put("id", tenantId);
+        tenant.put("rate_limit_per_min", rateLimitPerMin);
+        ArrayNode bs = tenant.putArray("budgets");
+        for (WindowUsage u : budgets) {
+            ObjectNode b = bs.addObject();
+            b.put("period", u.window().period().name());
+            b.put("limit_usd", Money.usd(u.window().limitMicroUsd()));
+            b.put("spent_usd", Money.usd(u.spentMicroUsd()));
+            b.put("reserved_usd", Money.usd(u.reservedMicroUsd()));
+            b.put("remaining_usd", Money.usd(u.remainingMicroUsd()));
+        }
+        ObjectNode key = in.putObject("key");
+        key.put("id", keyId);
+        key.put("name", keyName);
+        ObjectNode req = in.putObject("request");
+        req.put("endpoint", r.endpoint());
+        req.put("model", r.model());
+        req.put("stream", r.stream());
+        req.put("max_tokens", r.maxTokens());
+        req.put("prompt_tokens", r.promptTokens());
+        req.put("estimated_cost_usd", Money.usd(r.estimatedCostMicroUsd()));
+        params(req.putObject("params"), r.body());
+        req.put("prompt_text", promptText(r.body()));
+        ObjectNode time = in.putObject("time");
+        ZonedDateTime t = now.atZone(ZoneOffset.UTC);
+        time.put("now", now.toString());
+        time.put("weekday", t.getDayOfWeek().getDisplayName(TextStyle.FULL, Locale.ENGLISH));
+        time.put("hour_utc", t.getHour());
+        return in.toString();
+    }
+
+    /** Top-level scalar fields of the body (temperature, user, ...), bounded in count and length. */
+    private static void params(ObjectNode out, JsonNode body) {
+        if (body == null) return;
+        int n = 0;
+        for (Iterator<Map.Entry<String, JsonNode>> it = body.fields(); it.hasNext() && n < MAX_PARAMS; ) {
+            Map.Entry<String, JsonNode> f = it.next();
+            JsonNode v = f.getValue();
+            if (v.isNumber() || v.isBoolean()) {
+                out.set(f.getKey(), v);
+                n++;
+            } else if (v.isTextual() && v.asText().length() <= MAX_PARAM_STRING_CHARS) {
+                out.set(f.getKey(), v);
+                n++;
+            }
+        }
+    }
+
+    /** All message and prompt text joined by newlines, cut at the byte cap (never mid-character). */
+    String promptText(JsonNode body) {
+        StringBuilder b = new StringBuilder();
+        if (body != null) {
+            for (String field : new String[] {"instructions", "messages", "prompt", "input"}) collect(body.get(field), b);
+        }
+        byte[] utf8 = b.toString().getBytes(StandardCharsets.UTF_8);
+        if (utf8.length <= promptBytesMax) return b.toString();
+        int end = promptBytesMax;
+        while (end > 0 && (utf8[end] & 0xC0) == 0x80) end--;
+        return new String(utf8, 0, end, StandardCharsets.UTF_8);
+    }
+
+    private void collect(JsonNode v, StringBuilder b) {
+        if (v == null || b.length() > promptBytesMax) return;
+        if (v.isTextual()) {
+            if (!b.isEmpty()) b.append('\n');
+            b.append(v.asText());
+        } else if (v.isArray()) {
+            for (JsonNode e : v) collect(e, b);
+        } else if (v.isObject()) {
+            collect(v.get("content"), b);
+            collect(v.get("text"), b);
+        }
+    }
+}

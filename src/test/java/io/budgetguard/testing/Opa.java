@@ -1,0 +1,62 @@
+package io.budgetguard.testing;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+
+/** The real OPA CLI, for compiling Rego to wasm bundles and for `opa eval` as the reference. */
+public final class Opa {
+    private Opa() {}
+
+    public static String binary() {
+        List<Path> candidates = new ArrayList<>();
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) candidates.add(Path.of(dir, "opa"));
+        String gopath = System.getenv("GOPATH");
+        if (gopath != null) candidates.add(Path.of(gopath, "bin", "opa"));
+        candidates.add(Path.of(System.getProperty("user.home"), "go", "bin", "opa"));
+        for (Path p : candidates) if (Files.isExecutable(p)) return p.toString();
+        return null;
+    }
+
+    /** The binary, or a skip (a failure in CI, which must install it). */
+    public static String require() {
+        String bin = binary();
+        if (System.getenv("CI") != null && bin == null) throw new IllegalStateException("CI must install the OPA CLI");
+        Assumptions.assumeTrue(bin != null, "install the OPA CLI (go install github.com/open-policy-agent/opa@v1.22.3)");
+        return bin;
+    }
+
+    /** opa build -t wasm -e budgetguard/decision over the given files (Rego and data.json), into {@code out}. */
+    public static Path build(Path out, String revision, Path... files) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(require(), "build", "-t", "wasm", "-e", "budgetguard/decision",
+                "--revision", revision, "-o", out.toString()));
+        for (Path f : files) cmd.add(f.toString());
+        run(cmd);
+        return out;
+    }
+
+    /** The decision `opa eval` computes for this input, as JSON text. */
+    public static String eval(String input, Path... files) throws IOException, InterruptedException {
+        Path in = Files.createTempFile("opa-input", ".json");
+        Files.writeString(in, input);
+        List<String> cmd = new ArrayList<>(List.of(require(), "eval", "--format", "json", "--input", in.toString()));
+        for (Path f : files) {
+            cmd.add("--data");
+            cmd.add(f.toString());
+        }
+        cmd.add("data.budgetguard.decision");
+        return run(cmd);
+    }
+
+    private static String run(List<String> cmd) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) throw new IOException(String.join(" ", cmd) + " failed: " + out);
+        return out;
+    }
+}
