@@ -20,9 +20,10 @@ tenant_config := object.get(object.get(config, "tenants", {}), input.tenant.id, 
 
 decision := {"allow": count(deny) == 0, "reasons": sort([r | some r in deny])}
 
-# Model allow-list: exact names or dash-separated prefixes, per tenant. No list = every priced model.
+# Model allow-list, per tenant. No list = every priced model. Model listings (no model) are not restricted.
 deny contains msg if {
 	allowed := tenant_config.models
+	is_string(input.request.model)
 	not model_allowed(input.request.model, allowed)
 	msg := sprintf("model %s is not allowed for tenant %s", [input.request.model, input.tenant.id])
 }

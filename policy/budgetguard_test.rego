@@ -36,6 +36,10 @@ test_a_model_outside_the_allow_list_is_denied if {
 	d.reasons == ["model o1 is not allowed for tenant acme"]
 }
 
+test_listing_models_is_not_restricted_by_the_allow_list if {
+	decide(req({"request": {"endpoint": "/v1/models", "model": null, "stream": false, "max_tokens": 0, "prompt_text": ""}})).allow
+}
+
 test_a_dated_snapshot_of_an_allowed_model_is_allowed if {
 	decide(req({"request": {"model": "gpt-4.1-2025-04-14", "stream": false, "max_tokens": 1, "prompt_text": ""}})).allow
 }

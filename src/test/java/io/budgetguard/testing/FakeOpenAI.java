@@ -60,6 +60,8 @@ public final class FakeOpenAI implements AutoCloseable {
     private volatile boolean stallAfterFirstEvent;
     /** When true, usage reports completion tokens equal to the request's max_tokens (the worst case). */
     private volatile boolean completionAtMaxTokens;
+    /** Test control: `POST /_test/advance-clock?ms=N` moves the gateway's clock (SDK scripts call it). */
+    private volatile java.util.function.LongConsumer clockControl;
     /** When true, a stream keeps sending events until the reader goes away (cancellation tests). */
     private volatile boolean endlessStream;
 
@@ -98,6 +100,10 @@ public final class FakeOpenAI implements AutoCloseable {
         promptTokens = prompt;
         cachedTokens = cached;
         completionTokens = completion;
+    }
+
+    public void onAdvanceClock(java.util.function.LongConsumer control) {
+        clockControl = control;
     }
 
     public void completionAtMaxTokens() {
@@ -140,6 +146,12 @@ public final class FakeOpenAI implements AutoCloseable {
     private void handle(HttpExchange ex) throws IOException {
         try (ex) {
             byte[] body = ex.getRequestBody().readAllBytes();
+            if (ex.getRequestURI().getPath().equals("/_test/advance-clock")) {
+                java.util.function.LongConsumer c = clockControl;
+                if (c != null) c.accept(Long.parseLong(ex.getRequestURI().getQuery().replace("ms=", "")));
+                ex.sendResponseHeaders(204, -1);
+                return;
+            }
             Map<String, String> headers = new TreeMap<>();
             ex.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), String.join(",", v)));
             received.add(new Received(ex.getRequestMethod(), ex.getRequestURI().getPath(), headers, body));
