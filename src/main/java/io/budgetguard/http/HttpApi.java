@@ -28,8 +28,14 @@ public final class HttpApi implements AutoCloseable {
     private final ObjectMapper json;
     private final Semaphore inflight;
     private final int maxInflight;
+    private final long bodyTimeoutMs;
+    /** One daemon thread that only fires request-body deadlines. */
+    private final java.util.concurrent.ScheduledExecutorService deadlines = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().name("budgetguard-deadlines").daemon(true).factory());
 
-    private HttpApi(HttpServer server, ExecutorService executor, List<Route> routes, ObjectMapper json, int maxInflight) {
+    private HttpApi(HttpServer server, ExecutorService executor, List<Route> routes, ObjectMapper json, int maxInflight,
+                    long bodyTimeoutMs) {
+        this.bodyTimeoutMs = bodyTimeoutMs;
         this.server = server;
         this.executor = executor;
         this.routes = List.copyOf(routes);
@@ -59,7 +65,7 @@ public final class HttpApi implements AutoCloseable {
         configureJdkServer(s);
         HttpServer server = HttpServer.create(new InetSocketAddress(s.bindAddress(), s.port()), 1024);
         ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
-        HttpApi api = new HttpApi(server, executor, routes, json, s.maxInflightRequests());
+        HttpApi api = new HttpApi(server, executor, routes, json, s.maxInflightRequests(), s.requestReadTimeoutMs());
         server.setExecutor(executor);
         server.createContext("/", api::dispatch);
         server.start();
@@ -71,7 +77,7 @@ public final class HttpApi implements AutoCloseable {
     }
 
     private void dispatch(HttpExchange exchange) {
-        HttpCall call = new HttpCall(exchange, newRequestId(), System.nanoTime());
+        HttpCall call = new HttpCall(exchange, newRequestId(), System.nanoTime(), deadlines, bodyTimeoutMs);
         String code = null;
         if (!inflight.tryAcquire()) {
             sendError(call, ApiException.overloaded(maxInflight));
@@ -152,5 +158,6 @@ public final class HttpApi implements AutoCloseable {
     public void close() {
         server.stop(0);
         executor.shutdownNow();
+        deadlines.shutdownNow();
     }
 }

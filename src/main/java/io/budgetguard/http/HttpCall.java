@@ -20,15 +20,20 @@ public final class HttpCall {
     private final HttpExchange exchange;
     private final String requestId;
     private final long startedNanos;
+    private final java.util.concurrent.ScheduledExecutorService deadlines;
+    private final long bodyTimeoutMs;
     private boolean responseStarted;
     private int status;
     private String tenantId;
     private String outcome;
 
-    HttpCall(HttpExchange exchange, String requestId, long startedNanos) {
+    HttpCall(HttpExchange exchange, String requestId, long startedNanos,
+             java.util.concurrent.ScheduledExecutorService deadlines, long bodyTimeoutMs) {
         this.exchange = exchange;
         this.requestId = requestId;
         this.startedNanos = startedNanos;
+        this.deadlines = deadlines;
+        this.bodyTimeoutMs = bodyTimeoutMs;
         exchange.getResponseHeaders().set("x-request-id", requestId);
     }
 
@@ -52,8 +57,28 @@ public final class HttpCall {
         return exchange.getRequestHeaders().getFirst(name);
     }
 
-    /** The body, refused with 413 past {@code maxBytes} before reading more than one byte over the limit. */
+    /**
+     * The body, refused with 413 past {@code maxBytes} before reading more than one byte over the limit. A client
+     * that has not sent it all within the request read timeout is cut off: a trickling client cannot hold a
+     * connection and a request slot for longer than that.
+     */
     public byte[] readBody(int maxBytes) throws IOException {
+        java.util.concurrent.atomic.AtomicBoolean expired = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.ScheduledFuture<?> deadline = deadlines.schedule(() -> {
+            expired.set(true);
+            exchange.close();
+        }, bodyTimeoutMs, java.util.concurrent.TimeUnit.MILLISECONDS);
+        try {
+            return readBodyUnbounded(maxBytes);
+        } catch (IOException e) {
+            if (expired.get()) throw new IOException("request body not received within " + bodyTimeoutMs + " ms", e);
+            throw e;
+        } finally {
+            deadline.cancel(false);
+        }
+    }
+
+    private byte[] readBodyUnbounded(int maxBytes) throws IOException {
         String declared = header("Content-Length");
         if (declared != null) {
             long n;

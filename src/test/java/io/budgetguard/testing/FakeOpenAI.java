@@ -66,6 +66,13 @@ public final class FakeOpenAI implements AutoCloseable {
     private volatile boolean endlessStream;
 
     public FakeOpenAI() throws IOException {
+        // The JDK reads its server properties once, at the first HttpServer of the JVM (DESIGN §7b): when this
+        // stand-in is that first server, the gateway's bounds must already be in place.
+        try {
+            io.budgetguard.http.HttpApi.configureJdkServer(io.budgetguard.config.SettingsLoader.fromMap(Map.of()));
+        } catch (io.budgetguard.config.ConfigException e) {
+            throw new IllegalStateException(e);
+        }
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 256);
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         server.createContext("/", this::handle);

@@ -28,8 +28,33 @@ public final class TestGateway implements AutoCloseable {
     public static final ObjectMapper JSON = new ObjectMapper()
             .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 
+    /** Every log line the gateways of this JVM wrote, for the secrets check (bounded). */
+    static final java.util.concurrent.ConcurrentLinkedDeque<String> LOG_LINES = new java.util.concurrent.ConcurrentLinkedDeque<>();
+    static final int MAX_LOG_LINES = 500_000;
+
+    static {
+        java.io.PrintStream original = System.out;
+        io.budgetguard.log.JsonLog.redirect(new java.io.PrintStream(new java.io.OutputStream() {
+            private final java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
+
+            @Override
+            public synchronized void write(int b) {
+                original.write(b);
+                if (b == '\n') {
+                    LOG_LINES.add(line.toString(java.nio.charset.StandardCharsets.UTF_8));
+                    if (LOG_LINES.size() > MAX_LOG_LINES) LOG_LINES.pollFirst();
+                    line.reset();
+                } else {
+                    line.write(b);
+                }
+            }
+        }, true, java.nio.charset.StandardCharsets.UTF_8));
+    }
+
     private final Gateway gateway;
     private final Path dataDir;
+    /** Secrets this gateway saw: none of them may appear in any log line. */
+    private final java.util.Set<String> secrets = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -103,7 +128,9 @@ public final class TestGateway implements AutoCloseable {
     public String newKey(String tenantId) throws IOException, InterruptedException {
         HttpResponse<String> k = admin("POST", "/admin/tenant/" + tenantId + "/apikeys", "{\"name\":\"test\"}");
         if (k.statusCode() != 201) throw new IllegalStateException("key create: " + k.statusCode() + " " + k.body());
-        return json(k.body()).get("key").asText();
+        String key = json(k.body()).get("key").asText();
+        secrets.add(key);
+        return key;
     }
 
     public static JsonNode json(String body) {
@@ -133,11 +160,30 @@ public final class TestGateway implements AutoCloseable {
     /** Stops the gateway like a restart would, leaving its data directory for the next one. */
     public void closeKeepingData() {
         gateway.close();
+        assertNoSecretLogged();
+    }
+
+    /** Fails when any tenant key, the admin key or the upstream key appears in any log line written so far. */
+    public void assertNoSecretLogged() {
+        java.util.Set<String> all = new java.util.HashSet<>(secrets);
+        all.add(ADMIN_KEY);
+        all.add(UPSTREAM_KEY);
+        for (String line : LOG_LINES) {
+            for (String secret : all) {
+                if (line.contains(secret)) throw new AssertionError("a secret appears in a log line: " + line.replace(secret, "<secret>"));
+            }
+        }
+    }
+
+    /** Lines logged so far in this JVM (for tests that look for a specific event). */
+    public static java.util.List<String> logLines() {
+        return new java.util.ArrayList<>(LOG_LINES);
     }
 
     @Override
     public void close() {
         gateway.close();
+        assertNoSecretLogged();
         try (var files = Files.walk(dataDir)) {
             files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException ignored) {
