@@ -74,3 +74,39 @@ SELECT id FROM tenants WHERE id > ? ORDER BY id LIMIT 500
 -- name: denial_insert
 INSERT INTO policy_denials (request_id, tenant_id, api_key_id, endpoint, model, reasons, revision, denied_at)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+
+-- name: usage_export
+SELECT CAST(CAST((started_at AT TIME ZONE 'UTC') AS DATE) AS VARCHAR(10)) AS usage_day, tenant_id, COALESCE(model, '') AS model_name,
+  COUNT(*), COALESCE(SUM(prompt_tokens), 0), COALESCE(SUM(cached_tokens), 0), COALESCE(SUM(completion_tokens), 0),
+  COALESCE(SUM(cost_usd), 0)
+FROM usage_ledger WHERE started_at >= ? AND started_at < ?
+GROUP BY usage_day, tenant_id, COALESCE(model, '') ORDER BY usage_day, tenant_id, model_name
+
+-- name: tenants_page
+SELECT id, name, rate_limit_per_min, created_at FROM tenants WHERE id > ? ORDER BY id LIMIT ?
+
+-- name: alerts_find
+SELECT thresholds_pct, webhook_url FROM tenant_alerts WHERE tenant_id = ?
+
+-- name: alerts_delete
+DELETE FROM tenant_alerts WHERE tenant_id = ?
+
+-- name: alerts_insert
+INSERT INTO tenant_alerts (tenant_id, thresholds_pct, webhook_url) VALUES (?, ?, ?)
+
+-- name: alert_delivery_insert
+INSERT INTO alert_deliveries (tenant_id, window_id, kind, threshold_pct, message, webhook_url, status, attempts,
+  next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)
+ON CONFLICT DO NOTHING
+
+-- name: alert_deliveries_due
+SELECT tenant_id, window_id, kind, threshold_pct, message, webhook_url, attempts, next_attempt_at FROM alert_deliveries
+WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT 100
+
+-- name: alert_delivery_claim
+UPDATE alert_deliveries SET next_attempt_at = ? WHERE tenant_id = ? AND window_id = ? AND kind = ? AND threshold_pct = ?
+  AND status = 'pending' AND next_attempt_at = ?
+
+-- name: alert_delivery_done
+UPDATE alert_deliveries SET status = ?, attempts = ?, next_attempt_at = ?, sent_at = ?
+WHERE tenant_id = ? AND window_id = ? AND kind = ? AND threshold_pct = ?

@@ -12,6 +12,9 @@ import io.budgetguard.budget.RedisCounters;
 import io.budgetguard.budget.SpendCounters;
 import io.budgetguard.store.TenantDirectory;
 import io.budgetguard.policy.DenialLog;
+import io.budgetguard.metrics.Metrics;
+import io.budgetguard.alert.AlertStore;
+import io.budgetguard.alert.BudgetAlerts;
 import io.budgetguard.policy.PolicyEngine;
 import io.budgetguard.worker.ReservationExpiry;
 import io.budgetguard.worker.Worker;
@@ -35,14 +38,12 @@ public final class Gateway implements AutoCloseable {
     /** JSON nested deeper than this is refused (a 400), long before it could exhaust a stack. */
     public static final int MAX_JSON_NESTING_DEPTH = 128;
 
-    /** How often this process looks for reservations whose gateway died. */
-    public static final long DUTY_PERIOD_MS = 5_000;
-
     private final Database database;
     private final SpendCounters counters;
     private final PolicyEngine policy;
     private final HttpApi http;
     private final Worker worker;
+    private List<Route> routes = List.of();
 
     private Gateway(Database database, SpendCounters counters, PolicyEngine policy, HttpApi http, Worker worker) {
         this.database = database;
@@ -98,27 +99,65 @@ public final class Gateway implements AutoCloseable {
             long graceMs = 2 * s.reservationTimeoutS() * 1000 + 60_000;
             counters = embeddedCounters ? new EmbeddedCounters(ledger, graceMs) : RedisCounters.connect(s, ledger, graceMs);
             TenantDirectory directory = new TenantDirectory(tenants, s.authCacheTtlMs());
+            AlertStore alertStore = new AlertStore(db);
             TenantAuth auth = new TenantAuth(tenants, s.authCacheTtlMs());
             List<Route> routes = new ArrayList<>();
+            Metrics metrics = new Metrics();
+            metrics.policyRevision(policy::revision);
+            SpendCounters activeCounters = counters;
             routes.add(new Route("GET", "/health", (call, p) -> call.sendJson(json, 200, health(activePolicy))));
+            routes.add(new Route("GET", "/ready", (call, p) -> ready(call, json, db, activeCounters)));
+            routes.add(new Route("GET", "/metrics", (call, p) ->
+                    call.sendText(200, "text/plain; version=0.0.4; charset=utf-8", metrics.render())));
+            routes.addAll(new io.budgetguard.docs.StaticPages().routes());
             routes.addAll(new ProxyHandler(s, json, clock, auth, directory, prices, counters, ledger, policy,
-                    new DenialLog(db)).routes());
-            routes.addAll(new AdminHandler(s, json, clock, tenants, directory, auth, counters, ledger).routes());
+                    new DenialLog(db), metrics).routes());
+            routes.addAll(new AdminHandler(s, json, clock, tenants, directory, auth, counters, ledger, alertStore).routes());
             ReservationExpiry expiry = new ReservationExpiry(counters, tenants, ledger, clock);
-            Worker worker = new Worker(List.of(new Worker.Duty("reservation_expiry", expiry::runOnce)), DUTY_PERIOD_MS);
-            HttpApi http = serve ? HttpApi.start(s, routes, json) : null;
+            BudgetAlerts alerts = new BudgetAlerts(tenants, alertStore, counters, s.alertWebhookUrl(), clock, json);
+            Worker worker = new Worker(List.of(new Worker.Duty("reservation_expiry", expiry::runOnce),
+                    new Worker.Duty("budget_alerts", alerts::runOnce)), s.workerPeriodMs());
+            HttpApi http = serve ? HttpApi.start(s, routes, json, metrics) : null;
             JsonLog.info("started", "role", serve ? "gateway" : "worker", "port", http == null ? null : http.port(),
                     "version", Version.get(),
                     "counters", embeddedCounters ? "embedded" : "redis",
                     "data_dir", s.dataDir().toAbsolutePath().toString(), "upstream", s.openaiBaseUrl().toString(),
                     "models_priced", prices.size(), "openai_key", s.openaiKey() != null,
                     "admin_api", s.adminEnabled() ? "enabled" : "disabled: set ADMIN_API_KEY to enable it");
-            return new Gateway(db, counters, policy, http, worker);
+            Gateway g = new Gateway(db, counters, policy, http, worker);
+            g.routes = List.copyOf(routes);
+            return g;
         } catch (IOException | RuntimeException e) {
             if (policy != null) policy.close();
             if (counters != null) counters.close();
             db.close();
             throw e;
+        }
+    }
+
+    /** Readiness: 200 when the database and the counters answer, else 503 saying which does not. */
+    private static void ready(io.budgetguard.http.HttpCall call, ObjectMapper json, Database db, SpendCounters counters)
+            throws IOException {
+        Map<String, Object> checks = new java.util.LinkedHashMap<>();
+        checks.put("database", probe(db::ping));
+        checks.put("counters", probe(counters::ping));
+        boolean ok = checks.values().stream().allMatch("ok"::equals);
+        Map<String, Object> body = new java.util.LinkedHashMap<>();
+        body.put("status", ok ? "ready" : "unavailable");
+        body.put("checks", checks);
+        if (!ok) {
+            body.put("error", Map.of("message", "A store is unreachable: " + checks, "type", "server_error",
+                    "code", "store_unavailable"));
+        }
+        call.sendJson(json, ok ? 200 : 503, body);
+    }
+
+    private static String probe(Runnable check) {
+        try {
+            check.run();
+            return "ok";
+        } catch (RuntimeException e) {
+            return "down: " + e.getMessage();
         }
     }
 
@@ -131,6 +170,11 @@ public final class Gateway implements AutoCloseable {
         h.put("version", Version.get());
         h.put("policy", p);
         return h;
+    }
+
+    /** The routes this gateway answers (the OpenAPI test checks the document against them). */
+    public List<Route> routes() {
+        return routes;
     }
 
     public PolicyEngine policy() {

@@ -8,6 +8,9 @@ import io.budgetguard.auth.KeyMaterial;
 import io.budgetguard.auth.TenantAuth;
 import io.budgetguard.budget.Budget;
 import io.budgetguard.budget.SpendCounters;
+import io.budgetguard.budget.Forecast;
+import io.budgetguard.alert.AlertSettings;
+import io.budgetguard.alert.AlertStore;
 import io.budgetguard.budget.WindowRef;
 import io.budgetguard.budget.WindowUsage;
 import io.budgetguard.store.TenantDirectory;
@@ -40,10 +43,12 @@ public final class AdminHandler {
     private final TenantAuth auth;
     private final SpendCounters counters;
     private final Ledger ledger;
+    private final AlertStore alerts;
     private final UsageQuery usageQuery;
 
     public AdminHandler(Settings settings, ObjectMapper json, Clock clock, TenantStore tenants, TenantDirectory directory,
-                        TenantAuth auth, SpendCounters counters, Ledger ledger) {
+                        TenantAuth auth, SpendCounters counters, Ledger ledger, AlertStore alerts) {
+        this.alerts = alerts;
         this.settings = settings;
         this.json = json;
         this.clock = clock;
@@ -62,7 +67,10 @@ public final class AdminHandler {
                 new Route("POST", "/admin/tenant/{id}/budgets", guarded(this::replaceBudgets)),
                 new Route("POST", "/admin/tenant/{id}/apikeys", guarded(this::createKey)),
                 new Route("DELETE", "/admin/tenant/{id}/apikeys/{keyId}", guarded(this::revokeKey)),
-                new Route("GET", "/admin/tenant/{id}/usage", guarded(this::usage)));
+                new Route("GET", "/admin/tenant/{id}/usage", guarded(this::usage)),
+                new Route("GET", "/admin/usage/export", guarded(this::export)),
+                new Route("POST", "/admin/tenant/{id}/alerts", guarded(this::replaceAlerts)),
+                new Route("GET", "/admin/tenants", guarded(this::listTenants)));
     }
 
     private Route.Handler guarded(Route.Handler h) {
@@ -93,7 +101,7 @@ public final class AdminHandler {
         if (!tenants.create(t)) throw ApiException.conflict("Tenant '" + id + "' already exists.");
         directory.forget(id);
         call.identify(id);
-        call.sendJson(json, 201, tenantView(t));
+        call.sendJson(json, 201, tenantView(t, false));
     }
 
     private void getTenant(HttpCall call, Map<String, String> params) throws IOException {
@@ -160,6 +168,64 @@ public final class AdminHandler {
         call.sendJson(json, 200, out);
     }
 
+    /** {"thresholds_pct":[50,80,100],"webhook_url":"https://hooks.slack.com/..."|null} */
+    private void replaceAlerts(HttpCall call, Map<String, String> params) throws IOException {
+        Tenant t = existing(params.get("id"));
+        JsonNode in = body(call, false);
+        AdminInput.onlyFields(in, Set.of("thresholds_pct", "webhook_url"));
+        List<Integer> pcts = AdminInput.thresholds(in.get("thresholds_pct"));
+        JsonNode url = in.get("webhook_url");
+        String webhook = null;
+        if (url != null && !url.isNull()) {
+            if (!url.isTextual()) throw ApiException.invalidRequest("'webhook_url' must be a string.", "webhook_url");
+            try {
+                webhook = AlertSettings.validWebhook(url.asText());
+            } catch (IllegalArgumentException e) {
+                throw ApiException.invalidRequest("'webhook_url' " + e.getMessage() + ".", "webhook_url");
+            }
+        }
+        alerts.replace(t.id(), new AlertSettings(pcts, webhook));
+        call.sendJson(json, 200, tenantView(t));
+    }
+
+    /** Every tenant with its windows (paged by id; the dashboard's source). */
+    private void listTenants(HttpCall call, Map<String, String> params) throws IOException {
+        ObjectNode out = json.createObjectNode();
+        ArrayNode list = out.putArray("tenants");
+        String after = "";
+        for (int page = 0; page < 20; page++) {
+            List<String> ids = tenants.idsAfter(after);
+            if (ids.isEmpty()) break;
+            for (String id : ids) tenants.find(id).ifPresent(t -> list.add(tenantView(t)));
+            after = ids.get(ids.size() - 1);
+        }
+        call.sendJson(json, 200, out);
+    }
+
+    /** Chargeback CSV of every tenant by day and model, streamed as the ledger is read. */
+    private void export(HttpCall call, Map<String, String> params) throws IOException {
+        UsageQuery.Range range = usageQuery.parse(call.uri().getRawQuery());
+        call.responseHeaders().set("Content-Type", "text/csv; charset=utf-8");
+        call.responseHeaders().set("Content-Disposition",
+                "attachment; filename=\"budgetguard-usage-" + range.from() + "-to-" + range.to() + ".csv\"");
+        try (java.io.Writer w = new java.io.BufferedWriter(new java.io.OutputStreamWriter(call.startResponse(200, 0),
+                java.nio.charset.StandardCharsets.UTF_8), 64 * 1024)) {
+            w.write("day,tenant_id,model,requests,prompt_tokens,cached_tokens,completion_tokens,cost_usd\n");
+            ledger.export(range.from(), range.to(), (day, tenant, model, requests, prompt, cached, completion, cost) ->
+                    w.write(day + ',' + tenant + ',' + csv(model) + ',' + requests + ',' + prompt + ',' + cached + ','
+                            + completion + ',' + Money.usd(cost).toPlainString() + '\n'));
+        }
+    }
+
+    /** Model names come from clients: quote them when they could break the CSV or start a formula. */
+    static String csv(String v) {
+        boolean quote = v.contains(",") || v.contains("\"") || v.contains("\n") || v.contains("\r")
+                || (!v.isEmpty() && "=+-@".indexOf(v.charAt(0)) >= 0);
+        if (!quote) return v;
+        String safe = !v.isEmpty() && "=+-@".indexOf(v.charAt(0)) >= 0 ? "'" + v : v;
+        return '"' + safe.replace("\"", "\"\"") + '"';
+    }
+
     private ObjectNode row(UsageReport.Row r, boolean withKey) {
         ObjectNode o = json.createObjectNode();
         if (withKey) o.put("key", r.key());
@@ -186,10 +252,16 @@ public final class AdminHandler {
 
     /** The tenant with each budget's current window: limit, spent, reserved, remaining and bounds. */
     private ObjectNode tenantView(Tenant t) {
+        return tenantView(t, true);
+    }
+
+    /** {@code withSpend} false: a tenant just created has spent nothing, and its view needs no counter store. */
+    private ObjectNode tenantView(Tenant t, boolean withSpend) {
         long now = clock.millis();
         List<WindowRef> refs = new java.util.ArrayList<>();
         for (Budget b : t.budgets()) refs.add(WindowRef.of(b, now));
-        List<WindowUsage> usage = counters.usage(t.id(), refs, now);
+        List<WindowUsage> usage = withSpend ? counters.usage(t.id(), refs, now)
+                : refs.stream().map(w -> new WindowUsage(w, 0, 0)).toList();
         ObjectNode o = json.createObjectNode();
         o.put("id", t.id());
         o.put("name", t.name());
@@ -206,7 +278,19 @@ public final class AdminHandler {
             bo.put("remaining_usd", usd(u.remainingMicroUsd()));
             bo.put("window_start", Instant.ofEpochMilli(w.startMs()).toString());
             bo.put("window_end", Instant.ofEpochMilli(w.endMs()).toString());
+            Forecast f = Forecast.of(u, now);
+            ObjectNode fo = bo.putObject("forecast");
+            fo.put("burn_usd_per_hour", usd(f.burnMicroUsdPerHour()));
+            fo.put("projected_usd", usd(f.projectedMicroUsd()));
+            fo.put("projected_over_limit", f.projectedOver(w.limitMicroUsd()));
+            fo.put("runs_out_at", f.runsOutAtMs() == null ? null : Instant.ofEpochMilli(f.runsOutAtMs()).toString());
         }
+        AlertSettings a = alerts.find(t.id()).orElse(new AlertSettings(AlertSettings.DEFAULT_THRESHOLDS_PCT, null));
+        ObjectNode ao = o.putObject("alerts");
+        ArrayNode pcts = ao.putArray("thresholds_pct");
+        a.thresholdsPct().forEach(pcts::add);
+        ao.put("webhook", a.webhookUrl() != null ? AlertSettings.redacted(a.webhookUrl())
+                : settings.alertWebhookUrl() != null ? "global" : null);
         ArrayNode keys = o.putArray("api_keys");
         for (ApiKey k : tenants.keysOf(t.id())) {
             ObjectNode ko = keys.addObject();

@@ -75,6 +75,21 @@ final class AdminInput {
         return n.intValue();
     }
 
+    /** Alert thresholds: 1 to 10 distinct whole percentages from 1 to 1000. */
+    static List<Integer> thresholds(JsonNode n) {
+        if (n == null || n.isNull()) return io.budgetguard.alert.AlertSettings.DEFAULT_THRESHOLDS_PCT;
+        if (!n.isArray() || n.isEmpty() || n.size() > io.budgetguard.alert.AlertSettings.MAX_THRESHOLDS) {
+            throw ApiException.invalidRequest("'thresholds_pct' must be an array of 1 to 10 percentages.", "thresholds_pct");
+        }
+        java.util.TreeSet<Integer> out = new java.util.TreeSet<>();
+        for (JsonNode v : n) {
+            if (!v.isIntegralNumber() || !v.canConvertToInt() || v.intValue() < 1 || v.intValue() > 1000 || !out.add(v.intValue())) {
+                throw ApiException.invalidRequest("'thresholds_pct' holds distinct whole numbers from 1 to 1000.", "thresholds_pct");
+            }
+        }
+        return List.copyOf(out);
+    }
+
     /** {@code [{"period":"monthly","limit_usd":50}, ...]}: known periods, each at most once, amounts in USD. */
     static List<Budget> budgets(JsonNode n) {
         if (n == null || !n.isArray()) throw ApiException.invalidRequest("'budgets' must be an array.", "budgets");

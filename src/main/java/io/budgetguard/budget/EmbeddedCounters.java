@@ -172,6 +172,11 @@ public final class EmbeddedCounters implements SpendCounters {
     }
 
     @Override
+    public void ping() {
+        // in-process: always reachable
+    }
+
+    @Override
     public void close() {
         tenants.clear();
     }

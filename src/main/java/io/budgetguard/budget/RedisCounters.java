@@ -356,6 +356,11 @@ public final class RedisCounters implements SpendCounters {
     }
 
     @Override
+    public void ping() {
+        call(() -> redis.ping());
+    }
+
+    @Override
     public void close() {
         redis.close();
     }

@@ -31,6 +31,9 @@ public interface SpendCounters extends AutoCloseable {
         RECOUNTED
     }
 
+    /** Throws StoreUnavailableException when the counters cannot be reached (readiness). */
+    void ping();
+
     @Override
     void close();
 }

@@ -41,7 +41,9 @@ public record Settings(
         int policyPoolSize,
         int policyPromptBytesMax,
         long policyTimeoutMs,
-        long policyPollMs) {
+        long policyPollMs,
+        String alertWebhookUrl,
+        long workerPeriodMs) {
 
     public static final int DEFAULT_PORT = 3000;
     public static final int DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;

@@ -88,7 +88,20 @@ public final class SettingsLoader {
                 intIn("POLICY_POOL_SIZE", Settings.defaultPolicyPoolSize(), 1, 256),
                 intIn("POLICY_PROMPT_BYTES_MAX", Settings.DEFAULT_POLICY_PROMPT_BYTES_MAX, 0, 1024 * 1024),
                 longIn("POLICY_TIMEOUT_MS", Settings.DEFAULT_POLICY_TIMEOUT_MS, 1, 60_000),
-                longIn("POLICY_POLL_MS", Settings.DEFAULT_POLICY_POLL_MS, 50, 60_000));
+                longIn("POLICY_POLL_MS", Settings.DEFAULT_POLICY_POLL_MS, 50, 60_000),
+                webhook(),
+                longIn("WORKER_PERIOD_MS", 5_000, 50, 3_600_000));
+    }
+
+    private String webhook() {
+        String url = str("ALERT_WEBHOOK_URL");
+        if (url == null) return null;
+        try {
+            return io.budgetguard.alert.AlertSettings.validWebhook(url);
+        } catch (IllegalArgumentException e) {
+            problems.add("ALERT_WEBHOOK_URL: " + e.getMessage());
+            return null;
+        }
     }
 
     /** {@code input,output} or {@code input,cached_input,output}, USD per 1M tokens. */

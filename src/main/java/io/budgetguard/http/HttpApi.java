@@ -33,8 +33,11 @@ public final class HttpApi implements AutoCloseable {
     private final java.util.concurrent.ScheduledExecutorService deadlines = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("budgetguard-deadlines").daemon(true).factory());
 
+    private final io.budgetguard.metrics.Metrics metrics;
+
     private HttpApi(HttpServer server, ExecutorService executor, List<Route> routes, ObjectMapper json, int maxInflight,
-                    long bodyTimeoutMs) {
+                    long bodyTimeoutMs, io.budgetguard.metrics.Metrics metrics) {
+        this.metrics = metrics;
         this.bodyTimeoutMs = bodyTimeoutMs;
         this.server = server;
         this.executor = executor;
@@ -61,11 +64,13 @@ public final class HttpApi implements AutoCloseable {
         if (System.getProperty(key) == null) System.setProperty(key, value);
     }
 
-    public static HttpApi start(Settings s, List<Route> routes, ObjectMapper json) throws IOException {
+    public static HttpApi start(Settings s, List<Route> routes, ObjectMapper json, io.budgetguard.metrics.Metrics metrics)
+            throws IOException {
         configureJdkServer(s);
         HttpServer server = HttpServer.create(new InetSocketAddress(s.bindAddress(), s.port()), 1024);
         ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
-        HttpApi api = new HttpApi(server, executor, routes, json, s.maxInflightRequests(), s.requestReadTimeoutMs());
+        HttpApi api = new HttpApi(server, executor, routes, json, s.maxInflightRequests(), s.requestReadTimeoutMs(), metrics);
+        metrics.inflight(() -> api.maxInflight - api.inflight.availablePermits());
         server.setExecutor(executor);
         server.createContext("/", api::dispatch);
         server.start();
@@ -118,6 +123,7 @@ public final class HttpApi implements AutoCloseable {
                 allowed.add(r.method());
                 continue;
             }
+            call.route(r.pattern());
             r.handler().handle(call, params);
             return;
         }
@@ -143,6 +149,7 @@ public final class HttpApi implements AutoCloseable {
 
     private void finish(HttpCall call, String code) {
         call.close();
+        metrics.request(call.route(), code != null ? code : call.outcome() != null ? call.outcome() : "ok");
         long latencyMs = (System.nanoTime() - call.startedNanos()) / 1_000_000;
         JsonLog.info("request", "request_id", call.requestId(), "method", call.method(), "path", call.path(),
                 "status", call.status(), "code", code == null ? call.outcome() : code, "tenant", call.tenantId(), "latency_ms", latencyMs);

@@ -26,6 +26,7 @@ public final class HttpCall {
     private int status;
     private String tenantId;
     private String outcome;
+    private String route = "unmatched";
 
     HttpCall(HttpExchange exchange, String requestId, long startedNanos,
              java.util.concurrent.ScheduledExecutorService deadlines, long bodyTimeoutMs) {
@@ -47,6 +48,8 @@ public final class HttpCall {
     public boolean responseStarted() { return responseStarted; }
     public int status() { return status; }
     public String tenantId() { return tenantId; }
+    public String route() { return route; }
+    void route(String pattern) { this.route = pattern; }
     public String outcome() { return outcome; }
 
     /** Who made the call and how it ended, for the access log; set by handlers once known. */
@@ -107,6 +110,14 @@ public final class HttpCall {
     public boolean hasJsonBody() {
         String ct = header("Content-Type");
         return ct != null && ct.toLowerCase(Locale.ROOT).trim().startsWith("application/json");
+    }
+
+    public void sendText(int status, String contentType, String body) throws IOException {
+        byte[] bytes = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", contentType);
+        try (OutputStream out = startResponse(status, bytes.length)) {
+            out.write(bytes);
+        }
     }
 
     /** Sends headers; {@code length} -1 = no body, 0 = chunked, else exact length. */

@@ -174,6 +174,29 @@ public final class Ledger implements SpendHistory {
         }
     }
 
+    /** One CSV line per UTC day, tenant and model. */
+    public interface ExportSink {
+        void row(String day, String tenantId, String model, long requests, long promptTokens, long cachedTokens,
+                 long completionTokens, long costMicroUsd) throws java.io.IOException;
+    }
+
+    /** Streams the chargeback export for days {@code from}..{@code to} (UTC, inclusive) to the sink, row by row. */
+    public void export(LocalDate from, LocalDate to, ExportSink sink) throws java.io.IOException {
+        try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement(db.query("usage_export"))) {
+            ps.setObject(1, Database.utc(from.atStartOfDay(ZoneOffset.UTC).toInstant()));
+            ps.setObject(2, Database.utc(to.plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant()));
+            ps.setFetchSize(1_000);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    sink.row(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4), rs.getLong(5), rs.getLong(6),
+                            rs.getLong(7), Money.microUsdFromSql(rs.getBigDecimal(8)));
+                }
+            }
+        } catch (SQLException ex) {
+            throw Database.unavailable("usage export", ex);
+        }
+    }
+
     /** Totals for requests started on days {@code from}..{@code to} (UTC, both inclusive). */
     public UsageReport report(String tenantId, LocalDate from, LocalDate to, String groupBy) {
         String query = switch (groupBy) {

@@ -16,6 +16,7 @@ import io.budgetguard.http.Route;
 import io.budgetguard.ledger.Ledger;
 import io.budgetguard.ledger.UsageEvent;
 import io.budgetguard.log.JsonLog;
+import io.budgetguard.metrics.Metrics;
 import io.budgetguard.pricing.Estimate;
 import io.budgetguard.pricing.Estimator;
 import io.budgetguard.pricing.ModelPrice;
@@ -52,9 +53,12 @@ public final class ProxyHandler {
     private final DenialLog denials;
     private final Upstream upstream;
     private final ResponseRelay relay;
+    private final Metrics metrics;
 
     public ProxyHandler(Settings settings, ObjectMapper json, Clock clock, TenantAuth auth, TenantDirectory tenants,
-                        PriceTable prices, SpendCounters counters, Ledger ledger, PolicyEngine policy, DenialLog denials) {
+                        PriceTable prices, SpendCounters counters, Ledger ledger, PolicyEngine policy, DenialLog denials,
+                        Metrics metrics) {
+        this.metrics = metrics;
         this.policy = policy;
         this.policyInput = new PolicyInput(json, settings.policyPromptBytesMax());
         this.denials = denials;
@@ -118,7 +122,9 @@ public final class ProxyHandler {
                 req.stream(), estimate.maxOutputTokens(), estimate.promptTokens(), estimate.costMicroUsd(), req.json());
         String input = policyInput.build(tenant.id(), tenant.rateLimitPerMin(), counters.usage(tenant.id(), windows, now.toEpochMilli()),
                 caller.keyId(), caller.keyName(), r, now);
+        long t0 = System.nanoTime();
         PolicyDecision d = policy.evaluate(input);
+        metrics.policy.observeNanos(System.nanoTime() - t0);
         if (d.allow()) return;
         denials.record(call.requestId(), tenant.id(), caller.keyId(), r.endpoint(), r.model(), d.reasons(), policy.revision(), now);
         call.outcome("policy_denied");
@@ -132,7 +138,9 @@ public final class ProxyHandler {
         Reservation proposed = new Reservation(call.requestId(), tenant.id(), caller.keyId(), req.endpoint().ledgerName(),
                 req.json() == null ? null : req.model(), estimate.costMicroUsd(), now,
                 now + settings.reservationTimeoutS() * 1000, windows);
+        long t0 = System.nanoTime();
         Admission a = counters.admit(proposed, tenant.rateLimitPerMin(), now);
+        metrics.admission.observeNanos(System.nanoTime() - t0);
         switch (a) {
             case Admission.RateLimited r -> {
                 rateHeaders(call, r.rate());
@@ -144,12 +152,16 @@ public final class ProxyHandler {
                 call.outcome("over_budget");
                 throw Refusals.overBudget(o, estimate);
             }
-            case Admission.Admitted ok -> rateHeaders(call, ok.rate());
+            case Admission.Admitted ok -> {
+                rateHeaders(call, ok.rate());
+                metrics.reserved();
+            }
         }
         try {
             ledger.journal(proposed);
         } catch (RuntimeException e) {
             counters.settle(proposed, 0, clock.millis());
+            metrics.released();
             throw e;
         }
         return proposed;
@@ -157,6 +169,7 @@ public final class ProxyHandler {
 
     private Outcome forward(HttpCall call, Endpoint endpoint, Map<String, String> params, ProxyRequest req) {
         Upstream.Response up;
+        long t0 = System.nanoTime();
         try {
             up = upstream.send(endpoint.method(), upstreamPath(endpoint, params), req.upstreamBody(),
                     call.header("Accept"), call.header("OpenAI-Beta"), call.requestId());
@@ -167,6 +180,7 @@ public final class ProxyHandler {
             Thread.currentThread().interrupt();
             return new Outcome(UsageEvent.Status.CLIENT_ABORT, null, null, true, null);
         }
+        metrics.upstream.observeNanos(System.nanoTime() - t0);
         ResponseRelay.Result r;
         try {
             r = relay.relay(call, up, req);
@@ -200,6 +214,8 @@ public final class ProxyHandler {
 
     private void settle(Reservation r, Outcome o, long cost) {
         counters.settle(r, cost, clock.millis());
+        metrics.released();
+        metrics.spend(r.tenantId(), cost);
         Usage u = o.usage() == null ? Usage.NONE : o.usage();
         java.time.Instant started = java.time.Instant.ofEpochMilli(r.createdMs());
         java.time.Instant finished = clock.instant();

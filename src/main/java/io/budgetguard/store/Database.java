@@ -69,6 +69,15 @@ public final class Database implements AutoCloseable {
         }
     }
 
+    /** Throws StoreUnavailableException when the database cannot run a trivial query (readiness). */
+    public void ping() {
+        try (Connection c = connection()) {
+            if (!c.isValid(2)) throw new StoreUnavailableException("database connection is not valid", null);
+        } catch (SQLException e) {
+            throw unavailable("ping", e);
+        }
+    }
+
     /** Applies the dialect's migrations that are not yet recorded; returns how many ran. */
     public int migrate() {
         List<String> files = SqlScript.resource("sql/" + dialect + "/migrations.list").lines()

@@ -153,6 +153,10 @@ public final class TestGateway implements AutoCloseable {
         return gateway.database().connection();
     }
 
+    public java.util.List<io.budgetguard.http.Route> routes() {
+        return gateway.routes();
+    }
+
     public Path dataDir() {
         return dataDir;
     }

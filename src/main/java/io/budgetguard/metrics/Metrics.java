@@ -1,0 +1,101 @@
+package io.budgetguard.metrics;
+
+import io.budgetguard.budget.Money;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
+
+/**
+ * The gateway's Prometheus metrics, exposed in the text format by hand: the format is a few lines of plain
+ * text, and writing it here keeps the hot path at a LongAdder increment with no dependency (the client
+ * library would add a registry, a protobuf exposition module and its own threading for the same output).
+ * Label values are bounded: routes are patterns, outcomes are error codes, tenants are ids.
+ */
+public final class Metrics {
+    public static final int MAX_TENANT_SERIES = 10_000;
+
+    public final Histogram admission = new Histogram("budgetguard_admission_seconds",
+            "Time of the atomic budget and rate-limit admission step.");
+    public final Histogram policy = new Histogram("budgetguard_policy_seconds", "Time of one Rego policy evaluation.");
+    public final Histogram upstream = new Histogram("budgetguard_upstream_seconds",
+            "Time from forwarding a request until the upstream's response headers.");
+    private final ConcurrentHashMap<String, LongAdder> requests = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, LongAdder> spendMicroUsd = new ConcurrentHashMap<>();
+    private final AtomicLong reservationsOutstanding = new AtomicLong();
+    private volatile Supplier<String> policyRevision = () -> null;
+    private volatile Supplier<Integer> inflight = () -> 0;
+
+    public void request(String route, String outcome) {
+        requests.computeIfAbsent(route + '\u0000' + outcome, k -> new LongAdder()).increment();
+    }
+
+    public void spend(String tenantId, long microUsd) {
+        if (microUsd <= 0) return;
+        LongAdder a = spendMicroUsd.get(tenantId);
+        if (a == null) {
+            if (spendMicroUsd.size() >= MAX_TENANT_SERIES) return;
+            a = spendMicroUsd.computeIfAbsent(tenantId, k -> new LongAdder());
+        }
+        a.add(microUsd);
+    }
+
+    public void reserved() {
+        reservationsOutstanding.incrementAndGet();
+    }
+
+    public void released() {
+        reservationsOutstanding.decrementAndGet();
+    }
+
+    public void policyRevision(Supplier<String> revision) {
+        policyRevision = revision;
+    }
+
+    public void inflight(Supplier<Integer> requestsInFlight) {
+        inflight = requestsInFlight;
+    }
+
+    public String render() {
+        StringBuilder b = new StringBuilder(4096);
+        b.append("# HELP budgetguard_requests_total Requests answered, by route and outcome.\n");
+        b.append("# TYPE budgetguard_requests_total counter\n");
+        for (Map.Entry<String, LongAdder> e : new TreeMap<>(requests).entrySet()) {
+            String[] k = e.getKey().split("\u0000", 2);
+            b.append("budgetguard_requests_total{route=\"").append(escape(k[0])).append("\",outcome=\"").append(escape(k[1]))
+                    .append("\"} ").append(e.getValue().sum()).append('\n');
+        }
+        admission.render(b);
+        policy.render(b);
+        upstream.render(b);
+        b.append("# HELP budgetguard_spend_usd_total Settled spend through this gateway since it started, by tenant.\n");
+        b.append("# TYPE budgetguard_spend_usd_total counter\n");
+        for (Map.Entry<String, LongAdder> e : new TreeMap<>(spendMicroUsd).entrySet()) {
+            b.append("budgetguard_spend_usd_total{tenant=\"").append(escape(e.getKey())).append("\"} ")
+                    .append(Money.usd(e.getValue().sum()).toPlainString()).append('\n');
+        }
+        gauge(b, "budgetguard_reservations_outstanding", "Reservations this gateway holds for requests in flight.",
+                reservationsOutstanding.get());
+        gauge(b, "budgetguard_requests_inflight", "Requests being handled right now.", inflight.get());
+        gauge(b, "budgetguard_ledger_lag_seconds",
+                "Age of the oldest usage event not yet in the ledger (0: this gateway writes the ledger synchronously).", 0);
+        gauge(b, "budgetguard_ledger_pending_events", "Usage events not yet in the ledger.", 0);
+        String revision = policyRevision.get();
+        b.append("# HELP budgetguard_policy_info The loaded policy's revision (absent when no custom policy is active).\n");
+        b.append("# TYPE budgetguard_policy_info gauge\n");
+        if (revision != null) b.append("budgetguard_policy_info{revision=\"").append(escape(revision)).append("\"} 1\n");
+        return b.toString();
+    }
+
+    private static void gauge(StringBuilder b, String name, String help, long value) {
+        b.append("# HELP ").append(name).append(' ').append(help).append('\n');
+        b.append("# TYPE ").append(name).append(" gauge\n");
+        b.append(name).append(' ').append(value).append('\n');
+    }
+
+    private static String escape(String v) {
+        return v.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
+    }
+}

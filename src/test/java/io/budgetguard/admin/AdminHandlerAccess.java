@@ -1,0 +1,10 @@
+package io.budgetguard.admin;
+
+/** Test access to package-private helpers of the admin package. */
+public final class AdminHandlerAccess {
+    private AdminHandlerAccess() {}
+
+    public static String csv(String v) {
+        return AdminHandler.csv(v);
+    }
+}
