@@ -69,17 +69,18 @@ class BudgetAlertsTest {
                 gw.admin("POST", "/admin/tenant", "{\"id\":\"alerted\",\"budgets\":[{\"period\":\"monthly\",\"limit_usd\":0.0002}]}");
                 String key = gw.newKey("alerted");
                 for (int i = 0; i < 12; i++) assertEquals(200, gw.postJson("/v1/chat/completions", key, CHAT).statusCode());
-                await(() -> hook.bodies.size() == 2, "the 50% and 80% alerts arrive: " + hook.bodies);
+                await(() -> thresholdAlerts(hook).size() == 2, "the 50% and 80% alerts arrive: " + hook.bodies);
                 String all = String.join("\n", hook.bodies);
                 assertTrue(all.contains("used 50% of its monthly budget") && all.contains("used 80% of its monthly budget"), all);
                 assertTrue(TestGateway.json(hook.bodies.get(0)).get("text").asText().contains("alerted"), "Slack's {\"text\": ...}");
                 Thread.sleep(1_000); // ten duty cycles
-                assertEquals(2, hook.bodies.size(), "each threshold once per window");
+                int delivered = hook.bodies.size(); // the two thresholds, plus a forecast alert early in a month
+                assertEquals(2, thresholdAlerts(hook).size(), "each threshold once per window");
                 gw.closeKeepingData();
                 gw = TestGateway.start(upstream, Map.of("ALERT_WEBHOOK_URL", hook.url(), "WORKER_PERIOD_MS", "100",
                         "BUDGETGUARD_DATA_DIR", dataDir), clock);
                 Thread.sleep(1_000);
-                assertEquals(2, hook.bodies.size(), "a restart does not resend");
+                assertEquals(delivered, hook.bodies.size(), "a restart does not resend");
 
                 hook.refuseNext.set(2);
                 gw.admin("POST", "/admin/tenant/alerted/budgets", "{\"budgets\":[{\"period\":\"monthly\",\"limit_usd\":0.00015}]}");
@@ -87,13 +88,39 @@ class BudgetAlertsTest {
                 clock.advance(10_000); // past the 2 s backoff
                 await(() -> hook.refused.get() == 2, "and retried after its backoff, refused again");
                 clock.advance(10_000); // past the 4 s backoff
-                await(() -> hook.bodies.size() == 3, "then delivered");
-                assertTrue(hook.bodies.get(2).contains("used 100% of its monthly budget"), hook.bodies.get(2));
+                await(() -> thresholdAlerts(hook).size() == 3, "then delivered");
+                assertTrue(thresholdAlerts(hook).get(2).contains("used 100% of its monthly budget"), hook.bodies.toString());
                 String info = gw.admin("GET", "/admin/tenant/alerted", null).body();
                 assertTrue(!info.contains("secret-path"), "the webhook's path (a credential) is not shown");
             } finally {
                 gw.close();
             }
+        }
+    }
+
+    static List<String> thresholdAlerts(Receiver hook) {
+        return hook.bodies.stream().filter(b -> b.contains("has used")).toList();
+    }
+
+    @Test
+    void aForecastOverTheLimitAlertsBeforeAnyThresholdIsPassed() throws Exception {
+        ShiftableClock clock = new ShiftableClock();
+        java.time.Instant now = java.time.Instant.now();
+        java.time.Instant tenDaysIn = java.time.LocalDate.ofInstant(now, java.time.ZoneOffset.UTC).withDayOfMonth(11)
+                .atStartOfDay(java.time.ZoneOffset.UTC).toInstant();
+        clock.advance(tenDaysIn.toEpochMilli() - now.toEpochMilli());
+        try (Receiver hook = new Receiver(); FakeOpenAI upstream = new FakeOpenAI();
+             TestGateway gw = TestGateway.start(upstream, Map.of("ALERT_WEBHOOK_URL", hook.url(), "WORKER_PERIOD_MS", "100"), clock)) {
+            upstream.completionAtMaxTokens();
+            gw.admin("POST", "/admin/tenant", "{\"id\":\"burner\",\"budgets\":[{\"period\":\"monthly\",\"limit_usd\":0.000175}]}");
+            String key = gw.newKey("burner");
+            for (int i = 0; i < 5; i++) assertEquals(200, gw.postJson("/v1/chat/completions", key, CHAT).statusCode());
+            await(() -> !hook.bodies.isEmpty(), "a forecast alert: 40% spent after a third of the month");
+            assertTrue(hook.bodies.get(0).contains("is projected to spend"), hook.bodies.get(0));
+            assertTrue(thresholdAlerts(hook).isEmpty(), "no threshold was passed");
+            var b = TestGateway.json(gw.admin("GET", "/admin/tenant/burner", null).body()).at("/budgets/0/forecast");
+            assertTrue(b.get("projected_over_limit").asBoolean());
+            assertTrue(b.get("runs_out_at").isTextual(), "the run-out date is shown");
         }
     }
 
