@@ -63,9 +63,17 @@ public final class Gateway implements AutoCloseable {
         return mapper;
     }
 
+    /** Postgres when DATABASE_URL is set, else the embedded H2 file; migrated either way. */
     public static Database openDatabase(Settings s) {
-        Database db = Database.embedded(s.dataDir());
-        db.migrate();
+        Database db = s.databaseUrl() == null ? Database.embedded(s.dataDir())
+                : Database.postgres(io.budgetguard.store.DatabaseUrl.parse(s.databaseUrl()), s.dbPoolSize(), s.dbTimeoutMs());
+        try {
+            db.migrate();
+            db.ensureLedgerPartitions(java.time.Instant.now());
+        } catch (RuntimeException e) {
+            db.close();
+            throw e;
+        }
         return db;
     }
 
@@ -116,9 +124,11 @@ public final class Gateway implements AutoCloseable {
             ReservationExpiry expiry = new ReservationExpiry(counters, tenants, ledger, clock);
             BudgetAlerts alerts = new BudgetAlerts(tenants, alertStore, counters, s.alertWebhookUrl(), clock, json);
             Worker worker = new Worker(List.of(new Worker.Duty("reservation_expiry", expiry::runOnce),
-                    new Worker.Duty("budget_alerts", alerts::runOnce)), s.workerPeriodMs());
+                    new Worker.Duty("budget_alerts", alerts::runOnce),
+                    new Worker.Duty("ledger_partitions", () -> db.ensureLedgerPartitions(clock.instant()))), s.workerPeriodMs());
             HttpApi http = serve ? HttpApi.start(s, routes, json, metrics) : null;
             JsonLog.info("started", "role", serve ? "gateway" : "worker", "port", http == null ? null : http.port(),
+                    "database", db.dialect(),
                     "version", Version.get(),
                     "counters", embeddedCounters ? "embedded" : "redis",
                     "data_dir", s.dataDir().toAbsolutePath().toString(), "upstream", s.openaiBaseUrl().toString(),

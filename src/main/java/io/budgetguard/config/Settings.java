@@ -43,7 +43,9 @@ public record Settings(
         long policyTimeoutMs,
         long policyPollMs,
         String alertWebhookUrl,
-        long workerPeriodMs) {
+        long workerPeriodMs,
+        int dbPoolSize,
+        long dbTimeoutMs) {
 
     public static final int DEFAULT_PORT = 3000;
     public static final int DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;

@@ -50,7 +50,13 @@ public final class SettingsLoader {
         Path dataDir = Path.of(str("BUDGETGUARD_DATA_DIR", "./data"));
         String databaseUrl = str("DATABASE_URL");
         String redisUrl = str("REDIS_URL");
-        if (databaseUrl != null) problems.add("DATABASE_URL: Postgres mode is not available in this build yet; unset it to use the embedded store");
+        if (databaseUrl != null) {
+            try {
+                io.budgetguard.store.DatabaseUrl.parse(databaseUrl);
+            } catch (IllegalArgumentException e) {
+                problems.add("DATABASE_URL: " + e.getMessage());
+            }
+        }
         if (redisUrl != null && !redisUrl.matches("(rediss?://[^,\\s]+)(,rediss?://[^,\\s]+)*")) {
             problems.add("REDIS_URL: expected redis://[:password@]host:port[/db] (rediss:// for TLS), comma-separated for a cluster");
         }
@@ -90,7 +96,9 @@ public final class SettingsLoader {
                 longIn("POLICY_TIMEOUT_MS", Settings.DEFAULT_POLICY_TIMEOUT_MS, 1, 60_000),
                 longIn("POLICY_POLL_MS", Settings.DEFAULT_POLICY_POLL_MS, 50, 60_000),
                 webhook(),
-                longIn("WORKER_PERIOD_MS", 5_000, 50, 3_600_000));
+                longIn("WORKER_PERIOD_MS", 5_000, 50, 3_600_000),
+                intIn("DB_POOL_SIZE", 16, 1, 1_000),
+                longIn("DB_TIMEOUT_MS", 2_000, 100, 60_000));
     }
 
     private String webhook() {

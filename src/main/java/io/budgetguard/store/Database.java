@@ -55,6 +55,43 @@ public final class Database implements AutoCloseable {
         return new Database(pool, pool::dispose, "h2");
     }
 
+    /** The production store: Postgres through a bounded HikariCP pool. */
+    public static Database postgres(DatabaseUrl url, int poolSize, long connectTimeoutMs) {
+        com.zaxxer.hikari.HikariConfig c = new com.zaxxer.hikari.HikariConfig();
+        c.setJdbcUrl(url.jdbcUrl());
+        if (url.user() != null) c.setUsername(url.user());
+        if (url.password() != null) c.setPassword(url.password());
+        c.setMaximumPoolSize(poolSize);
+        c.setMinimumIdle(Math.min(2, poolSize));
+        c.setConnectionTimeout(Math.max(250, connectTimeoutMs));
+        c.setValidationTimeout(Math.max(250, Math.min(connectTimeoutMs, 5_000)));
+        c.setPoolName("budgetguard");
+        // Start even when Postgres is down: the gateway serves from Redis meanwhile and the pool recovers.
+        c.setInitializationFailTimeout(-1);
+        c.addDataSourceProperty("ApplicationName", "budgetguard");
+        c.addDataSourceProperty("tcpKeepAlive", "true");
+        com.zaxxer.hikari.HikariDataSource ds = new com.zaxxer.hikari.HikariDataSource(c);
+        return new Database(ds, ds::close, "postgres");
+    }
+
+    public String dialect() {
+        return dialect;
+    }
+
+    /** Postgres: makes sure the ledger's partitions for this month and the next two exist. */
+    public void ensureLedgerPartitions(Instant now) {
+        if (!dialect.equals("postgres")) return;
+        java.time.LocalDate month = java.time.LocalDate.ofInstant(now, ZoneOffset.UTC).withDayOfMonth(1);
+        try (Connection c = connection(); PreparedStatement ps = c.prepareStatement(query("ensure_ledger_partition"))) {
+            for (int i = 0; i < 3; i++) {
+                ps.setObject(1, month.plusMonths(i));
+                ps.execute();
+            }
+        } catch (SQLException e) {
+            throw unavailable("ledger partitions", e);
+        }
+    }
+
     public String query(String name) {
         String q = queries.get(name);
         if (q == null) throw new IllegalStateException("no query named " + name + " for " + dialect);
@@ -84,20 +121,35 @@ public final class Database implements AutoCloseable {
                 .map(String::trim).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
         int applied = 0;
         try (Connection c = connection()) {
-            try (Statement st = c.createStatement()) {
-                st.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version VARCHAR(128) PRIMARY KEY, "
-                        + "applied_at TIMESTAMP WITH TIME ZONE NOT NULL)");
-            }
-            for (String file : files) {
-                if (isApplied(c, file)) continue;
-                apply(c, file);
-                applied++;
+            // Several processes starting at once: one migrates, the others wait and then find nothing to do.
+            if (dialect.equals("postgres")) lock(c, "SELECT pg_advisory_lock(" + MIGRATION_LOCK_ID + ")");
+            try {
+                try (Statement st = c.createStatement()) {
+                    st.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version VARCHAR(128) PRIMARY KEY, "
+                            + "applied_at TIMESTAMP WITH TIME ZONE NOT NULL)");
+                }
+                for (String file : files) {
+                    if (isApplied(c, file)) continue;
+                    apply(c, file);
+                    applied++;
+                }
+            } finally {
+                if (dialect.equals("postgres")) lock(c, "SELECT pg_advisory_unlock(" + MIGRATION_LOCK_ID + ")");
             }
         } catch (SQLException e) {
             throw unavailable("migrate", e);
         }
         if (applied > 0) JsonLog.info("migrated", "dialect", dialect, "applied", applied);
         return applied;
+    }
+
+    /** Any fixed 64-bit number; ours spells "budgetgu(ard)". */
+    static final long MIGRATION_LOCK_ID = 0x6275646765746775L;
+
+    private static void lock(Connection c, String sql) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.execute(sql);
+        }
     }
 
     private static boolean isApplied(Connection c, String version) throws SQLException {

@@ -1,0 +1,115 @@
+-- Every statement the gateway runs, by name. Read once at start; parameters only through '?'.
+
+-- name: tenant_insert
+INSERT INTO tenants (id, name, rate_limit_per_min, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
+
+-- name: tenant_find
+SELECT id, name, rate_limit_per_min, created_at FROM tenants WHERE id = ?
+
+-- name: tenant_touch
+UPDATE tenants SET updated_at = ? WHERE id = ?
+
+-- name: budgets_of_tenant
+SELECT period, limit_usd FROM budgets WHERE tenant_id = ? ORDER BY period
+
+-- name: budgets_delete
+DELETE FROM budgets WHERE tenant_id = ?
+
+-- name: budget_insert
+INSERT INTO budgets (tenant_id, period, limit_usd) VALUES (?, ?, ?)
+
+-- name: key_insert
+INSERT INTO api_keys (id, tenant_id, name, prefix, key_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)
+
+-- name: key_find_by_hash
+SELECT id, tenant_id, name, prefix, revoked_at FROM api_keys WHERE key_hash = ?
+
+-- name: keys_of_tenant
+SELECT id, name, prefix, created_at, revoked_at FROM api_keys WHERE tenant_id = ? ORDER BY created_at, id
+
+-- name: key_revoke
+UPDATE api_keys SET revoked_at = ? WHERE id = ? AND tenant_id = ? AND revoked_at IS NULL
+
+-- name: key_exists
+SELECT revoked_at FROM api_keys WHERE id = ? AND tenant_id = ?
+
+-- name: ledger_insert
+INSERT INTO usage_ledger (request_id, tenant_id, api_key_id, endpoint, model, status, prompt_tokens, cached_tokens,
+  completion_tokens, estimated_cost_usd, cost_usd, upstream_status, started_at, finished_at, latency_ms)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT DO NOTHING
+
+-- name: ledger_spent_between
+SELECT COALESCE(SUM(cost_usd), 0) FROM usage_ledger WHERE tenant_id = ? AND started_at >= ? AND started_at < ?
+
+-- name: usage_by_model
+SELECT COALESCE(model, '') AS k, COUNT(*), COALESCE(SUM(prompt_tokens), 0), COALESCE(SUM(completion_tokens), 0),
+  COALESCE(SUM(cost_usd), 0)
+FROM usage_ledger WHERE tenant_id = ? AND started_at >= ? AND started_at < ?
+GROUP BY COALESCE(model, '') ORDER BY k
+
+-- name: usage_by_day
+SELECT to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS k, COUNT(*), COALESCE(SUM(prompt_tokens), 0),
+  COALESCE(SUM(completion_tokens), 0), COALESCE(SUM(cost_usd), 0)
+FROM usage_ledger WHERE tenant_id = ? AND started_at >= ? AND started_at < ?
+GROUP BY 1 ORDER BY 1
+
+-- name: ledger_costs_since
+SELECT started_at, cost_usd FROM usage_ledger WHERE tenant_id = ? AND started_at >= ?
+
+-- name: reservation_insert
+INSERT INTO reservations (request_id, tenant_id, api_key_id, endpoint, model, estimated_cost_usd, started_at)
+VALUES (?, ?, ?, ?, ?, ?, ?)
+
+-- name: reservation_delete
+DELETE FROM reservations WHERE request_id = ?
+
+-- name: reservations_all
+SELECT request_id, tenant_id, api_key_id, endpoint, model, estimated_cost_usd, started_at FROM reservations
+ORDER BY started_at LIMIT 1000
+
+-- name: tenant_ids_after
+SELECT id FROM tenants WHERE id > ? ORDER BY id LIMIT 500
+
+-- name: denial_insert
+INSERT INTO policy_denials (request_id, tenant_id, api_key_id, endpoint, model, reasons, revision, denied_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+
+-- name: usage_export
+SELECT to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS usage_day, tenant_id, COALESCE(model, '') AS model_name,
+  COUNT(*), COALESCE(SUM(prompt_tokens), 0), COALESCE(SUM(cached_tokens), 0), COALESCE(SUM(completion_tokens), 0),
+  COALESCE(SUM(cost_usd), 0)
+FROM usage_ledger WHERE started_at >= ? AND started_at < ?
+GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+
+-- name: tenants_page
+SELECT id, name, rate_limit_per_min, created_at FROM tenants WHERE id > ? ORDER BY id LIMIT ?
+
+-- name: alerts_find
+SELECT thresholds_pct, webhook_url FROM tenant_alerts WHERE tenant_id = ?
+
+-- name: alerts_delete
+DELETE FROM tenant_alerts WHERE tenant_id = ?
+
+-- name: alerts_insert
+INSERT INTO tenant_alerts (tenant_id, thresholds_pct, webhook_url) VALUES (?, ?, ?)
+
+-- name: alert_delivery_insert
+INSERT INTO alert_deliveries (tenant_id, window_id, kind, threshold_pct, message, webhook_url, status, attempts,
+  next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)
+ON CONFLICT DO NOTHING
+
+-- name: alert_deliveries_due
+SELECT tenant_id, window_id, kind, threshold_pct, message, webhook_url, attempts, next_attempt_at FROM alert_deliveries
+WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT 100
+
+-- name: alert_delivery_claim
+UPDATE alert_deliveries SET next_attempt_at = ? WHERE tenant_id = ? AND window_id = ? AND kind = ? AND threshold_pct = ?
+  AND status = 'pending' AND next_attempt_at = ?
+
+-- name: alert_delivery_done
+UPDATE alert_deliveries SET status = ?, attempts = ?, next_attempt_at = ?, sent_at = ?
+WHERE tenant_id = ? AND window_id = ? AND kind = ? AND threshold_pct = ?
+
+-- name: ensure_ledger_partition
+SELECT budgetguard_ensure_ledger_partition(CAST(? AS DATE))
