@@ -2,9 +2,13 @@
 -- Idempotent per reservation id (a settled id is remembered for the retention period). A reservation that is
 -- gone without having been settled (Redis restarted empty) still has its cost counted: 'RECOUNTED'.
 -- A window whose hash is gone is skipped: its spend is rebuilt from the ledger when it is next needed.
--- KEYS[1] reservations hash, KEYS[2] deadlines zset, KEYS[3] settled zset, KEYS[4..] window hashes
+-- In the same atomic step the usage event is appended to the tenant's ledger stream, which the worker drains
+-- into the ledger database: a settled request always has its ledger event, and never two.
+-- KEYS[1] reservations hash, KEYS[2] deadlines zset, KEYS[3] settled zset, KEYS[4] ledger stream,
+-- KEYS[5..] window hashes
 -- ARGV[1] reservation id, [2] actual micro-USD, [3] now ms, [4] estimate micro-USD, [5] created ms,
--- [6] settled retention ms, then per window 3 values: kind ('c' | 'r'), bucket ms, buckets
+-- [6] settled retention ms, [7] usage event (JSON; '' = none), then per window 3 values: kind ('c' | 'r'),
+-- bucket ms, buckets
 -- Returns 'SETTLED' | 'RECOUNTED' | 'ALREADY', with ':CLAMPED' appended if a reserved count was short.
 local rid = ARGV[1]
 if redis.call('ZSCORE', KEYS[3], rid) then return 'ALREADY' end
@@ -15,9 +19,9 @@ local est = tonumber(ARGV[4])
 local created = tonumber(ARGV[5])
 local clamped = ''
 
-for w = 1, #KEYS - 3 do
-  local key = KEYS[3 + w]
-  local base = 6 + (w - 1) * 3
+for w = 1, #KEYS - 4 do
+  local key = KEYS[4 + w]
+  local base = 7 + (w - 1) * 3
   if redis.call('EXISTS', key) == 1 then
     if had then
       local reserved = tonumber(redis.call('HGET', key, 'reserved') or '0')
@@ -37,6 +41,7 @@ for w = 1, #KEYS - 3 do
   end
 end
 
+if ARGV[7] ~= '' then redis.call('XADD', KEYS[4], '*', 'e', ARGV[7]) end
 redis.call('HDEL', KEYS[1], rid)
 redis.call('ZREM', KEYS[2], rid)
 redis.call('ZADD', KEYS[3], int(now), rid)

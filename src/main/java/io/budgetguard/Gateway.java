@@ -17,6 +17,7 @@ import io.budgetguard.alert.AlertStore;
 import io.budgetguard.alert.BudgetAlerts;
 import io.budgetguard.policy.PolicyEngine;
 import io.budgetguard.worker.ReservationExpiry;
+import io.budgetguard.worker.LedgerDrain;
 import io.budgetguard.worker.Worker;
 import io.budgetguard.config.Settings;
 import io.budgetguard.http.HttpApi;
@@ -123,9 +124,15 @@ public final class Gateway implements AutoCloseable {
             routes.addAll(new AdminHandler(s, json, clock, tenants, directory, auth, counters, ledger, alertStore).routes());
             ReservationExpiry expiry = new ReservationExpiry(counters, tenants, ledger, clock);
             BudgetAlerts alerts = new BudgetAlerts(tenants, alertStore, counters, s.alertWebhookUrl(), clock, json);
-            Worker worker = new Worker(List.of(new Worker.Duty("reservation_expiry", expiry::runOnce),
+            List<Worker.Duty> duties = new ArrayList<>(List.of(new Worker.Duty("reservation_expiry", expiry::runOnce),
                     new Worker.Duty("budget_alerts", alerts::runOnce),
-                    new Worker.Duty("ledger_partitions", () -> db.ensureLedgerPartitions(clock.instant()))), s.workerPeriodMs());
+                    new Worker.Duty("ledger_partitions", () -> db.ensureLedgerPartitions(clock.instant()))));
+            if (counters instanceof RedisCounters redis) {
+                LedgerDrain drain = new LedgerDrain(redis, tenants, ledger, clock);
+                duties.add(0, new Worker.Duty("ledger_drain", drain::runOnce));
+                metrics.ledgerBacklog(() -> new long[] {drain.pendingEvents(), drain.oldestAgeMs()});
+            }
+            Worker worker = new Worker(duties, s.workerPeriodMs());
             HttpApi http = serve ? HttpApi.start(s, routes, json, metrics) : null;
             JsonLog.info("started", "role", serve ? "gateway" : "worker", "port", http == null ? null : http.port(),
                     "database", db.dialect(),

@@ -82,7 +82,12 @@ public final class EmbeddedCounters implements SpendCounters {
     }
 
     @Override
-    public SettleResult settle(Reservation r, long actualMicroUsd, long nowMs) {
+    public boolean recordsLedger() {
+        return false;
+    }
+
+    @Override
+    public SettleResult settle(Reservation r, long actualMicroUsd, long nowMs, io.budgetguard.ledger.UsageEvent ignored) {
         if (actualMicroUsd < 0) throw new IllegalStateException("negative cost");
         TenantState t = tenants.get(r.tenantId());
         if (t == null) return SettleResult.ALREADY;

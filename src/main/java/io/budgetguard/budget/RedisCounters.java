@@ -23,6 +23,10 @@ import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.JedisClientConfig;
 import redis.clients.jedis.JedisCluster;
 import redis.clients.jedis.JedisPooled;
+import redis.clients.jedis.StreamEntryID;
+import redis.clients.jedis.params.XAutoClaimParams;
+import redis.clients.jedis.params.XReadGroupParams;
+import redis.clients.jedis.resps.StreamEntry;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
@@ -207,19 +211,26 @@ public final class RedisCounters implements SpendCounters {
     }
 
     @Override
-    public SettleResult settle(Reservation r, long actualMicroUsd, long nowMs) {
+    public boolean recordsLedger() {
+        return true;
+    }
+
+    @Override
+    public SettleResult settle(Reservation r, long actualMicroUsd, long nowMs, io.budgetguard.ledger.UsageEvent event) {
         if (actualMicroUsd < 0) throw new IllegalStateException("negative cost");
-        List<String> keys = new ArrayList<>(3 + r.windows().size());
+        List<String> keys = new ArrayList<>(4 + r.windows().size());
         keys.add(key(r.tenantId(), "res"));
         keys.add(key(r.tenantId(), "dl"));
         keys.add(key(r.tenantId(), "done"));
-        List<String> args = new ArrayList<>(6 + 3 * r.windows().size());
+        keys.add(ledgerStream(r.tenantId()));
+        List<String> args = new ArrayList<>(7 + 3 * r.windows().size());
         args.add(r.id());
         args.add(Long.toString(actualMicroUsd));
         args.add(Long.toString(nowMs));
         args.add(Long.toString(r.estimateMicroUsd()));
         args.add(Long.toString(r.createdMs()));
         args.add(Long.toString(graceMs));
+        args.add(event == null ? "" : io.budgetguard.ledger.UsageEventJson.write(event));
         for (WindowRef w : r.windows()) {
             keys.add(windowKey(r.tenantId(), w));
             args.add(w.rolling() ? "r" : "c");
@@ -236,6 +247,70 @@ public final class RedisCounters implements SpendCounters {
                     "estimate_micro_usd", r.estimateMicroUsd(), "actual_micro_usd", actualMicroUsd);
         }
         return SettleResult.valueOf(result);
+    }
+
+    static String ledgerStream(String tenantId) {
+        return key(tenantId, "ledger");
+    }
+
+    /** Where drained events go: called with a batch, returns once they are committed to the ledger database. */
+    @FunctionalInterface
+    public interface LedgerSink {
+        void commit(List<io.budgetguard.ledger.UsageEvent> events);
+    }
+
+    static final String LEDGER_GROUP = "ledger";
+    private final java.util.Set<String> groupsCreated = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /**
+     * Moves this tenant's ledger events into the ledger database: first entries a dead consumer left pending
+     * for longer than {@code claimIdleMs} (XAUTOCLAIM), then new ones; each batch is acknowledged (and then
+     * deleted) only after {@code sink} committed it. Unacknowledged entries are never trimmed.
+     * Returns how many events were committed.
+     */
+    public int drainLedger(String tenantId, String consumer, long claimIdleMs, int batchSize, int maxBatches, LedgerSink sink) {
+        String stream = ledgerStream(tenantId);
+        if (groupsCreated.add(stream)) {
+            try {
+                call(() -> redis.xgroupCreate(stream, LEDGER_GROUP, new StreamEntryID(0, 0), true));
+            } catch (IllegalStateException e) {
+                if (e.getMessage() == null || !e.getMessage().contains("BUSYGROUP")) throw e;
+            }
+        }
+        int committed = 0;
+        for (int batch = 0; batch < maxBatches; batch++) {
+            List<StreamEntry> entries = call(() -> redis.xautoclaim(stream, LEDGER_GROUP, consumer,
+                    claimIdleMs, new StreamEntryID(0, 0),
+                    new XAutoClaimParams().count(batchSize)).getValue());
+            if (entries.isEmpty()) {
+                List<Map.Entry<String, List<StreamEntry>>> read = call(() -> redis.xreadGroup(
+                        LEDGER_GROUP, consumer, new XReadGroupParams().count(batchSize),
+                        Map.of(stream, StreamEntryID.XREADGROUP_UNDELIVERED_ENTRY)));
+                entries = read == null || read.isEmpty() ? List.of() : read.get(0).getValue();
+            }
+            if (entries.isEmpty()) break;
+            List<io.budgetguard.ledger.UsageEvent> events = new ArrayList<>(entries.size());
+            for (StreamEntry e : entries) {
+                events.add(io.budgetguard.ledger.UsageEventJson.read(e.getFields().get("e")));
+            }
+            sink.commit(events);
+            StreamEntryID[] ids = entries.stream().map(StreamEntry::getID)
+                    .toArray(StreamEntryID[]::new);
+            call(() -> redis.xack(stream, LEDGER_GROUP, ids));
+            call(() -> redis.xdel(stream, ids));
+            committed += events.size();
+        }
+        return committed;
+    }
+
+    /** Events of this tenant not yet in the ledger database, and the age of the oldest (ms; 0 when none). */
+    public long[] ledgerBacklog(String tenantId, long nowMs) {
+        String stream = ledgerStream(tenantId);
+        long pending = call(() -> redis.exists(stream) ? redis.xlen(stream) : 0L);
+        if (pending == 0) return new long[] {0, 0};
+        List<StreamEntry> first = call(() -> redis.xrange(stream, "-", "+", 1));
+        long ageMs = first.isEmpty() ? 0 : Math.max(0, nowMs - first.get(0).getID().getTime());
+        return new long[] {pending, ageMs};
     }
 
     @Override

@@ -13,8 +13,18 @@ public interface SpendCounters extends AutoCloseable {
      */
     Admission admit(Reservation proposed, int rateLimitPerMin, long nowMs);
 
-    /** Replaces the reservation by the actual cost. */
-    SettleResult settle(Reservation r, long actualMicroUsd, long nowMs);
+    /**
+     * Replaces the reservation by the actual cost. Stores that {@link #recordsLedger()} also append
+     * {@code ledgerEvent} to their ledger stream in the same atomic step (not when the result is ALREADY).
+     */
+    SettleResult settle(Reservation r, long actualMicroUsd, long nowMs, io.budgetguard.ledger.UsageEvent ledgerEvent);
+
+    default SettleResult settle(Reservation r, long actualMicroUsd, long nowMs) {
+        return settle(r, actualMicroUsd, nowMs, null);
+    }
+
+    /** True when settle carries the ledger event (Redis stream); false when the caller writes the ledger row. */
+    boolean recordsLedger();
 
     /** The current state of each window. */
     List<WindowUsage> usage(String tenantId, List<WindowRef> windows, long nowMs);

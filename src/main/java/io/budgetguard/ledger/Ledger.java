@@ -61,6 +61,26 @@ public final class Ledger implements SpendHistory {
         }
     }
 
+    /** Appends a batch in one transaction (idempotent per request id); returns how many rows were new. */
+    public int appendBatch(java.util.List<UsageEvent> events) {
+        try (Connection c = db.connection()) {
+            c.setAutoCommit(false);
+            try {
+                int inserted = 0;
+                for (UsageEvent e : events) if (insert(c, e)) inserted++;
+                c.commit();
+                return inserted;
+            } catch (SQLException ex) {
+                c.rollback();
+                throw ex;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        } catch (SQLException ex) {
+            throw Database.unavailable("ledger batch", ex);
+        }
+    }
+
     private boolean insert(Connection c, UsageEvent e) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(db.query("ledger_insert"))) {
             ps.setString(1, e.requestId());

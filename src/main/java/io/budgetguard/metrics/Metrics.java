@@ -27,6 +27,7 @@ public final class Metrics {
     private final AtomicLong reservationsOutstanding = new AtomicLong();
     private volatile Supplier<String> policyRevision = () -> null;
     private volatile Supplier<Integer> inflight = () -> 0;
+    private volatile Supplier<long[]> ledgerBacklog = () -> new long[] {0, 0};
 
     public void request(String route, String outcome) {
         requests.computeIfAbsent(route + '\u0000' + outcome, k -> new LongAdder()).increment();
@@ -54,6 +55,11 @@ public final class Metrics {
         policyRevision = revision;
     }
 
+    /** {pending events, age of the oldest in ms}: from the ledger drain when this process runs it. */
+    public void ledgerBacklog(Supplier<long[]> backlog) {
+        ledgerBacklog = backlog;
+    }
+
     public void inflight(Supplier<Integer> requestsInFlight) {
         inflight = requestsInFlight;
     }
@@ -79,9 +85,12 @@ public final class Metrics {
         gauge(b, "budgetguard_reservations_outstanding", "Reservations this gateway holds for requests in flight.",
                 reservationsOutstanding.get());
         gauge(b, "budgetguard_requests_inflight", "Requests being handled right now.", inflight.get());
-        gauge(b, "budgetguard_ledger_lag_seconds",
-                "Age of the oldest usage event not yet in the ledger (0: this gateway writes the ledger synchronously).", 0);
-        gauge(b, "budgetguard_ledger_pending_events", "Usage events not yet in the ledger.", 0);
+        long[] backlog = ledgerBacklog.get();
+        b.append("# HELP budgetguard_ledger_lag_seconds Age of the oldest usage event not yet in the ledger database.\n");
+        b.append("# TYPE budgetguard_ledger_lag_seconds gauge\n");
+        b.append("budgetguard_ledger_lag_seconds ").append(backlog[1] / 1000.0).append('\n');
+        gauge(b, "budgetguard_ledger_pending_events", "Usage events in the Redis ledger streams, not yet in the ledger database.",
+                backlog[0]);
         String revision = policyRevision.get();
         b.append("# HELP budgetguard_policy_info The loaded policy's revision (absent when no custom policy is active).\n");
         b.append("# TYPE budgetguard_policy_info gauge\n");

@@ -212,16 +212,21 @@ public final class ProxyHandler {
         return o.maybeBilled() ? r.estimateMicroUsd() : 0;
     }
 
+    /**
+     * Settles the reservation and records the ledger event: in Redis the settle script appends it to the
+     * tenant's ledger stream in the same atomic step; in-process, the ledger row is written here.
+     */
     private void settle(Reservation r, Outcome o, long cost) {
-        counters.settle(r, cost, clock.millis());
-        metrics.released();
-        metrics.spend(r.tenantId(), cost);
         Usage u = o.usage() == null ? Usage.NONE : o.usage();
         java.time.Instant started = java.time.Instant.ofEpochMilli(r.createdMs());
         java.time.Instant finished = clock.instant();
         UsageEvent event = new UsageEvent(r.id(), r.tenantId(), r.apiKeyId(), r.endpoint(), r.model(), o.status(),
                 u.promptTokens(), u.cachedTokens(), u.completionTokens(), r.estimateMicroUsd(), cost, o.upstreamStatus(),
                 started, finished.isBefore(started) ? started : finished);
+        counters.settle(r, cost, clock.millis(), event);
+        metrics.released();
+        metrics.spend(r.tenantId(), cost);
+        if (counters.recordsLedger()) return;
         try {
             ledger.append(event);
         } catch (RuntimeException e) {

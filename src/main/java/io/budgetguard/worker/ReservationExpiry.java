@@ -48,12 +48,13 @@ public final class ReservationExpiry {
         long now = clock.millis();
         int settled = 0;
         for (Reservation r : counters.expired(tenantId, now, MAX_PER_TENANT)) {
-            SpendCounters.SettleResult result = counters.settle(r, r.estimateMicroUsd(), now);
-            if (result == SpendCounters.SettleResult.ALREADY) continue;
             Instant started = Instant.ofEpochMilli(r.createdMs());
             Instant finished = Instant.ofEpochMilli(Math.max(now, r.createdMs()));
-            ledger.append(new UsageEvent(r.id(), r.tenantId(), r.apiKeyId(), r.endpoint(), r.model(),
-                    UsageEvent.Status.EXPIRED, 0, 0, 0, r.estimateMicroUsd(), r.estimateMicroUsd(), null, started, finished));
+            UsageEvent event = new UsageEvent(r.id(), r.tenantId(), r.apiKeyId(), r.endpoint(), r.model(),
+                    UsageEvent.Status.EXPIRED, 0, 0, 0, r.estimateMicroUsd(), r.estimateMicroUsd(), null, started, finished);
+            SpendCounters.SettleResult result = counters.settle(r, r.estimateMicroUsd(), now, event);
+            if (result == SpendCounters.SettleResult.ALREADY) continue;
+            if (!counters.recordsLedger()) ledger.append(event);
             JsonLog.warn("reservation_expired", "request_id", r.id(), "tenant", r.tenantId(),
                     "estimate_micro_usd", r.estimateMicroUsd());
             settled++;

@@ -128,6 +128,14 @@ abstract class BudgetEnforcementContract {
         return out;
     }
 
+    /** In Redis mode the worker drains ledger events from Redis Streams: wait (bounded) until it has. */
+    void awaitLedgerRows(String tenant, long rows) throws Exception {
+        for (int i = 0; i < 200; i++) {
+            if (gw.sqlLong("SELECT COUNT(*) FROM usage_ledger WHERE tenant_id = '" + tenant + "'") >= rows) return;
+            Thread.sleep(100);
+        }
+    }
+
     void assertRaceOutcome(List<HttpResponse<String>> all, long limit, String tenant) throws Exception {
         long ok = all.stream().filter(r -> r.statusCode() == 200).count();
         long refused = all.stream().filter(r -> r.statusCode() == 402).count();
@@ -138,6 +146,7 @@ abstract class BudgetEnforcementContract {
         long spent = micros(w.get("spent_usd"));
         assertTrue(spent <= limit, "spent " + spent + " > limit " + limit);
         assertEquals(0, micros(w.get("reserved_usd")), "every reservation settled");
+        awaitLedgerRows(tenant, ok);
         assertEquals(ok, gw.sqlLong("SELECT COUNT(*) FROM usage_ledger WHERE tenant_id = '" + tenant + "'"));
         assertEquals(spent, gw.sqlLong("SELECT CAST(SUM(cost_usd) * 1000000 AS BIGINT) FROM usage_ledger WHERE tenant_id = '" + tenant + "'"),
                 "counters equal the ledger");

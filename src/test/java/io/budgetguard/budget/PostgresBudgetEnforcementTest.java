@@ -31,7 +31,7 @@ class PostgresBudgetEnforcementTest extends BudgetEnforcementContract {
     @Override
     Map<String, String> env() {
         databaseUrl = PostgresDb.create();
-        return Map.of("REDIS_URL", redis.url(), "DATABASE_URL", databaseUrl);
+        return Map.of("REDIS_URL", redis.url(), "DATABASE_URL", databaseUrl, "WORKER_PERIOD_MS", "100");
     }
 
     @Test
@@ -52,6 +52,7 @@ class PostgresBudgetEnforcementTest extends BudgetEnforcementContract {
     void theUsageReportByDayWorksOnPostgres() throws Exception {
         String key = tenantWithBudget("pg-report", 10_000_000, 100);
         assertEquals(200, gw.postJson("/v1/chat/completions", key, BODY).statusCode());
+        awaitLedgerRows("pg-report", 1);
         HttpResponse<String> r = gw.admin("GET", "/admin/tenant/pg-report/usage?group_by=day", null);
         assertEquals(200, r.statusCode(), r.body());
         assertEquals(1, TestGateway.json(r.body()).at("/total/requests").asInt());
