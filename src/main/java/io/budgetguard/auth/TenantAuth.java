@@ -3,6 +3,7 @@ package io.budgetguard.auth;
 import com.sun.net.httpserver.Headers;
 import io.budgetguard.http.ApiException;
 import io.budgetguard.store.ApiKey;
+import io.budgetguard.store.StoreUnavailableException;
 import io.budgetguard.store.TenantStore;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -14,6 +15,8 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class TenantAuth {
     public static final int MAX_CACHED_KEYS = 100_000;
+    /** How long a key's last known state serves while the database is unreachable. */
+    static final long STALE_MAX_NANOS = 3_600_000_000_000L;
     private static final int MAX_KEY_CHARS = 512;
 
     private record Cached(ApiKey key, long loadedNanos) {}
@@ -21,6 +24,7 @@ public final class TenantAuth {
     private final TenantStore store;
     private final long ttlNanos;
     private final ConcurrentHashMap<String, Cached> byHash = new ConcurrentHashMap<>();
+    private final io.budgetguard.store.OutageBreaker breaker = new io.budgetguard.store.OutageBreaker(1_000);
 
     public TenantAuth(TenantStore store, long ttlMs) {
         this.store = store;
@@ -59,7 +63,18 @@ public final class TenantAuth {
         long now = System.nanoTime();
         Cached c = byHash.get(hash);
         if (c != null && now - c.loadedNanos() < ttlNanos) return c.key();
-        Optional<ApiKey> fresh = store.findKeyByHash(hash);
+        // The database is down: keys this gateway has seen keep working on their last known state (the
+        // counters in Redis still enforce every budget); unknown keys fail closed.
+        boolean staleUsable = c != null && now - c.loadedNanos() < STALE_MAX_NANOS;
+        if (staleUsable && breaker.open()) return c.key();
+        Optional<ApiKey> fresh;
+        try {
+            fresh = store.findKeyByHash(hash);
+        } catch (StoreUnavailableException e) {
+            breaker.trip();
+            if (staleUsable) return c.key();
+            throw e;
+        }
         if (byHash.size() >= MAX_CACHED_KEYS) byHash.clear();
         byHash.put(hash, new Cached(fresh.orElse(null), now));
         return fresh.orElse(null);

@@ -223,10 +223,20 @@ public final class ProxyHandler {
         UsageEvent event = new UsageEvent(r.id(), r.tenantId(), r.apiKeyId(), r.endpoint(), r.model(), o.status(),
                 u.promptTokens(), u.cachedTokens(), u.completionTokens(), r.estimateMicroUsd(), cost, o.upstreamStatus(),
                 started, finished.isBefore(started) ? started : finished);
-        counters.settle(r, cost, clock.millis(), event);
+        boolean recorded;
+        try {
+            counters.settle(r, cost, clock.millis(), event);
+            recorded = counters.recordsLedger();
+        } catch (io.budgetguard.store.StoreUnavailableException e) {
+            // Redis went away after the upstream call: write the row straight to the ledger database. The
+            // reservation stays and expires at its estimate (its 'expired' event then conflicts with this row),
+            // so the budget over-counts until then and never under-counts.
+            JsonLog.warn("settle_deferred", "request_id", r.id(), "tenant", r.tenantId(), "error", e.getMessage());
+            recorded = false;
+        }
         metrics.released();
         metrics.spend(r.tenantId(), cost);
-        if (counters.recordsLedger()) return;
+        if (recorded) return;
         try {
             ledger.append(event);
         } catch (RuntimeException e) {

@@ -3,6 +3,7 @@ package io.budgetguard.worker;
 import io.budgetguard.budget.RedisCounters;
 import io.budgetguard.ledger.Ledger;
 import io.budgetguard.log.JsonLog;
+import io.budgetguard.store.StoreUnavailableException;
 import io.budgetguard.store.TenantStore;
 import java.lang.management.ManagementFactory;
 import java.time.Clock;
@@ -38,27 +39,54 @@ public final class LedgerDrain {
         this.consumer = ManagementFactory.getRuntimeMXBean().getName() + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong());
     }
 
-    /** One pass over every tenant; returns how many events reached the ledger database. */
+    /**
+     * One pass over every tenant; returns how many events reached the ledger database. While the database is
+     * down nothing is drained (entries stay pending in Redis) but the backlog is still measured, over the
+     * tenants known from the last listing.
+     */
     public int runOnce() {
         int moved = 0;
         long pending = 0;
         long oldest = 0;
-        String after = "";
-        for (int page = 0; page < MAX_TENANT_PAGES; page++) {
-            List<String> ids = tenants.idsAfter(after);
-            if (ids.isEmpty()) break;
-            for (String id : ids) {
-                moved += counters.drainLedger(id, consumer, CLAIM_IDLE_MS, BATCH_SIZE, MAX_BATCHES_PER_TENANT, ledger::appendBatch);
-                long[] backlog = counters.ledgerBacklog(id, clock.millis());
-                pending += backlog[0];
-                oldest = Math.max(oldest, backlog[1]);
+        boolean databaseDown = false;
+        for (String id : tenantIds()) {
+            if (!databaseDown) {
+                try {
+                    moved += counters.drainLedger(id, consumer, CLAIM_IDLE_MS, BATCH_SIZE, MAX_BATCHES_PER_TENANT, ledger::appendBatch);
+                } catch (StoreUnavailableException e) {
+                    databaseDown = !e.getMessage().startsWith("redis");
+                    if (!databaseDown) throw e;
+                }
             }
-            after = ids.get(ids.size() - 1);
+            long[] backlog = counters.ledgerBacklog(id, clock.millis());
+            pending += backlog[0];
+            oldest = Math.max(oldest, backlog[1]);
         }
         pendingEvents.set(pending);
         oldestAgeMs.set(oldest);
         if (moved > 0) JsonLog.info("ledger_drained", "events", moved, "pending", pending);
+        if (databaseDown) JsonLog.warn("ledger_drain_waiting", "reason", "database unavailable", "pending", pending);
         return moved;
+    }
+
+    private volatile List<String> knownTenants = List.of();
+
+    /** Every tenant id, or the last known list while the database cannot be asked. */
+    private List<String> tenantIds() {
+        try {
+            List<String> all = new java.util.ArrayList<>();
+            String after = "";
+            for (int page = 0; page < MAX_TENANT_PAGES; page++) {
+                List<String> ids = tenants.idsAfter(after);
+                if (ids.isEmpty()) break;
+                all.addAll(ids);
+                after = ids.get(ids.size() - 1);
+            }
+            knownTenants = List.copyOf(all);
+        } catch (StoreUnavailableException e) {
+            // keep the last list
+        }
+        return knownTenants;
     }
 
     public long pendingEvents() {

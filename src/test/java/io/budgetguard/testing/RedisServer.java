@@ -12,14 +12,16 @@ import org.junit.jupiter.api.Assumptions;
 
 /** A real redis-server on a free loopback port, owned by one test class; data in a temp dir. */
 public final class RedisServer implements AutoCloseable {
-    private final Process process;
+    private Process process;
     private final int port;
     private final Path dir;
+    private final List<String> args;
 
-    private RedisServer(Process process, int port, Path dir) {
+    private RedisServer(Process process, int port, Path dir, List<String> args) {
         this.process = process;
         this.port = port;
         this.dir = dir;
+        this.args = args;
     }
 
     public static String binary() {
@@ -40,10 +42,12 @@ public final class RedisServer implements AutoCloseable {
         }
         Path dir = Files.createTempDirectory("redis-test");
         List<String> cmd = new ArrayList<>(List.of(bin, "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", "no", "--dir", dir.toString(), "--protected-mode", "yes"));
-        cmd.addAll(List.of(extraArgs));
+                "--save", "", "--dir", dir.toString(), "--protected-mode", "yes"));
+        List<String> extra = List.of(extraArgs);
+        if (!extra.contains("--appendonly")) cmd.addAll(List.of("--appendonly", "no"));
+        cmd.addAll(extra);
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("redis.log").toFile()).start();
-        RedisServer server = new RedisServer(p, port, dir);
+        RedisServer server = new RedisServer(p, port, dir, cmd);
         server.awaitReady();
         return server;
     }
@@ -60,6 +64,16 @@ public final class RedisServer implements AutoCloseable {
             Thread.sleep(50);
         }
         throw new IOException("redis-server did not start on port " + port + ": " + Files.readString(dir.resolve("redis.log")));
+    }
+
+    /** Kills the server (SIGKILL: no chance to write anything more) and starts it again on the same port and data. */
+    public void crashAndRestart(long downMs) throws IOException, InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(10, TimeUnit.SECONDS);
+        Thread.sleep(downMs);
+        process = new ProcessBuilder(args).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(
+                dir.resolve("redis.log").toFile())).start();
+        awaitReady();
     }
 
     public int port() {
