@@ -78,17 +78,27 @@ public final class Gateway implements AutoCloseable {
         return db;
     }
 
+    /** {@code all}: the gateway and every worker duty in one process. */
     public static Gateway start(Settings s, Clock clock) throws IOException {
-        return start(s, clock, true);
+        return start(s, clock, true, true);
+    }
+
+    /**
+     * {@code serve}: the gateway. With shared counters (Redis) the ledger drain and alerts are left to
+     * {@code worker} processes; reservation expiry still runs here (whichever process notices first). On the
+     * embedded store there is no separate worker, so every duty runs here.
+     */
+    public static Gateway startServe(Settings s, Clock clock) throws IOException {
+        return start(s, clock, true, s.redisUrl() == null);
     }
 
     /** The worker alone: background duties over the shared stores, no HTTP (needs REDIS_URL). */
     public static Gateway startWorker(Settings s, Clock clock) throws IOException {
         if (s.redisUrl() == null) throw new IllegalStateException("a separate worker needs shared counters (REDIS_URL)");
-        return start(s, clock, false);
+        return start(s, clock, false, true);
     }
 
-    private static Gateway start(Settings s, Clock clock, boolean serve) throws IOException {
+    private static Gateway start(Settings s, Clock clock, boolean serve, boolean workerDuties) throws IOException {
         ObjectMapper json = objectMapper();
         PriceTable prices = PriceTable.load(json, s.pricesPath(), s.defaultPriceMicroUsdPerMTok());
         Database db = openDatabase(s);
@@ -125,10 +135,10 @@ public final class Gateway implements AutoCloseable {
             ReservationExpiry expiry = new ReservationExpiry(counters, tenants, ledger, clock);
             BudgetAlerts alerts = new BudgetAlerts(tenants, alertStore, counters, s.alertWebhookUrl(), clock, json);
             List<Worker.Duty> duties = new ArrayList<>(List.of(new Worker.Duty("reservation_expiry", expiry::runOnce),
-                    new Worker.Duty("budget_alerts", alerts::runOnce),
                     new Worker.Duty("ledger_partitions", () -> db.ensureLedgerPartitions(clock.instant()))));
-            if (counters instanceof RedisCounters redis) {
-                LedgerDrain drain = new LedgerDrain(redis, tenants, ledger, clock);
+            if (workerDuties) duties.add(new Worker.Duty("budget_alerts", alerts::runOnce));
+            if (workerDuties && counters instanceof RedisCounters redis) {
+                LedgerDrain drain = new LedgerDrain(redis, tenants, ledger, clock, s.ledgerClaimIdleMs());
                 duties.add(0, new Worker.Duty("ledger_drain", drain::runOnce));
                 metrics.ledgerBacklog(() -> new long[] {drain.pendingEvents(), drain.oldestAgeMs()});
             }

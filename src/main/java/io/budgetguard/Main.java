@@ -108,6 +108,9 @@ public final class Main {
                 }
                 return runUntilStopped(Gateway.startWorker(s, Clock.systemUTC()), block);
             }
+            case "serve" -> {
+                return runUntilStopped(Gateway.startServe(s, Clock.systemUTC()), block);
+            }
             default -> {
                 return runUntilStopped(Gateway.start(s, Clock.systemUTC()), block);
             }

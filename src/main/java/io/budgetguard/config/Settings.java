@@ -45,7 +45,8 @@ public record Settings(
         String alertWebhookUrl,
         long workerPeriodMs,
         int dbPoolSize,
-        long dbTimeoutMs) {
+        long dbTimeoutMs,
+        long ledgerClaimIdleMs) {
 
     public static final int DEFAULT_PORT = 3000;
     public static final int DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;

@@ -98,7 +98,8 @@ public final class SettingsLoader {
                 webhook(),
                 longIn("WORKER_PERIOD_MS", 5_000, 50, 3_600_000),
                 intIn("DB_POOL_SIZE", 16, 1, 1_000),
-                longIn("DB_TIMEOUT_MS", 2_000, 100, 60_000));
+                longIn("DB_TIMEOUT_MS", 2_000, 100, 60_000),
+                longIn("LEDGER_CLAIM_IDLE_MS", 30_000, 100, 3_600_000));
     }
 
     private String webhook() {

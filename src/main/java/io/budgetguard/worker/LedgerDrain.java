@@ -14,11 +14,10 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Drains every tenant's Redis ledger stream into the ledger database with a consumer group: batches are
  * committed, then acknowledged; entries a dead worker left unacknowledged are claimed after
- * {@link #CLAIM_IDLE_MS}. Any number of workers and gateways may run it at once. Also measures the backlog
+ * LEDGER_CLAIM_IDLE_MS. Any number of workers and gateways may run it at once. Also measures the backlog
  * (events not yet in the database, age of the oldest) for the metrics.
  */
 public final class LedgerDrain {
-    static final long CLAIM_IDLE_MS = 30_000;
     static final int BATCH_SIZE = 500;
     static final int MAX_BATCHES_PER_TENANT = 20;
     static final int MAX_TENANT_PAGES = 1_000;
@@ -28,10 +27,13 @@ public final class LedgerDrain {
     private final Ledger ledger;
     private final Clock clock;
     private final String consumer;
+    private final long claimIdleMs;
     private final AtomicLong pendingEvents = new AtomicLong();
     private final AtomicLong oldestAgeMs = new AtomicLong();
 
-    public LedgerDrain(RedisCounters counters, TenantStore tenants, Ledger ledger, Clock clock) {
+    /** @param claimIdleMs entries another consumer has held unacknowledged this long are taken over (it died) */
+    public LedgerDrain(RedisCounters counters, TenantStore tenants, Ledger ledger, Clock clock, long claimIdleMs) {
+        this.claimIdleMs = claimIdleMs;
         this.counters = counters;
         this.tenants = tenants;
         this.ledger = ledger;
@@ -52,7 +54,7 @@ public final class LedgerDrain {
         for (String id : tenantIds()) {
             if (!databaseDown) {
                 try {
-                    moved += counters.drainLedger(id, consumer, CLAIM_IDLE_MS, BATCH_SIZE, MAX_BATCHES_PER_TENANT, ledger::appendBatch);
+                    moved += counters.drainLedger(id, consumer, claimIdleMs, BATCH_SIZE, MAX_BATCHES_PER_TENANT, ledger::appendBatch);
                 } catch (StoreUnavailableException e) {
                     databaseDown = !e.getMessage().startsWith("redis");
                     if (!databaseDown) throw e;

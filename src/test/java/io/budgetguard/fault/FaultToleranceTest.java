@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.budgetguard.testing.FakeOpenAI;
+import io.budgetguard.testing.GatewayProcess;
 import io.budgetguard.testing.Load;
 import io.budgetguard.testing.PostgresDb;
 import io.budgetguard.testing.RedisServer;
@@ -104,6 +105,56 @@ class FaultToleranceTest {
                 }
             }
             assertLedgerExact(gw, upstream, "pgdown");
+        }
+    }
+
+    @Test
+    void aWorkerKilledMidDrainLosesAndDuplicatesNothing() throws Exception {
+        String db = PostgresDb.create();
+        try (RedisServer redis = RedisServer.start("--appendonly", "yes", "--appendfsync", "always");
+             FakeOpenAI upstream = new FakeOpenAI()) {
+            Map<String, String> env = new java.util.HashMap<>(Map.of("REDIS_URL", redis.url(), "DATABASE_URL", db,
+                    "OPENAI_BASE_URL", upstream.baseUrl(), "OPENAI_KEY", TestGateway.UPSTREAM_KEY,
+                    "ADMIN_API_KEY", TestGateway.ADMIN_KEY, "WORKER_PERIOD_MS", "50", "LEDGER_CLAIM_IDLE_MS", "1000",
+                    "BUDGETGUARD_DATA_DIR", java.nio.file.Files.createTempDirectory("unused").toString()));
+            try (GatewayProcess serve = GatewayProcess.start("serve", env)) {
+                java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+                http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(serve.baseUrl() + "/admin/tenant"))
+                        .header("X-Admin-Key", TestGateway.ADMIN_KEY).header("Content-Type", "application/json")
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"id\":\"drained\",\"rate_limit_per_min\":100000,"
+                                + "\"budgets\":[{\"period\":\"monthly\",\"limit_usd\":1000}]}")).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                String key = TestGateway.json(http.send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create(serve.baseUrl() + "/admin/tenant/drained/apikeys"))
+                        .header("X-Admin-Key", TestGateway.ADMIN_KEY).POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString()).body()).get("key").asText();
+                try (Load load = new Load(serve.baseUrl() + "/v1/chat/completions", key, CHAT, 8, 60_000)) {
+                    awaitTrue(() -> load.count(200) >= 1_500, 60_000, "a backlog builds up with no worker running");
+                }
+                assertEquals(0, rows(db), "serve leaves draining to the workers");
+                GatewayProcess doomed = GatewayProcess.start("worker", env);
+                awaitTrue(() -> rows(db) > 0, 30_000, "the first worker starts draining");
+                doomed.kill(); // SIGKILL, mid-drain: some entries read and not yet acknowledged
+                long afterKill = rows(db);
+                assertTrue(afterKill < upstream.calls(), "killed before it finished (" + afterKill + " of " + upstream.calls() + ")");
+                try (GatewayProcess survivor = GatewayProcess.start("worker", env)) {
+                    awaitTrue(() -> rows(db) == upstream.calls(), 60_000, "the second worker claims the rest");
+                }
+                assertEquals(rows(db), count(db, "SELECT COUNT(DISTINCT request_id) FROM usage_ledger"), "no duplicate request id");
+            }
+        }
+    }
+
+    static long rows(String db) throws Exception {
+        return count(db, "SELECT COUNT(*) FROM usage_ledger");
+    }
+
+    static long count(String db, String sql) throws Exception {
+        io.budgetguard.store.DatabaseUrl u = io.budgetguard.store.DatabaseUrl.parse(db);
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(u.jdbcUrl(), u.user(), u.password());
+             java.sql.Statement st = c.createStatement(); java.sql.ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
         }
     }
 
