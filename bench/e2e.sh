@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# End-to-end throughput and latency, in one run on this machine, of:
+#   nginx      a bare nginx reverse proxy in front of the upstream (the floor any proxy hop pays)
+#   embedded   BudgetGuard `all` on the embedded default (H2 + in-process counters)
+#   production BudgetGuard `serve` + `worker` on Postgres + Redis (AOF, fsync always)
+# The upstream is nginx answering a fixed chat completion with a usage block. Every BudgetGuard request does
+# the full work: auth, estimate, atomic admission, forward, atomic settle, ledger event.
+# Needs: JDK 25, nginx, wrk, redis-server, a local Postgres reachable at TEST_DATABASE_URL (see .ci/run).
+# Usage: bench/e2e.sh [seconds] [connections]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs=${1:-15}
+conns=${2:-32}
+[ -f target/budgetguard.jar ] || ./mvnw -q -DskipTests package
+work=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; nginx -p "$work" -c nginx.conf -s stop 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+up=$(port); px=$(port); g1=$(port); g2=$(port); rp=$(port)
+body='{"id":"chatcmpl-bench","object":"chat.completion","created":1764000000,"model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"Hello there, how are you?"},"finish_reason":"stop"}],"usage":{"prompt_tokens":14,"completion_tokens":7,"total_tokens":21,"prompt_tokens_details":{"cached_tokens":0}}}'
+mkdir -p "$work/logs"
+cat > "$work/nginx.conf" <<NGINX
+worker_processes 1;
+error_log $work/logs/error.log warn;
+pid $work/nginx.pid;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  upstream backend { server 127.0.0.1:$up; keepalive 64; }
+  server { listen 127.0.0.1:$up; location / { default_type application/json; return 200 '$body'; } }
+  server { listen 127.0.0.1:$px; location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; } }
+}
+NGINX
+nginx -p "$work" -c nginx.conf
+admin=bench-admin-key-0123456789
+common=(OPENAI_BASE_URL=http://127.0.0.1:$up OPENAI_KEY=sk-bench ADMIN_API_KEY=$admin OPA_POLICY_PATH=off HOST=127.0.0.1)
+env "${common[@]}" PORT=$g1 BUDGETGUARD_DATA_DIR="$work/h2" java -jar target/budgetguard.jar all > "$work/embedded.log" 2>&1 &
+pids+=($!)
+redis-server --port "$rp" --bind 127.0.0.1 --dir "$work" --appendonly yes --appendfsync always --save "" > "$work/redis.log" 2>&1 &
+pids+=($!)
+admin_url=${TEST_DATABASE_URL:-postgresql://budgetguard:budgetguard@127.0.0.1:5432/postgres}
+dbname=bg_bench_$$
+PGPASSWORD=$(echo "$admin_url" | sed -E 's#.*://[^:]+:([^@]+)@.*#\1#') psql "$admin_url" -qc "CREATE DATABASE $dbname" >/dev/null
+dburl="${admin_url%/*}/$dbname"
+env "${common[@]}" PORT=$g2 REDIS_URL=redis://127.0.0.1:$rp DATABASE_URL="$dburl" java -jar target/budgetguard.jar serve > "$work/serve.log" 2>&1 &
+pids+=($!)
+sleep 3
+env "${common[@]}" REDIS_URL=redis://127.0.0.1:$rp DATABASE_URL="$dburl" java -jar target/budgetguard.jar worker > "$work/worker.log" 2>&1 &
+pids+=($!)
+for g in $g1 $g2; do for _ in $(seq 100); do curl -sf "http://127.0.0.1:$g/health" >/dev/null && break; sleep 0.2; done; done
+key_for() {
+  curl -sf -X POST "http://127.0.0.1:$1/admin/tenant" -H "X-Admin-Key: $admin" -H 'Content-Type: application/json' \
+    -d '{"id":"bench","rate_limit_per_min":1000000,"budgets":[{"period":"monthly","limit_usd":100000},{"period":"daily","limit_usd":100000}]}' >/dev/null
+  curl -sf -X POST "http://127.0.0.1:$1/admin/tenant/bench/apikeys" -H "X-Admin-Key: $admin" | python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])'
+}
+k1=$(key_for $g1); k2=$(key_for $g2)
+echo "commit $(git rev-parse --short HEAD), $(date -u +%FT%TZ), $(nproc) cores, $(java -version 2>&1 | head -1), wrk -t2 -c$conns -d${secs}s"
+run() {
+  local name=$1 url=$2 key=$3
+  KEY=$key wrk -t2 -c"$conns" -d2s -s bench/post.lua "$url" >/dev/null 2>&1 # warm-up (JIT, pools)
+  KEY=$key wrk -t2 -c"$conns" -d"${secs}s" --latency -s bench/post.lua "$url" > "$work/$name.txt" 2>&1
+  local rps p50 p99 non2xx
+  rps=$(awk '/Requests\/sec/{print $2}' "$work/$name.txt")
+  p50=$(awk '/ 50%/{print $2}' "$work/$name.txt"); p99=$(awk '/ 99%/{print $2}' "$work/$name.txt")
+  non2xx=$(awk '/Non-2xx/{print $5}' "$work/$name.txt"); non2xx=${non2xx:-0}
+  printf '%-11s req/s %9s  p50 %8s  p99 %8s  non-2xx %s\n' "$name" "$rps" "$p50" "$p99" "$non2xx"
+  echo "$rps" > "$work/$name.rps"
+}
+run nginx "http://127.0.0.1:$px/v1/chat/completions" none
+run embedded "http://127.0.0.1:$g1/v1/chat/completions" "$k1"
+run production "http://127.0.0.1:$g2/v1/chat/completions" "$k2"
+python3 - "$work" <<'PY'
+import sys
+w = sys.argv[1]
+r = {n: float(open(f"{w}/{n}.rps").read()) for n in ("nginx", "embedded", "production")}
+print(f"ratios: embedded/nginx {r['embedded']/r['nginx']:.2f}  production/nginx {r['production']/r['nginx']:.2f}  production/embedded {r['production']/r['embedded']:.2f}")
+PY
+sleep 2
+echo "ledger rows (production, after the worker drained): $(PGPASSWORD=budgetguard psql "$dburl" -tAc 'select count(*) from usage_ledger')"
