@@ -39,46 +39,30 @@ public final class Ledger implements SpendHistory {
      * its request id already existed (a replay writes nothing).
      */
     public boolean append(UsageEvent e) {
-        try (Connection c = db.connection()) {
-            if (!journaled) return insert(c, e);
-            c.setAutoCommit(false);
-            try {
-                boolean inserted = insert(c, e);
-                try (PreparedStatement ps = c.prepareStatement(db.query("reservation_delete"))) {
-                    ps.setString(1, e.requestId());
-                    ps.executeUpdate();
-                }
-                c.commit();
-                return inserted;
+        if (!journaled) {
+            try (Connection c = db.connection()) {
+                return insert(c, e);
             } catch (SQLException ex) {
-                c.rollback();
-                throw ex;
-            } finally {
-                c.setAutoCommit(true);
+                throw Database.unavailable("ledger append", ex);
             }
-        } catch (SQLException ex) {
-            throw Database.unavailable("ledger append", ex);
         }
+        return db.inTransaction("ledger append", c -> {
+            boolean inserted = insert(c, e);
+            try (PreparedStatement ps = c.prepareStatement(db.query("reservation_delete"))) {
+                ps.setString(1, e.requestId());
+                ps.executeUpdate();
+            }
+            return inserted;
+        });
     }
 
     /** Appends a batch in one transaction (idempotent per request id); returns how many rows were new. */
     public int appendBatch(java.util.List<UsageEvent> events) {
-        try (Connection c = db.connection()) {
-            c.setAutoCommit(false);
-            try {
-                int inserted = 0;
-                for (UsageEvent e : events) if (insert(c, e)) inserted++;
-                c.commit();
-                return inserted;
-            } catch (SQLException ex) {
-                c.rollback();
-                throw ex;
-            } finally {
-                c.setAutoCommit(true);
-            }
-        } catch (SQLException ex) {
-            throw Database.unavailable("ledger batch", ex);
-        }
+        return db.inTransaction("ledger batch", c -> {
+            int inserted = 0;
+            for (UsageEvent e : events) if (insert(c, e)) inserted++;
+            return inserted;
+        });
     }
 
     private boolean insert(Connection c, UsageEvent e) throws SQLException {

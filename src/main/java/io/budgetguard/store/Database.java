@@ -98,6 +98,31 @@ public final class Database implements AutoCloseable {
         return q;
     }
 
+    /** Work inside one transaction. */
+    @FunctionalInterface
+    public interface SqlWork<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    /** Runs {@code work} in one transaction: committed when it returns, rolled back when it throws. */
+    public <T> T inTransaction(String what, SqlWork<T> work) {
+        try (Connection c = connection()) {
+            c.setAutoCommit(false);
+            try {
+                T result = work.run(c);
+                c.commit();
+                return result;
+            } catch (SQLException | RuntimeException ex) {
+                c.rollback();
+                throw ex;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        } catch (SQLException ex) {
+            throw unavailable(what, ex);
+        }
+    }
+
     public Connection connection() {
         try {
             return dataSource.getConnection();
