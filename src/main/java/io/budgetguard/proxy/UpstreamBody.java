@@ -1,77 +1,134 @@
 package io.budgetguard.proxy;
 
+import java.io.EOFException;
 import java.io.IOException;
+import java.net.SocketTimeoutException;
 import java.net.http.HttpTimeoutException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.Flow;
-import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
- * The upstream response body as a pull source with back-pressure (one batch requested at a time), a
- * stream-idle timeout on every wait, and cancellation that closes the upstream connection.
+ * The upstream response body read straight from its socket on the request's virtual thread: Content-Length,
+ * chunked or until close; each wait bounded by the stream-idle timeout. A body read to its end hands the
+ * connection back for keep-alive; a cancelled or failed one closes it, which ends the upstream call.
  */
-final class UpstreamBody implements Flow.Subscriber<List<ByteBuffer>> {
-    private static final Object END = new Object();
+final class UpstreamBody {
+    static final int READ_BYTES = 16 * 1024;
+    private static final int MAX_LINE = 8 * 1024;
 
-    /** One outstanding batch plus the terminal signal fit: the queue can never refuse an offer. */
-    private final ArrayBlockingQueue<Object> queue = new ArrayBlockingQueue<>(4);
-    private volatile Flow.Subscription subscription;
-    private volatile boolean cancelled;
+    private final UpstreamConnection conn;
+    private final long contentLength;
+    private final boolean chunked;
+    private final boolean reusable;
+    private final Consumer<UpstreamConnection> release;
+    private long remaining;
     private boolean ended;
+    private boolean done;
 
-    @Override
-    public void onSubscribe(Flow.Subscription s) {
-        subscription = s;
-        if (cancelled) s.cancel();
-        else s.request(1);
+    /** @param contentLength -1 when unknown (chunked, or until the connection closes) */
+    UpstreamBody(UpstreamConnection conn, long contentLength, boolean chunked, boolean reusable, Consumer<UpstreamConnection> release) {
+        this.conn = conn;
+        this.contentLength = contentLength;
+        this.chunked = chunked;
+        this.reusable = reusable && (chunked || contentLength >= 0);
+        this.release = release;
+        this.remaining = chunked ? 0 : contentLength;
+        if (!chunked && contentLength == 0) finish();
     }
 
-    @Override
-    public void onNext(List<ByteBuffer> item) {
-        if (!queue.offer(item)) throw new IllegalStateException("upstream sent more than was requested");
-    }
-
-    @Override
-    public void onError(Throwable t) {
-        queue.offer(t);
-    }
-
-    @Override
-    public void onComplete() {
-        queue.offer(END);
-    }
-
-    /**
-     * The next batch of bytes, or null at the end of the body.
-     * @throws HttpTimeoutException when nothing arrived for {@code idleTimeoutMs} (the call is then cancelled)
-     */
+    /** The next bytes, or null at the end of the body. */
     List<ByteBuffer> next(long idleTimeoutMs) throws IOException, InterruptedException {
         if (ended) return null;
-        Object o = queue.poll(idleTimeoutMs, TimeUnit.MILLISECONDS);
-        if (o == null) {
+        try {
+            conn.socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, idleTimeoutMs));
+            if (chunked && remaining == 0) {
+                remaining = chunkSize();
+                if (remaining == 0) {
+                    skipTrailers();
+                    finish();
+                    return null;
+                }
+            }
+            int want = contentLength < 0 && !chunked ? READ_BYTES : (int) Math.min(READ_BYTES, remaining);
+            byte[] buf = new byte[want];
+            int n = conn.in.read(buf, 0, want);
+            if (n < 0) {
+                if (contentLength < 0 && !chunked) {
+                    finish();
+                    return null;
+                }
+                throw new EOFException("upstream closed the connection mid-body");
+            }
+            if (chunked || contentLength >= 0) remaining -= n;
+            if (chunked && remaining == 0) crlf();
+            if (!chunked && contentLength >= 0 && remaining == 0) finish();
+            return List.of(ByteBuffer.wrap(buf, 0, n));
+        } catch (SocketTimeoutException e) {
             cancel();
             throw new HttpTimeoutException("upstream sent nothing for " + idleTimeoutMs + " ms");
+        } catch (IOException e) {
+            cancel();
+            throw e;
         }
-        if (o == END) {
-            ended = true;
-            return null;
-        }
-        if (o instanceof Throwable t) {
-            ended = true;
-            throw t instanceof IOException io ? io : new IOException("upstream body failed: " + t, t);
-        }
-        subscription.request(1);
-        @SuppressWarnings("unchecked")
-        List<ByteBuffer> batch = (List<ByteBuffer>) o;
-        return batch;
     }
 
-    /** Stops reading; the HTTP client closes the upstream connection, which cancels the upstream call. */
+    private void finish() {
+        ended = true;
+        if (done) return;
+        done = true;
+        if (reusable) release.accept(conn);
+        else conn.close();
+    }
+
+    /** Stops reading: the connection is closed, which ends the upstream call. */
     void cancel() {
-        cancelled = true;
-        Flow.Subscription s = subscription;
-        if (s != null) s.cancel();
+        ended = true;
+        if (done) return;
+        done = true;
+        conn.close();
+    }
+
+    private long chunkSize() throws IOException {
+        String line = UpstreamBody.readLine(conn);
+        int semi = line.indexOf(';');
+        String hex = (semi < 0 ? line : line.substring(0, semi)).trim();
+        try {
+            long size = Long.parseLong(hex, 16);
+            if (size < 0) throw new NumberFormatException();
+            return size;
+        } catch (NumberFormatException e) {
+            throw new IOException("bad chunk size from upstream");
+        }
+    }
+
+    private void crlf() throws IOException {
+        if (!readLine(conn).isEmpty()) throw new IOException("bad chunk ending from upstream");
+    }
+
+    private void skipTrailers() throws IOException {
+        for (int i = 0; i < 100; i++) if (readLine(conn).isEmpty()) return;
+        throw new IOException("too many trailers from upstream");
+    }
+
+    /** A CRLF- (or LF-) terminated line, bounded. */
+    static String readLine(UpstreamConnection conn) throws IOException {
+        StringBuilder b = new StringBuilder(64);
+        for (int i = 0; i < MAX_LINE; i++) {
+            int c = conn.in.read();
+            if (c < 0) throw new EOFException("upstream closed the connection");
+            if (c == '\n') {
+                int len = b.length();
+                if (len > 0 && b.charAt(len - 1) == '\r') b.setLength(len - 1);
+                return b.toString();
+            }
+            b.append((char) c);
+        }
+        throw new IOException("upstream line longer than " + MAX_LINE + " bytes");
+    }
+
+    static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.ISO_8859_1);
     }
 }
