@@ -40,6 +40,7 @@ public final class Gateway implements AutoCloseable {
     public static final int MAX_JSON_NESTING_DEPTH = 128;
 
     private final Database database;
+    private Ledger ledger;
     private final SpendCounters counters;
     private final PolicyEngine policy;
     private final HttpApi http;
@@ -153,6 +154,7 @@ public final class Gateway implements AutoCloseable {
                     "admin_api", s.adminEnabled() ? "enabled" : "disabled: set ADMIN_API_KEY to enable it");
             Gateway g = new Gateway(db, counters, policy, http, worker);
             g.routes = List.copyOf(routes);
+            g.ledger = ledger;
             return g;
         } catch (IOException | RuntimeException e) {
             if (policy != null) policy.close();
@@ -226,6 +228,7 @@ public final class Gateway implements AutoCloseable {
         worker.close();
         policy.close();
         counters.close();
+        if (ledger != null) ledger.close();
         database.close();
     }
 }

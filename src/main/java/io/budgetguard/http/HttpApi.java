@@ -148,8 +148,9 @@ public final class HttpApi implements AutoCloseable {
     }
 
     private void finish(HttpCall call, String code) {
-        call.close();
+        // Counted before the exchange closes: a client that scrapes /metrics right after its answer sees it.
         metrics.request(call.route(), code != null ? code : call.outcome() != null ? call.outcome() : "ok");
+        call.close();
         long latencyMs = (System.nanoTime() - call.startedNanos()) / 1_000_000;
         JsonLog.info("request", "request_id", call.requestId(), "method", call.method(), "path", call.path(),
                 "status", call.status(), "code", code == null ? call.outcome() : code, "tenant", call.tenantId(), "latency_ms", latencyMs);

@@ -21,17 +21,20 @@ import java.util.List;
  * The append-only usage ledger. Appends are idempotent by request id (a replay writes nothing);
  * the database itself rejects UPDATE and DELETE.
  */
-public final class Ledger implements SpendHistory {
+public final class Ledger implements SpendHistory, AutoCloseable {
     /** Rows read at most when rebuilding one rolling window from the ledger. */
     public static final int MAX_REBUILD_ROWS = 10_000_000;
 
     private final Database db;
     private final boolean journaled;
+    /** Embedded mode: every request writes twice; concurrent requests share commits. */
+    private final GroupCommit group;
 
     /** @param journaled whether reservations are journaled in this database (embedded mode) */
     public Ledger(Database db, boolean journaled) {
         this.db = db;
         this.journaled = journaled;
+        this.group = journaled ? new GroupCommit(db) : null;
     }
 
     /**
@@ -46,7 +49,7 @@ public final class Ledger implements SpendHistory {
                 throw Database.unavailable("ledger append", ex);
             }
         }
-        return db.inTransaction("ledger append", c -> {
+        return group.submit("ledger append", c -> {
             boolean inserted = insert(c, e);
             try (PreparedStatement ps = c.prepareStatement(db.query("reservation_delete"))) {
                 ps.setString(1, e.requestId());
@@ -90,19 +93,23 @@ public final class Ledger implements SpendHistory {
     /** Journals a reservation before its request is forwarded (embedded mode). */
     public void journal(Reservation r) {
         if (!journaled) return;
-        try (Connection c = db.connection();
-             PreparedStatement ps = c.prepareStatement(db.query("reservation_insert"))) {
-            ps.setString(1, r.id());
-            ps.setString(2, r.tenantId());
-            ps.setString(3, r.apiKeyId());
-            ps.setString(4, r.endpoint());
-            ps.setString(5, r.model());
-            ps.setBigDecimal(6, Money.usd(r.estimateMicroUsd()));
-            ps.setObject(7, Database.utc(Instant.ofEpochMilli(r.createdMs())));
-            ps.executeUpdate();
-        } catch (SQLException ex) {
-            throw Database.unavailable("reservation journal", ex);
-        }
+        group.submit("reservation journal", c -> {
+            try (PreparedStatement ps = c.prepareStatement(db.query("reservation_insert"))) {
+                ps.setString(1, r.id());
+                ps.setString(2, r.tenantId());
+                ps.setString(3, r.apiKeyId());
+                ps.setString(4, r.endpoint());
+                ps.setString(5, r.model());
+                ps.setBigDecimal(6, Money.usd(r.estimateMicroUsd()));
+                ps.setObject(7, Database.utc(Instant.ofEpochMilli(r.createdMs())));
+                return ps.executeUpdate() == 1;
+            }
+        });
+    }
+
+    @Override
+    public void close() {
+        if (group != null) group.close();
     }
 
     /**
