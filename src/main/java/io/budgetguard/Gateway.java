@@ -105,6 +105,7 @@ public final class Gateway implements AutoCloseable {
         Database db = openDatabase(s);
         SpendCounters counters = null;
         PolicyEngine policy = null;
+        Ledger ledger = null;
         try {
             policy = serve && s.opaPolicyPath() != null
                     ? PolicyEngine.start(s.opaPolicyPath(), s.opaPolicyPathExplicit(), s.policyPoolSize(), s.policyTimeoutMs(),
@@ -113,7 +114,7 @@ public final class Gateway implements AutoCloseable {
             PolicyEngine activePolicy = policy;
             TenantStore tenants = new TenantStore(db);
             boolean embeddedCounters = s.redisUrl() == null;
-            Ledger ledger = new Ledger(db, embeddedCounters);
+            ledger = new Ledger(db, embeddedCounters);
             int recovered = ledger.recoverOrphans(clock.instant());
             if (recovered > 0) JsonLog.warn("orphaned_reservations_recovered", "count", recovered);
             long graceMs = 2 * s.reservationTimeoutS() * 1000 + 60_000;
@@ -159,6 +160,7 @@ public final class Gateway implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             if (policy != null) policy.close();
             if (counters != null) counters.close();
+            if (ledger != null) ledger.close();
             db.close();
             throw e;
         }
