@@ -34,6 +34,8 @@ import java.util.Set;
 /** The admin API (DESIGN §6): tenants, budgets, keys and usage, behind X-Admin-Key compared in constant time. */
 public final class AdminHandler {
     private static final int MAX_ADMIN_BODY_BYTES = 64 * 1024;
+    /** GET /admin/tenants lists at most 20 pages of 500 tenants. */
+    private static final int MAX_LISTED_TENANT_PAGES = 20;
 
     private final Settings settings;
     private final ObjectMapper json;
@@ -192,13 +194,7 @@ public final class AdminHandler {
     private void listTenants(HttpCall call, Map<String, String> params) throws IOException {
         ObjectNode out = json.createObjectNode();
         ArrayNode list = out.putArray("tenants");
-        String after = "";
-        for (int page = 0; page < 20; page++) {
-            List<String> ids = tenants.idsAfter(after);
-            if (ids.isEmpty()) break;
-            for (String id : ids) tenants.find(id).ifPresent(t -> list.add(tenantView(t)));
-            after = ids.get(ids.size() - 1);
-        }
+        tenants.forEachId(MAX_LISTED_TENANT_PAGES, id -> tenants.find(id).ifPresent(t -> list.add(tenantView(t))));
         call.sendJson(json, 200, out);
     }
 

@@ -56,13 +56,7 @@ public final class BudgetAlerts {
 
     /** One pass: record newly crossed thresholds, then send what is due. Returns how many were sent. */
     public int runOnce() {
-        String after = "";
-        for (int page = 0; page < MAX_TENANT_PAGES; page++) {
-            List<String> ids = tenants.idsAfter(after);
-            if (ids.isEmpty()) break;
-            for (String id : ids) tenants.find(id).ifPresent(this::check);
-            after = ids.get(ids.size() - 1);
-        }
+        tenants.forEachId(MAX_TENANT_PAGES, id -> tenants.find(id).ifPresent(this::check));
         return deliverDue();
     }
 

@@ -130,6 +130,20 @@ public final class TenantStore {
         return out;
     }
 
+    /**
+     * Calls {@code each} with every tenant id in order, page by page, reading at most {@code maxPages} pages
+     * of 500: the walk every duty and the tenant list share.
+     */
+    public void forEachId(int maxPages, java.util.function.Consumer<String> each) {
+        String after = "";
+        for (int page = 0; page < maxPages; page++) {
+            List<String> ids = idsAfter(after);
+            if (ids.isEmpty()) return;
+            ids.forEach(each);
+            after = ids.get(ids.size() - 1);
+        }
+    }
+
     public void insertKey(ApiKey key, String keyHash) {
         try (Connection c = db.connection();
              PreparedStatement ps = c.prepareStatement(db.query("key_insert"))) {

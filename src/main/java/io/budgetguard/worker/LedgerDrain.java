@@ -77,13 +77,7 @@ public final class LedgerDrain {
     private List<String> tenantIds() {
         try {
             List<String> all = new java.util.ArrayList<>();
-            String after = "";
-            for (int page = 0; page < MAX_TENANT_PAGES; page++) {
-                List<String> ids = tenants.idsAfter(after);
-                if (ids.isEmpty()) break;
-                all.addAll(ids);
-                after = ids.get(ids.size() - 1);
-            }
+            tenants.forEachId(MAX_TENANT_PAGES, all::add);
             knownTenants = List.copyOf(all);
         } catch (StoreUnavailableException e) {
             // keep the last list

@@ -33,15 +33,9 @@ public final class ReservationExpiry {
 
     /** One pass over every tenant; returns how many reservations it settled. */
     public int runOnce() {
-        int settled = 0;
-        String after = "";
-        for (int page = 0; page < MAX_TENANT_PAGES; page++) {
-            List<String> ids = tenants.idsAfter(after);
-            if (ids.isEmpty()) break;
-            for (String id : ids) settled += expireTenant(id);
-            after = ids.get(ids.size() - 1);
-        }
-        return settled;
+        int[] settled = {0};
+        tenants.forEachId(MAX_TENANT_PAGES, id -> settled[0] += expireTenant(id));
+        return settled[0];
     }
 
     int expireTenant(String tenantId) {
