@@ -254,8 +254,7 @@ public final class AdminHandler {
     /** {@code withSpend} false: a tenant just created has spent nothing, and its view needs no counter store. */
     private ObjectNode tenantView(Tenant t, boolean withSpend) {
         long now = clock.millis();
-        List<WindowRef> refs = new java.util.ArrayList<>();
-        for (Budget b : t.budgets()) refs.add(WindowRef.of(b, now));
+        List<WindowRef> refs = WindowRef.all(t.budgets(), now);
         List<WindowUsage> usage = withSpend ? counters.usage(t.id(), refs, now)
                 : refs.stream().map(w -> new WindowUsage(w, 0, 0)).toList();
         ObjectNode o = json.createObjectNode();

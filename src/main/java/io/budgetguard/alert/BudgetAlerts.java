@@ -1,7 +1,6 @@
 package io.budgetguard.alert;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.budgetguard.budget.Budget;
 import io.budgetguard.budget.Forecast;
 import io.budgetguard.budget.Money;
 import io.budgetguard.budget.SpendCounters;
@@ -18,8 +17,6 @@ import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -65,9 +62,7 @@ public final class BudgetAlerts {
         String webhook = s.webhookUrl() != null ? s.webhookUrl() : globalWebhook;
         if (webhook == null || t.budgets().isEmpty()) return;
         long now = clock.millis();
-        List<WindowRef> refs = new ArrayList<>();
-        for (Budget b : t.budgets()) refs.add(WindowRef.of(b, now));
-        for (WindowUsage u : counters.usage(t.id(), refs, now)) {
+        for (WindowUsage u : counters.usage(t.id(), WindowRef.all(t.budgets(), now), now)) {
             long limit = u.window().limitMicroUsd();
             if (limit == 0) continue;
             Forecast f = Forecast.of(u, now);
@@ -147,7 +142,6 @@ public final class BudgetAlerts {
     }
 
     private static String usd(long micro) {
-        java.math.BigDecimal v = Money.usd(micro).stripTrailingZeros();
-        return (v.scale() < 2 ? v.setScale(2) : v).toPlainString();
+        return Money.display(micro);
     }
 }

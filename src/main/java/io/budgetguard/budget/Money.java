@@ -37,6 +37,12 @@ public final class Money {
         return BigDecimal.valueOf(microUsd, 6);
     }
 
+    /** USD for people, in messages: at least two decimals, no trailing zeros past them (12.50, 0.000435). */
+    public static String display(long microUsd) {
+        BigDecimal v = usd(microUsd).stripTrailingZeros();
+        return (v.scale() < 2 ? v.setScale(2) : v).toPlainString();
+    }
+
     /** Micro-USD from a SQL NUMERIC sum; a fraction of a micro-USD cannot arise from our own writes. */
     public static long microUsdFromSql(BigDecimal usd) {
         if (usd == null) return 0L;

@@ -13,6 +13,13 @@ public record WindowRef(String id, BudgetPeriod period, long startMs, long endMs
         return new WindowRef(id, b.period(), w.start().toEpochMilli(), w.end().toEpochMilli(), b.limitMicroUsd());
     }
 
+    /** The current window of each budget, in order. */
+    public static java.util.List<WindowRef> all(java.util.List<Budget> budgets, long nowMs) {
+        java.util.List<WindowRef> out = new java.util.ArrayList<>(budgets.size());
+        for (Budget b : budgets) out.add(of(b, nowMs));
+        return out;
+    }
+
     public boolean rolling() {
         return period.kind() == BudgetPeriod.Kind.ROLLING;
     }

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.budgetguard.auth.Caller;
 import io.budgetguard.auth.TenantAuth;
 import io.budgetguard.budget.Admission;
-import io.budgetguard.budget.Budget;
 import io.budgetguard.budget.RateState;
 import io.budgetguard.budget.Reservation;
 import io.budgetguard.budget.SpendCounters;
@@ -91,7 +90,7 @@ public final class ProxyHandler {
         ProxyRequest req = read(call, endpoint, params);
         ModelPrice price = req.json() == null ? null : price(req.model());
         Estimate estimate = price == null ? Estimate.FREE : estimator.estimate(endpoint.estimateKind(), req.json(), price);
-        List<WindowRef> windows = windows(tenant);
+        List<WindowRef> windows = WindowRef.all(tenant.budgets(), clock.millis());
         checkPolicy(call, tenant, caller, req, estimate, windows);
         Reservation reservation = admit(call, tenant, caller, req, estimate, windows);
         Outcome outcome = forward(call, endpoint, params, req);
@@ -105,13 +104,6 @@ public final class ProxyHandler {
      */
     private record Outcome(UsageEvent.Status status, Integer upstreamStatus, Usage usage, boolean maybeBilled,
                            ApiException error) {}
-
-    private List<WindowRef> windows(Tenant tenant) {
-        long now = clock.millis();
-        List<WindowRef> windows = new ArrayList<>(tenant.budgets().size());
-        for (Budget b : tenant.budgets()) windows.add(WindowRef.of(b, now));
-        return windows;
-    }
 
     /** Denied: 403 with the policy's reasons, recorded for audit; nothing is reserved or forwarded. */
     private void checkPolicy(HttpCall call, Tenant tenant, Caller caller, ProxyRequest req, Estimate estimate,

@@ -6,7 +6,6 @@ import io.budgetguard.budget.WindowRef;
 import io.budgetguard.http.ApiException;
 import io.budgetguard.pricing.Estimate;
 import io.budgetguard.store.Tenant;
-import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.Map;
 
@@ -42,8 +41,6 @@ final class Refusals {
     }
 
     private static String usd(long microUsd) {
-        BigDecimal v = Money.usd(microUsd).stripTrailingZeros();
-        if (v.scale() < 2) v = v.setScale(2);
-        return "$" + v.toPlainString();
+        return "$" + Money.display(microUsd);
     }
 }

@@ -8,7 +8,6 @@ import io.budgetguard.log.JsonLog;
 import io.budgetguard.store.TenantStore;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.List;
 
 /**
  * Settles reservations whose gateway never did (it died mid-request) at their estimate, with an 'expired'
