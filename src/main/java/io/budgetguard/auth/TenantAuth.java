@@ -3,32 +3,27 @@ package io.budgetguard.auth;
 import com.sun.net.httpserver.Headers;
 import io.budgetguard.http.ApiException;
 import io.budgetguard.store.ApiKey;
-import io.budgetguard.store.StoreUnavailableException;
+import io.budgetguard.store.ReadThroughCache;
 import io.budgetguard.store.TenantStore;
-import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Authenticates tenant requests by key hash. Lookups are cached for at most {@code ttlMs} (≤ 1 s), so a
  * revocation made on any gateway takes effect everywhere within that time; this process's own revocations
- * take effect at once. The cache is bounded and holds hashes only, never keys.
+ * take effect at once. The cache is bounded and holds hashes only, never keys. While the database is down,
+ * keys this gateway has seen keep working on their last known state (Redis still enforces every budget);
+ * unknown keys fail closed.
  */
 public final class TenantAuth {
     public static final int MAX_CACHED_KEYS = 100_000;
-    /** How long a key's last known state serves while the database is unreachable. */
-    static final long STALE_MAX_NANOS = 3_600_000_000_000L;
     private static final int MAX_KEY_CHARS = 512;
 
-    private record Cached(ApiKey key, long loadedNanos) {}
-
     private final TenantStore store;
-    private final long ttlNanos;
-    private final ConcurrentHashMap<String, Cached> byHash = new ConcurrentHashMap<>();
-    private final io.budgetguard.store.OutageBreaker breaker = new io.budgetguard.store.OutageBreaker(1_000);
+    /** By key hash; a cached "unknown key" may also serve during an outage (it stays refused). */
+    private final ReadThroughCache<ApiKey> cache;
 
     public TenantAuth(TenantStore store, long ttlMs) {
         this.store = store;
-        this.ttlNanos = ttlMs * 1_000_000L;
+        this.cache = new ReadThroughCache<>(ttlMs, MAX_CACHED_KEYS, true);
     }
 
     public Caller authenticate(Headers headers) {
@@ -60,28 +55,11 @@ public final class TenantAuth {
     }
 
     private ApiKey lookup(String hash) {
-        long now = System.nanoTime();
-        Cached c = byHash.get(hash);
-        if (c != null && now - c.loadedNanos() < ttlNanos) return c.key();
-        // The database is down: keys this gateway has seen keep working on their last known state (the
-        // counters in Redis still enforce every budget); unknown keys fail closed.
-        boolean staleUsable = c != null && now - c.loadedNanos() < STALE_MAX_NANOS;
-        if (staleUsable && breaker.open()) return c.key();
-        Optional<ApiKey> fresh;
-        try {
-            fresh = store.findKeyByHash(hash);
-        } catch (StoreUnavailableException e) {
-            breaker.trip();
-            if (staleUsable) return c.key();
-            throw e;
-        }
-        if (byHash.size() >= MAX_CACHED_KEYS) byHash.clear();
-        byHash.put(hash, new Cached(fresh.orElse(null), now));
-        return fresh.orElse(null);
+        return cache.get(hash, store::findKeyByHash).orElse(null);
     }
 
     /** Forgets every cached lookup of this key id (called on revocation in this process). */
     public void forgetKey(String keyId) {
-        byHash.values().removeIf(c -> c.key() != null && c.key().id().equals(keyId));
+        cache.forgetIf(k -> k.id().equals(keyId));
     }
 }
