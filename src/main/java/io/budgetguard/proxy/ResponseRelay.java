@@ -62,9 +62,9 @@ final class ResponseRelay {
         try {
             for (List<ByteBuffer> batch; (batch = body.next(idleTimeoutMs)) != null; ) {
                 for (ByteBuffer b : batch) {
-                    byte[] arr = array(b);
-                    scanner.feed(arr, 0, arr.length);
-                    write(out, arr, 0, arr.length);
+                    int off = b.arrayOffset() + b.position();
+                    scanner.feed(b.array(), off, b.remaining());
+                    write(out, b.array(), off, b.remaining());
                 }
             }
             flush(out);
@@ -95,8 +95,7 @@ final class ResponseRelay {
         try {
             for (List<ByteBuffer> batch; (batch = body.next(idleTimeoutMs)) != null; ) {
                 for (ByteBuffer b : batch) {
-                    byte[] arr = array(b);
-                    events.feed(arr, 0, arr.length, sink);
+                    events.feed(b.array(), b.arrayOffset() + b.position(), b.remaining(), sink);
                 }
                 flush(out); // one chunk per upstream batch: events reach the client as they arrive
             }
@@ -123,12 +122,6 @@ final class ResponseRelay {
         } catch (IOException e) {
             return null;
         }
-    }
-
-    private static byte[] array(ByteBuffer b) {
-        byte[] arr = new byte[b.remaining()];
-        b.get(arr);
-        return arr;
     }
 
     private static void write(OutputStream out, byte[] b, int off, int len) {

@@ -38,7 +38,7 @@ final class UpstreamBody {
         if (!chunked && contentLength == 0) finish();
     }
 
-    /** The next bytes, or null at the end of the body. */
+    /** The next bytes (heap buffers over their own array, read in place by the relay), or null at the end. */
     List<ByteBuffer> next(long idleTimeoutMs) throws IOException, InterruptedException {
         if (ended) return null;
         try {
