@@ -78,15 +78,23 @@ public final class Database implements AutoCloseable {
         return dialect;
     }
 
-    /** Postgres: makes sure the ledger's partitions for this month and the next two exist. */
+    /** The month whose partitions (and the next two) this process already made sure of. */
+    private volatile java.time.LocalDate partitionsEnsuredFor;
+
+    /**
+     * Postgres: makes sure the ledger's partitions for this month and the next two exist. The worker calls it
+     * every period; it reaches the database once per process and month.
+     */
     public void ensureLedgerPartitions(Instant now) {
         if (!dialect.equals("postgres")) return;
         java.time.LocalDate month = java.time.LocalDate.ofInstant(now, ZoneOffset.UTC).withDayOfMonth(1);
+        if (month.equals(partitionsEnsuredFor)) return;
         try (Connection c = connection(); PreparedStatement ps = c.prepareStatement(query("ensure_ledger_partition"))) {
             for (int i = 0; i < 3; i++) {
                 ps.setObject(1, month.plusMonths(i));
                 ps.execute();
             }
+            partitionsEnsuredFor = month;
         } catch (SQLException e) {
             throw unavailable("ledger partitions", e);
         }
