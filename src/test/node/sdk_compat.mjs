@@ -81,5 +81,6 @@ const elapsed = (performance.now() - start) / 1000;
 assert.ok(retried.choices[0].message.content);
 assert.ok(elapsed >= waitFor - 0.5, `retried after ${elapsed}s, Retry-After said ${waitFor}s`);
 out.retry_after_honoured_s = Math.round(elapsed * 100) / 100;
+out.retry_after_s = waitFor;
 
 console.log(JSON.stringify(out));

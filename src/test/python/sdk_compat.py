@@ -88,5 +88,6 @@ elapsed = time.monotonic() - start
 assert retried.choices[0].message.content, retried
 assert elapsed >= wait_for - 0.5, (elapsed, wait_for)
 out["retry_after_honoured_s"] = round(elapsed, 2)
+out["retry_after_s"] = wait_for
 
 print(json.dumps(out))

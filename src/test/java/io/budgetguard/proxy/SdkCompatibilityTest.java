@@ -44,6 +44,16 @@ class SdkCompatibilityTest {
         return TestGateway.json(output.strip().lines().reduce((a, b) -> b).orElseThrow());
     }
 
+    /**
+     * The gateway asked for a real wait (the window frees 1-2.5 s after the test moved its clock) and the
+     * SDK's automatic retry waited for it: same tolerance as the Java SDK test, relative to what was asked.
+     */
+    static void assertRetryHonoured(JsonNode r) {
+        double asked = r.get("retry_after_s").asDouble();
+        assertTrue(asked >= 1.0, r.toString());
+        assertTrue(r.get("retry_after_honoured_s").asDouble() >= asked - 0.5, r.toString());
+    }
+
     @Test
     void theOfficialPythonSdkWorksUnmodified() throws Exception {
         String python = System.getenv().getOrDefault("BUDGETGUARD_PYTHON", "python3");
@@ -51,7 +61,7 @@ class SdkCompatibilityTest {
         try (SdkFixture f = new SdkFixture()) {
             JsonNode r = run(f, List.of(python, "src/test/python/sdk_compat.py"));
             assertTrue(r.get("typed_errors").asBoolean());
-            assertTrue(r.get("retry_after_honoured_s").asDouble() >= 1.5, r.toString());
+            assertRetryHonoured(r);
             f.assertLedgerMatchesUpstream();
         }
     }
@@ -63,7 +73,7 @@ class SdkCompatibilityTest {
         try (SdkFixture f = new SdkFixture()) {
             JsonNode r = run(f, List.of("node", "src/test/node/sdk_compat.mjs"));
             assertTrue(r.get("typed_errors").asBoolean());
-            assertTrue(r.get("retry_after_honoured_s").asDouble() >= 1.5, r.toString());
+            assertRetryHonoured(r);
             f.assertLedgerMatchesUpstream();
         }
     }
