@@ -1,8 +1,12 @@
 package io.budgetguard.ledger;
 
+import io.budgetguard.budget.Reservation;
 import io.budgetguard.store.Database;
 import io.budgetguard.store.StoreUnavailableException;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -13,34 +17,41 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * Group commit for the embedded store's per-request writes (journal a reservation; append a ledger row and
- * drop its journal entry): callers queue their write and wait; one writer thread runs whatever is queued in a
- * single transaction. A caller returns only after its write committed, as before, but concurrent requests
- * share one commit instead of paying one each. Bounded: queue length, batch size, wait.
+ * drop its journal entry): callers queue their write and wait; one writer thread runs whatever is queued as JDBC
+ * batches of three prepared statements, parsed once per connection, in a single transaction. A caller returns
+ * only after its write committed; concurrent requests share one commit. Bounded: queue length, batch size, wait.
  */
 final class GroupCommit implements AutoCloseable {
     static final int MAX_QUEUED = 10_000;
     static final int MAX_BATCH = 512;
     static final long MAX_WAIT_MS = 30_000;
 
-    @FunctionalInterface
-    interface Write {
-        boolean run(Connection c) throws java.sql.SQLException;
-    }
-
-    private record Op(Write write, CompletableFuture<Boolean> done) {}
+    /** One queued write: a reservation to journal, or a usage event to append (exactly one is set). */
+    private record Op(Reservation journal, UsageEvent append, CompletableFuture<Boolean> done) {}
 
     private final Database db;
     private final LinkedBlockingQueue<Op> queue = new LinkedBlockingQueue<>(MAX_QUEUED);
     private final Thread writer;
+    /** Owned by the writer thread: its connection and statements, reopened after a failure. */
+    private Connection connection;
+    private PreparedStatement journalInsert, ledgerInsert, journalDelete;
 
     GroupCommit(Database db) {
         this.db = db;
         this.writer = Thread.ofVirtual().name("ledger-group-commit").start(this::loop);
     }
 
-    /** Runs {@code write} in the next batch; returns its result once that batch committed. */
-    boolean submit(String what, Write write) {
-        Op op = new Op(write, new CompletableFuture<>());
+    /** Journals {@code r}; returns once committed. */
+    boolean journal(Reservation r) {
+        return submit("reservation journal", new Op(r, null, new CompletableFuture<>()));
+    }
+
+    /** Appends {@code e} and drops its journal row; returns once committed, false when the row existed. */
+    boolean append(UsageEvent e) {
+        return submit("ledger append", new Op(null, e, new CompletableFuture<>()));
+    }
+
+    private boolean submit(String what, Op op) {
         if (!queue.offer(op)) throw new StoreUnavailableException(what + ": the write queue is full", null);
         try {
             return op.done().get(MAX_WAIT_MS, TimeUnit.MILLISECONDS);
@@ -57,26 +68,95 @@ final class GroupCommit implements AutoCloseable {
 
     private void loop() {
         List<Op> batch = new ArrayList<>(MAX_BATCH);
-        while (!Thread.currentThread().isInterrupted()) {
-            try {
-                batch.add(queue.take());
-            } catch (InterruptedException e) {
-                return;
+        try {
+            while (!Thread.currentThread().isInterrupted()) {
+                try {
+                    batch.add(queue.take());
+                } catch (InterruptedException e) {
+                    return;
+                }
+                queue.drainTo(batch, MAX_BATCH - 1);
+                try {
+                    commit(batch);
+                } catch (SQLException e) {
+                    fail(batch, Database.unavailable("ledger group commit", e));
+                } catch (RuntimeException e) {
+                    fail(batch, e);
+                }
+                batch.clear();
             }
-            queue.drainTo(batch, MAX_BATCH - 1);
-            List<Boolean> results = new ArrayList<>(batch.size());
-            try {
-                db.inTransaction("ledger group commit", c -> {
-                    results.clear();
-                    for (Op op : batch) results.add(op.write().run(c));
-                    return null;
-                });
-                for (int i = 0; i < batch.size(); i++) batch.get(i).done().complete(results.get(i));
-            } catch (RuntimeException e) {
-                for (Op op : batch) op.done().completeExceptionally(e);
-            }
-            batch.clear();
+        } finally {
+            closeConnection();
         }
+    }
+
+    private void fail(List<Op> batch, RuntimeException failure) {
+        for (Op op : batch) op.done().completeExceptionally(failure);
+        closeConnection();
+    }
+
+    /** Runs the batch as one transaction and completes every op with its own result. */
+    private void commit(List<Op> batch) throws SQLException {
+        Connection c = open();
+        boolean[] journaled = new boolean[batch.size()];
+        boolean anyJournal = false, anyAppend = false;
+        for (Op op : batch) {
+            if (op.journal() != null) {
+                Ledger.bindReservation(journalInsert, op.journal());
+                journalInsert.addBatch();
+                anyJournal = true;
+            } else {
+                Ledger.bindEvent(ledgerInsert, op.append());
+                ledgerInsert.addBatch();
+                journalDelete.setString(1, op.append().requestId());
+                journalDelete.addBatch();
+                anyAppend = true;
+            }
+        }
+        try {
+            int[] journalCounts = anyJournal ? journalInsert.executeBatch() : new int[0];
+            int[] insertCounts = anyAppend ? ledgerInsert.executeBatch() : new int[0];
+            if (anyAppend) journalDelete.executeBatch();
+            c.commit();
+            int j = 0, a = 0;
+            for (Op op : batch) {
+                int count = op.journal() != null ? journalCounts[j++] : insertCounts[a++];
+                op.done().complete(count == 1 || count == Statement.SUCCESS_NO_INFO);
+            }
+        } catch (SQLException | RuntimeException e) {
+            try {
+                c.rollback();
+            } catch (SQLException ignored) {
+                // the connection is closed below; the failure that matters is the one rethrown
+            }
+            throw e;
+        }
+    }
+
+    private Connection open() throws SQLException {
+        if (connection != null) return connection;
+        Connection c = db.connection();
+        try {
+            c.setAutoCommit(false);
+            journalInsert = c.prepareStatement(db.query("reservation_insert"));
+            ledgerInsert = c.prepareStatement(db.query("ledger_insert"));
+            journalDelete = c.prepareStatement(db.query("reservation_delete"));
+        } catch (SQLException e) {
+            c.close();
+            throw e;
+        }
+        return connection = c;
+    }
+
+    private void closeConnection() {
+        if (connection == null) return;
+        try (Connection c = connection; PreparedStatement a = journalInsert; PreparedStatement b = ledgerInsert;
+             PreparedStatement d = journalDelete) {
+            c.setAutoCommit(true);
+        } catch (SQLException ignored) {
+            // a broken connection is dropped either way
+        }
+        connection = null;
     }
 
     @Override

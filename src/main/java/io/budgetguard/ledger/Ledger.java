@@ -49,62 +49,67 @@ public final class Ledger implements SpendHistory, AutoCloseable {
                 throw Database.unavailable("ledger append", ex);
             }
         }
-        return group.submit("ledger append", c -> {
-            boolean inserted = insert(c, e);
-            try (PreparedStatement ps = c.prepareStatement(db.query("reservation_delete"))) {
-                ps.setString(1, e.requestId());
-                ps.executeUpdate();
-            }
-            return inserted;
-        });
+        return group.append(e);
     }
 
     /** Appends a batch in one transaction (idempotent per request id); returns how many rows were new. */
     public int appendBatch(java.util.List<UsageEvent> events) {
+        if (events.isEmpty()) return 0;
         return db.inTransaction("ledger batch", c -> {
-            int inserted = 0;
-            for (UsageEvent e : events) if (insert(c, e)) inserted++;
-            return inserted;
+            try (PreparedStatement ps = c.prepareStatement(db.query("ledger_insert"))) {
+                for (UsageEvent e : events) {
+                    bindEvent(ps, e);
+                    ps.addBatch();
+                }
+                int inserted = 0;
+                for (int count : ps.executeBatch()) if (count == 1) inserted++;
+                return inserted;
+            }
         });
     }
 
     private boolean insert(Connection c, UsageEvent e) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(db.query("ledger_insert"))) {
-            ps.setString(1, e.requestId());
-            ps.setString(2, e.tenantId());
-            ps.setString(3, e.apiKeyId());
-            ps.setString(4, e.endpoint());
-            ps.setString(5, e.model());
-            ps.setString(6, e.status().sql());
-            ps.setLong(7, e.promptTokens());
-            ps.setLong(8, e.cachedTokens());
-            ps.setLong(9, e.completionTokens());
-            ps.setBigDecimal(10, Money.usd(e.estimatedCostMicroUsd()));
-            ps.setBigDecimal(11, Money.usd(e.costMicroUsd()));
-            if (e.upstreamStatus() == null) ps.setNull(12, Types.INTEGER);
-            else ps.setInt(12, e.upstreamStatus());
-            ps.setObject(13, Database.utc(e.startedAt()));
-            ps.setObject(14, Database.utc(e.finishedAt()));
-            ps.setLong(15, e.latencyMs());
+            bindEvent(ps, e);
             return ps.executeUpdate() == 1;
         }
+    }
+
+    /** Binds {@code e} to the parameters of the {@code ledger_insert} query. */
+    static void bindEvent(PreparedStatement ps, UsageEvent e) throws SQLException {
+        ps.setString(1, e.requestId());
+        ps.setString(2, e.tenantId());
+        ps.setString(3, e.apiKeyId());
+        ps.setString(4, e.endpoint());
+        ps.setString(5, e.model());
+        ps.setString(6, e.status().sql());
+        ps.setLong(7, e.promptTokens());
+        ps.setLong(8, e.cachedTokens());
+        ps.setLong(9, e.completionTokens());
+        ps.setBigDecimal(10, Money.usd(e.estimatedCostMicroUsd()));
+        ps.setBigDecimal(11, Money.usd(e.costMicroUsd()));
+        if (e.upstreamStatus() == null) ps.setNull(12, Types.INTEGER);
+        else ps.setInt(12, e.upstreamStatus());
+        ps.setObject(13, Database.utc(e.startedAt()));
+        ps.setObject(14, Database.utc(e.finishedAt()));
+        ps.setLong(15, e.latencyMs());
     }
 
     /** Journals a reservation before its request is forwarded (embedded mode). */
     public void journal(Reservation r) {
         if (!journaled) return;
-        group.submit("reservation journal", c -> {
-            try (PreparedStatement ps = c.prepareStatement(db.query("reservation_insert"))) {
-                ps.setString(1, r.id());
-                ps.setString(2, r.tenantId());
-                ps.setString(3, r.apiKeyId());
-                ps.setString(4, r.endpoint());
-                ps.setString(5, r.model());
-                ps.setBigDecimal(6, Money.usd(r.estimateMicroUsd()));
-                ps.setObject(7, Database.utc(Instant.ofEpochMilli(r.createdMs())));
-                return ps.executeUpdate() == 1;
-            }
-        });
+        group.journal(r);
+    }
+
+    /** Binds {@code r} to the parameters of the {@code reservation_insert} query. */
+    static void bindReservation(PreparedStatement ps, Reservation r) throws SQLException {
+        ps.setString(1, r.id());
+        ps.setString(2, r.tenantId());
+        ps.setString(3, r.apiKeyId());
+        ps.setString(4, r.endpoint());
+        ps.setString(5, r.model());
+        ps.setBigDecimal(6, Money.usd(r.estimateMicroUsd()));
+        ps.setObject(7, Database.utc(Instant.ofEpochMilli(r.createdMs())));
     }
 
     @Override
