@@ -141,7 +141,7 @@ public final class Gateway implements AutoCloseable {
             if (workerDuties) duties.add(new Worker.Duty("budget_alerts", alerts::runOnce));
             if (workerDuties && counters instanceof RedisCounters redis) {
                 LedgerDrain drain = new LedgerDrain(redis, tenants, ledger, clock, s.ledgerClaimIdleMs());
-                duties.add(0, new Worker.Duty("ledger_drain", drain::runOnce));
+                duties.add(0, new Worker.Duty("ledger_drain", drain::runUntilCaughtUp));
                 metrics.ledgerBacklog(() -> new long[] {drain.pendingEvents(), drain.oldestAgeMs()});
             }
             Worker worker = new Worker(duties, s.workerPeriodMs());

@@ -141,6 +141,9 @@ public final class HttpApi implements AutoCloseable {
             err.put("param", e.param());
             err.put("code", e.code());
             e.headers().forEach((k, v) -> call.responseHeaders().set(k, v));
+            // The rest of a too-large or too-slow body was never read: say the connection ends, or a client
+            // would send its next request on it and get no answer.
+            if (e.status() == 413 || e.status() == 408) call.responseHeaders().set("Connection", "close");
             call.sendJson(json, e.status(), body);
         } catch (IOException ignored) {
             // the client is gone; nothing to answer

@@ -21,6 +21,8 @@ public final class LedgerDrain {
     static final int BATCH_SIZE = 500;
     static final int MAX_BATCHES_PER_TENANT = 20;
     static final int MAX_TENANT_PAGES = 1_000;
+    /** Passes run back to back while some tenant still had more than a pass takes (catching up after load). */
+    static final int MAX_CATCH_UP_PASSES = 1_000;
 
     private final RedisCounters counters;
     private final TenantStore tenants;
@@ -28,18 +30,44 @@ public final class LedgerDrain {
     private final Clock clock;
     private final String consumer;
     private final long claimIdleMs;
+    private final int batchSize;
+    private final int maxBatchesPerTenant;
     private final AtomicLong pendingEvents = new AtomicLong();
     private final AtomicLong oldestAgeMs = new AtomicLong();
 
     /** @param claimIdleMs entries another consumer has held unacknowledged this long are taken over (it died) */
     public LedgerDrain(RedisCounters counters, TenantStore tenants, Ledger ledger, Clock clock, long claimIdleMs) {
+        this(counters, tenants, ledger, clock, claimIdleMs, BATCH_SIZE, MAX_BATCHES_PER_TENANT);
+    }
+
+    LedgerDrain(RedisCounters counters, TenantStore tenants, Ledger ledger, Clock clock, long claimIdleMs,
+                int batchSize, int maxBatchesPerTenant) {
         this.claimIdleMs = claimIdleMs;
+        this.batchSize = batchSize;
+        this.maxBatchesPerTenant = maxBatchesPerTenant;
         this.counters = counters;
         this.tenants = tenants;
         this.ledger = ledger;
         this.clock = clock;
         this.consumer = ManagementFactory.getRuntimeMXBean().getName() + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong());
     }
+
+    /**
+     * Drains until no tenant has more than one pass takes, at most MAX_CATCH_UP_PASSES passes: a tenant serving
+     * more events per worker period than one pass moves would otherwise fall behind for as long as it is busy.
+     */
+    public int runUntilCaughtUp() {
+        int moved = 0;
+        for (int pass = 0; pass < MAX_CATCH_UP_PASSES; pass++) {
+            saturated = false;
+            moved += runOnce();
+            if (!saturated) break;
+        }
+        return moved;
+    }
+
+    /** Set by a pass in which some tenant had a full pass's worth of events (so more may be waiting). */
+    private boolean saturated;
 
     /**
      * One pass over every tenant; returns how many events reached the ledger database. While the database is
@@ -54,7 +82,9 @@ public final class LedgerDrain {
         for (String id : tenantIds()) {
             if (!databaseDown) {
                 try {
-                    moved += counters.drainLedger(id, consumer, claimIdleMs, BATCH_SIZE, MAX_BATCHES_PER_TENANT, ledger::appendBatch);
+                    int n = counters.drainLedger(id, consumer, claimIdleMs, batchSize, maxBatchesPerTenant, ledger::appendBatch);
+                    if (n == batchSize * maxBatchesPerTenant) saturated = true;
+                    moved += n;
                 } catch (StoreUnavailableException e) {
                     databaseDown = !e.getMessage().startsWith("redis");
                     if (!databaseDown) throw e;

@@ -169,6 +169,7 @@ public final class TestGateway implements AutoCloseable {
 
     /** Fails when any tenant key, the admin key or the upstream key appears in any log line written so far. */
     public void assertNoSecretLogged() {
+        io.budgetguard.log.JsonLog.flush();
         java.util.Set<String> all = new java.util.HashSet<>(secrets);
         all.add(ADMIN_KEY);
         all.add(UPSTREAM_KEY);
@@ -181,6 +182,7 @@ public final class TestGateway implements AutoCloseable {
 
     /** Lines logged so far in this JVM (for tests that look for a specific event). */
     public static java.util.List<String> logLines() {
+        io.budgetguard.log.JsonLog.flush();
         return new java.util.ArrayList<>(LOG_LINES);
     }
 
