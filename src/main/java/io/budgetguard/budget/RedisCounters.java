@@ -60,6 +60,7 @@ public final class RedisCounters implements SpendCounters {
     private final Script admit;
     private final Script settle;
     private final Script init;
+    private final Script usage;
 
     RedisCounters(UnifiedJedis redis, SpendHistory history, long graceMs) {
         this.redis = redis;
@@ -69,6 +70,7 @@ public final class RedisCounters implements SpendCounters {
         this.admit = new Script("admit", lib + resource("admit.lua"));
         this.settle = new Script("settle", lib + resource("settle.lua"));
         this.init = new Script("init", lib + resource("init.lua"));
+        this.usage = new Script("usage", lib + resource("usage.lua"));
     }
 
     /** Connects to {@code REDIS_URL}: one URL = a standalone server, several = a cluster. */
@@ -313,29 +315,29 @@ public final class RedisCounters implements SpendCounters {
         return new long[] {pending, ageMs};
     }
 
+    /** One EVALSHA for every window (they share the tenant's hash slot); a missing window is rebuilt first. */
     @Override
     public List<WindowUsage> usage(String tenantId, List<WindowRef> windows, long nowMs) {
-        List<WindowUsage> out = new ArrayList<>(windows.size());
+        if (windows.isEmpty()) return List.of();
+        List<String> keys = new ArrayList<>(windows.size());
+        List<String> args = new ArrayList<>(windows.size() * 2);
         for (WindowRef w : windows) {
-            Map<String, String> h = call(() -> redis.hgetAll(windowKey(tenantId, w)));
-            if (h.isEmpty()) {
-                rebuild(tenantId, List.of(w), nowMs);
-                h = call(() -> redis.hgetAll(windowKey(tenantId, w)));
-            }
-            long reserved = Long.parseLong(h.getOrDefault("reserved", "0"));
-            long spent;
-            if (w.rolling()) {
-                long lo = Math.floorDiv(nowMs, w.bucketMs()) - WindowRef.ROLLING_BUCKETS;
-                spent = 0;
-                for (Map.Entry<String, String> e : h.entrySet()) {
-                    if (e.getKey().startsWith("b") && Long.parseLong(e.getKey().substring(1)) >= lo) spent += Long.parseLong(e.getValue());
-                }
-            } else {
-                spent = Long.parseLong(h.getOrDefault("spent", "0"));
-            }
-            out.add(new WindowUsage(w, spent, reserved));
+            keys.add(windowKey(tenantId, w));
+            args.add(w.rolling() ? "r" : "c");
+            args.add(w.rolling() ? Long.toString(Math.floorDiv(nowMs, w.bucketMs()) - WindowRef.ROLLING_BUCKETS) : "0");
         }
-        return out;
+        for (int attempt = 0; attempt < MAX_ADMIT_ATTEMPTS; attempt++) {
+            List<?> r = (List<?>) eval(usage, keys, args);
+            List<WindowRef> missing = new ArrayList<>();
+            List<WindowUsage> out = new ArrayList<>(windows.size());
+            for (int i = 0; i < windows.size(); i++) {
+                if (Long.parseLong(str(r.get(3 * i))) == 0) missing.add(windows.get(i));
+                out.add(new WindowUsage(windows.get(i), Long.parseLong(str(r.get(3 * i + 1))), Long.parseLong(str(r.get(3 * i + 2)))));
+            }
+            if (missing.isEmpty()) return out;
+            rebuild(tenantId, missing, nowMs);
+        }
+        throw new StoreUnavailableException("redis: budget windows of " + tenantId + " vanished while being read", null);
     }
 
     @Override

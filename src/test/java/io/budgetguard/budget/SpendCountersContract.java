@@ -189,6 +189,23 @@ abstract class SpendCountersContract {
     }
 
     @Test
+    void usageOfSeveralWindowsCountsWhatEachStillCovers() {
+        Budget rolling = new Budget(BudgetPeriod.parse("rolling:1h"), 1_000_000);
+        Budget monthly = new Budget(BudgetPeriod.MONTHLY, 1_000_000);
+        Reservation early = ((Admission.Admitted) admit(300, T0, monthly, rolling)).reservation();
+        counters.settle(early, 300, T0);
+        long later = T0 + 2 * 3_600_000;
+        Reservation late = ((Admission.Admitted) admit(200, later, monthly, rolling)).reservation();
+        counters.settle(late, 150, later);
+        admit(40, later, monthly, rolling); // still in flight
+        List<WindowUsage> u = counters.usage(tenant, List.of(WindowRef.of(monthly, later), WindowRef.of(rolling, later)), later);
+        assertEquals(450, u.get(0).spentMicroUsd(), "the month holds both");
+        assertEquals(150, u.get(1).spentMicroUsd(), "the last hour holds only the later one");
+        assertEquals(40, u.get(0).reservedMicroUsd());
+        assertEquals(40, u.get(1).reservedMicroUsd());
+    }
+
+    @Test
     void twoHundredRacingAdmissionsNeverExceedTheLimit() throws Exception {
         Budget cap = new Budget(BudgetPeriod.MONTHLY, 1_550);
         int threads = 200;
