@@ -3,8 +3,13 @@
 #   nginx      a bare nginx reverse proxy in front of the upstream (the floor any proxy hop pays)
 #   embedded   BudgetGuard `all` on the embedded default (H2 + in-process counters)
 #   production BudgetGuard `serve` + `worker` on Postgres + Redis (AOF, fsync always)
-# The upstream is nginx answering a fixed chat completion with a usage block. Every BudgetGuard request does
-# the full work: auth, estimate, atomic admission, forward, atomic settle, ledger event.
+# The upstream is nginx answering a fixed chat completion with a usage block (and, on /v1/completions, a fixed SSE
+# stream ending in a usage chunk). Every BudgetGuard request does the full work: auth, estimate, policy, atomic
+# admission, forward, atomic settle, ledger event.
+# Three measurements: (1) saturation: wrk at fixed concurrency, req/s and latency, ratios to nginx;
+# (2) paced: each target at half its saturation rate (wrk with a per-connection pause), latency added over calling
+# the upstream directly at the same rate; (3) streaming: time to the first SSE event, sequential, added over the
+# upstream.
 # Needs: JDK 25, nginx, wrk, redis-server, a local Postgres reachable at TEST_DATABASE_URL (see .ci/run).
 # The default policy bundle is active on both gateways (built with policy/build.sh when missing).
 # Each target is warmed up for WARMUP seconds first (default 30): C2 keeps compiling for ~20 s under this load,
@@ -19,10 +24,11 @@ warmup=${WARMUP:-30}
 [ -f policy/bundle.tar.gz ] || policy/build.sh
 work=$(mktemp -d)
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; nginx -p "$work" -c nginx.conf -s stop 2>/dev/null || true; rm -rf "$work"; }
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done; nginx -p "$work" -c nginx.conf -s stop 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 up=$(port); px=$(port); g1=$(port); g2=$(port); rp=$(port)
+sse='data: {"id":"cmpl-bench","object":"text_completion","created":1764000000,"model":"gpt-4o-mini","choices":[{"text":"Hello","index":0,"finish_reason":null}]}\n\ndata: {"id":"cmpl-bench","object":"text_completion","created":1764000000,"model":"gpt-4o-mini","choices":[{"text":" there","index":0,"finish_reason":"stop"}]}\n\ndata: {"id":"cmpl-bench","object":"text_completion","created":1764000000,"model":"gpt-4o-mini","choices":[],"usage":{"prompt_tokens":5,"completion_tokens":2,"total_tokens":7}}\n\ndata: [DONE]\n\n'
 body='{"id":"chatcmpl-bench","object":"chat.completion","created":1764000000,"model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"Hello there, how are you?"},"finish_reason":"stop"}],"usage":{"prompt_tokens":14,"completion_tokens":7,"total_tokens":21,"prompt_tokens_details":{"cached_tokens":0}}}'
 mkdir -p "$work/logs"
 cat > "$work/nginx.conf" <<NGINX
@@ -33,7 +39,9 @@ events { worker_connections 4096; }
 http {
   access_log off;
   upstream backend { server 127.0.0.1:$up; keepalive 64; }
-  server { listen 127.0.0.1:$up; location / { default_type application/json; return 200 '$body'; } }
+  server { listen 127.0.0.1:$up;
+    location / { default_type application/json; return 200 '$body'; }
+    location /v1/completions { default_type text/event-stream; return 200 '$sse'; } }
   server { listen 127.0.0.1:$px; location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; } }
 }
 NGINX
@@ -69,8 +77,21 @@ run() {
   rps=$(awk '/Requests\/sec/{print $2}' "$work/$name.txt")
   p50=$(awk '/ 50%/{print $2}' "$work/$name.txt"); p99=$(awk '/ 99%/{print $2}' "$work/$name.txt")
   non2xx=$(awk '/Non-2xx/{print $5}' "$work/$name.txt"); non2xx=${non2xx:-0}
-  printf '%-11s req/s %9s  p50 %8s  p99 %8s  non-2xx %s\n' "$name" "$rps" "$p50" "$p99" "$non2xx"
+  p999=$(awk '/^p99.9/{print $2}' "$work/$name.txt")
+  printf '%-11s req/s %9s  p50 %8s  p99 %8s  p99.9 %8s  non-2xx %s\n' "$name" "$rps" "$p50" "$p99" "$p999" "$non2xx"
   echo "$rps" > "$work/$name.rps"
+}
+# paced NAME URL KEY RATE: wrk at about RATE req/s (per-connection pause), prints achieved rate and latency.
+paced() {
+  local name=$1 url=$2 key=$3 rate=$4 pace
+  pace=$(python3 -c "print(max(1, round($conns * 1000 / $rate)))")
+  KEY=$key PACE_MS=$pace wrk -t2 -c"$conns" -d"${secs}s" --latency -s bench/post.lua "$url" > "$work/paced-$name.txt" 2>&1
+  local rps p50 p99 p999 non2xx
+  rps=$(awk '/Requests\/sec/{print $2}' "$work/paced-$name.txt")
+  p50=$(awk '/ 50%/{print $2}' "$work/paced-$name.txt"); p99=$(awk '/ 99%/{print $2}' "$work/paced-$name.txt")
+  p999=$(awk '/^p99.9/{print $2}' "$work/paced-$name.txt")
+  non2xx=$(awk '/Non-2xx/{print $5}' "$work/paced-$name.txt"); non2xx=${non2xx:-0}
+  printf '  %-22s req/s %8s  p50 %8s  p99 %8s  p99.9 %8s  non-2xx %s\n' "$name" "$rps" "$p50" "$p99" "$p999" "$non2xx"
 }
 run nginx "http://127.0.0.1:$px/v1/chat/completions" none
 run embedded "http://127.0.0.1:$g1/v1/chat/completions" "$k1"
@@ -81,5 +102,19 @@ w = sys.argv[1]
 r = {n: float(open(f"{w}/{n}.rps").read()) for n in ("nginx", "embedded", "production")}
 print(f"ratios: embedded/nginx {r['embedded']/r['nginx']:.2f}  production/nginx {r['production']/r['nginx']:.2f}  production/embedded {r['production']/r['embedded']:.2f}")
 PY
+echo "paced at half of each target's saturation, $conns connections; 'upstream' is nginx answering directly:"
+half_b=$(python3 -c "print(int(float(open('$work/embedded.rps').read()) / 2))")
+half_c=$(python3 -c "print(int(float(open('$work/production.rps').read()) / 2))")
+paced "upstream@$half_b" "http://127.0.0.1:$up/v1/chat/completions" none "$half_b"
+paced "nginx@$half_b" "http://127.0.0.1:$px/v1/chat/completions" none "$half_b"
+paced "embedded@$half_b" "http://127.0.0.1:$g1/v1/chat/completions" "$k1" "$half_b"
+paced "upstream@$half_c" "http://127.0.0.1:$up/v1/chat/completions" none "$half_c"
+paced "production@$half_c" "http://127.0.0.1:$g2/v1/chat/completions" "$k2" "$half_c"
+echo "time to first SSE event, sequential, 2000 warm-up + 2000 measured (microseconds):"
+for t in "upstream http://127.0.0.1:$up none" "nginx http://127.0.0.1:$px none" "embedded http://127.0.0.1:$g1 $k1" \
+         "production http://127.0.0.1:$g2 $k2"; do
+  set -- $t
+  printf '  %-11s %s\n' "$1" "$(python3 bench/ttfb.py "$2/v1/completions" "$3" 2000)"
+done
 sleep 2
 echo "ledger rows (production, after the worker drained): $(PGPASSWORD=budgetguard psql "$dburl" -tAc 'select count(*) from usage_ledger')"

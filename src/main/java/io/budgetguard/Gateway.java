@@ -56,7 +56,12 @@ public final class Gateway implements AutoCloseable {
     }
 
     public static ObjectMapper objectMapper() {
-        JsonMapper mapper = JsonMapper.builder()
+        // Requests run on virtual threads, which Jackson's default thread-local buffer pool cannot reuse across:
+        // a shared pool hands the same parse and write buffers from request to request.
+        com.fasterxml.jackson.core.JsonFactory factory = com.fasterxml.jackson.core.JsonFactory.builder()
+                .recyclerPool(com.fasterxml.jackson.core.util.JsonRecyclerPools.sharedConcurrentDequePool())
+                .build();
+        JsonMapper mapper = JsonMapper.builder(factory)
                 .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
                 .enable(JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN)
                 .build();

@@ -58,23 +58,24 @@ final class ResponseRelay {
     }
 
     private Result relayJson(OutputStream out, UpstreamBody body) throws InterruptedException {
-        UsageScanner scanner = new UsageScanner(json.getFactory());
-        try {
-            for (List<ByteBuffer> batch; (batch = body.next(idleTimeoutMs)) != null; ) {
-                for (ByteBuffer b : batch) {
-                    int off = b.arrayOffset() + b.position();
-                    scanner.feed(b.array(), off, b.remaining());
-                    write(out, b.array(), off, b.remaining());
+        try (UsageScanner scanner = new UsageScanner(json.getFactory())) {
+            try {
+                for (List<ByteBuffer> batch; (batch = body.next(idleTimeoutMs)) != null; ) {
+                    for (ByteBuffer b : batch) {
+                        int off = b.arrayOffset() + b.position();
+                        scanner.feed(b.array(), off, b.remaining());
+                        write(out, b.array(), off, b.remaining());
+                    }
                 }
+                flush(out);
+                return new Result(End.COMPLETE, scanner.result());
+            } catch (ClientGone e) {
+                body.cancel();
+                return new Result(End.CLIENT_GONE, scanner.result());
+            } catch (IOException e) {
+                body.cancel();
+                return new Result(End.UPSTREAM_FAILED, scanner.result());
             }
-            flush(out);
-            return new Result(End.COMPLETE, scanner.result());
-        } catch (ClientGone e) {
-            body.cancel();
-            return new Result(End.CLIENT_GONE, scanner.result());
-        } catch (IOException e) {
-            body.cancel();
-            return new Result(End.UPSTREAM_FAILED, scanner.result());
         }
     }
 

@@ -9,9 +9,11 @@ import java.io.IOException;
 /**
  * Finds the top-level {@code usage} object of a JSON response while the response streams through the
  * gateway, without buffering it: bytes are fed to Jackson's non-blocking parser as they pass.
- * A body that is not JSON simply yields no usage.
+ * A body that is not JSON simply yields no usage. Close it: closing returns the field names it learned to the
+ * factory's shared symbol table and its buffers to the pool; an unclosed parser re-learns every name, copying the
+ * table each time (measured: about a third of the gateway's allocation).
  */
-final class UsageScanner {
+final class UsageScanner implements AutoCloseable {
     private static final int TRACKED_DEPTH = 4;
 
     private final JsonParser parser;
@@ -40,6 +42,15 @@ final class UsageScanner {
             }
         } catch (IOException | RuntimeException e) {
             failed = true;
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            parser.close();
+        } catch (IOException ignored) {
+            // nothing is read from a source; closing only releases symbols and buffers
         }
     }
 
