@@ -48,7 +48,10 @@ public final class Database implements AutoCloseable {
             throw new StoreUnavailableException("cannot create data directory " + dataDir + ": " + e.getMessage(), e);
         }
         String url = "jdbc:h2:file:" + dataDir.toAbsolutePath().normalize().resolve("budgetguard")
-                + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;AUTO_SERVER=TRUE;LOCK_TIMEOUT=10000";
+                + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;AUTO_SERVER=TRUE;LOCK_TIMEOUT=10000"
+                // H2 keeps commits in memory for WRITE_DELAY (500 ms) by default: a killed process lost them
+                // (journal and ledger rows alike). 0 writes each commit to the file; group commit amortises it.
+                + ";WRITE_DELAY=0";
         JdbcConnectionPool pool = JdbcConnectionPool.create(url, "budgetguard", "");
         pool.setMaxConnections(EMBEDDED_MAX_CONNECTIONS);
         pool.setLoginTimeout(10);
