@@ -33,7 +33,7 @@ gpid=$!
 pids+=($gpid)
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$gw/health" >/dev/null && break; sleep 0.2; done
 curl -sf -X POST "http://127.0.0.1:$gw/admin/tenant" -H "X-Admin-Key: $admin" -H 'Content-Type: application/json' \
-  -d '{"id":"bench","rate_limit_per_min":10000000,"budgets":[{"period":"monthly","limit_usd":100000},{"period":"daily","limit_usd":100000}]}' >/dev/null
+  -d '{"id":"bench","rate_limit_per_min":1000000,"budgets":[{"period":"monthly","limit_usd":100000},{"period":"daily","limit_usd":100000}]}' >/dev/null
 key=$(curl -sf -X POST "http://127.0.0.1:$gw/admin/tenant/bench/apikeys" -H "X-Admin-Key: $admin" | python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')
 url="http://127.0.0.1:$gw/v1/chat/completions"
 KEY=$key wrk -t2 -c"$conns" -d30s -s bench/post.lua "$url" >/dev/null 2>&1 # warm-up
