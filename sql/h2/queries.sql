@@ -110,3 +110,8 @@ UPDATE alert_deliveries SET next_attempt_at = ? WHERE tenant_id = ? AND window_i
 -- name: alert_delivery_done
 UPDATE alert_deliveries SET status = ?, attempts = ?, next_attempt_at = ?, sent_at = ?
 WHERE tenant_id = ? AND window_id = ? AND kind = ? AND threshold_pct = ?
+
+-- name: reservation_replay
+INSERT INTO reservations (request_id, tenant_id, api_key_id, endpoint, model, estimated_cost_usd, started_at)
+VALUES (?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT DO NOTHING

@@ -19,17 +19,23 @@ import java.util.concurrent.TimeoutException;
  * Group commit for the embedded store's per-request writes (journal a reservation; append a ledger row and
  * drop its journal entry): callers queue their write and wait; one writer thread runs whatever is queued as JDBC
  * batches of three prepared statements, parsed once per connection, in a single transaction. A caller returns
- * only after its write committed; concurrent requests share one commit. Bounded: queue length, batch size, wait.
+ * only after its write committed; concurrent requests share one commit. Each batch is first appended to the
+ * {@link LedgerWal} (H2 itself stores commits up to 500 ms later); every CHECKPOINT_INTERVAL_MS, or when the log
+ * passes MAX_WAL_BYTES, H2 checkpoints and the log is emptied. Bounded: queue length, batch size, wait, log size.
  */
 final class GroupCommit implements AutoCloseable {
     static final int MAX_QUEUED = 10_000;
     static final int MAX_BATCH = 512;
     static final long MAX_WAIT_MS = 30_000;
+    static final long CHECKPOINT_INTERVAL_MS = 5_000;
+    static final long MAX_WAL_BYTES = 64L * 1024 * 1024;
 
     /** One queued write: a reservation to journal, or a usage event to append (exactly one is set). */
     private record Op(Reservation journal, UsageEvent append, CompletableFuture<Boolean> done) {}
 
     private final Database db;
+    private final LedgerWal wal;
+    private long lastCheckpointNanos = System.nanoTime();
     private final LinkedBlockingQueue<Op> queue = new LinkedBlockingQueue<>(MAX_QUEUED);
     private final Thread writer;
     /** Owned by the writer thread: its connection and statements, reopened after a failure. */
@@ -38,6 +44,8 @@ final class GroupCommit implements AutoCloseable {
 
     GroupCommit(Database db) {
         this.db = db;
+        this.wal = new LedgerWal(db.dataDir());
+        replay();
         this.writer = Thread.ofVirtual().name("ledger-group-commit").start(this::loop);
     }
 
@@ -95,9 +103,52 @@ final class GroupCommit implements AutoCloseable {
         closeConnection();
     }
 
+    /** Applies, in order and idempotently, what a previous process logged but H2 may not have stored. */
+    private void replay() {
+        List<LedgerWal.Entry> entries;
+        try {
+            entries = wal.read();
+        } catch (java.io.IOException e) {
+            throw new StoreUnavailableException("cannot read the ledger log: " + e.getMessage(), e);
+        }
+        if (entries.isEmpty()) return;
+        db.inTransaction("ledger log replay", c -> {
+            try (PreparedStatement j = c.prepareStatement(db.query("reservation_replay"));
+                 PreparedStatement a = c.prepareStatement(db.query("ledger_insert"));
+                 PreparedStatement d = c.prepareStatement(db.query("reservation_delete"))) {
+                for (LedgerWal.Entry e : entries) {
+                    if (e.journal() != null) {
+                        Ledger.bindReservation(j, e.journal());
+                        j.executeUpdate();
+                    } else {
+                        Ledger.bindEvent(a, e.append());
+                        a.executeUpdate();
+                        d.setString(1, e.append().requestId());
+                        d.executeUpdate();
+                    }
+                }
+            }
+            return null;
+        });
+        try (Connection c = db.connection(); Statement st = c.createStatement()) {
+            st.execute("CHECKPOINT");
+            wal.clear();
+        } catch (SQLException | java.io.IOException e) {
+            throw new StoreUnavailableException("cannot checkpoint after replaying the ledger log: " + e.getMessage(), e);
+        }
+        io.budgetguard.log.JsonLog.info("ledger_log_replayed", "entries", entries.size());
+    }
+
     /** Runs the batch as one transaction and completes every op with its own result. */
     private void commit(List<Op> batch) throws SQLException {
         Connection c = open();
+        List<LedgerWal.Entry> logged = new ArrayList<>(batch.size());
+        for (Op op : batch) logged.add(new LedgerWal.Entry(op.journal(), op.append()));
+        try {
+            wal.append(logged);
+        } catch (java.io.IOException e) {
+            throw new StoreUnavailableException("cannot write the ledger log: " + e.getMessage(), e);
+        }
         boolean[] journaled = new boolean[batch.size()];
         boolean anyJournal = false, anyAppend = false;
         for (Op op : batch) {
@@ -118,6 +169,7 @@ final class GroupCommit implements AutoCloseable {
             int[] insertCounts = anyAppend ? ledgerInsert.executeBatch() : new int[0];
             if (anyAppend) journalDelete.executeBatch();
             c.commit();
+            checkpointIfDue(c);
             int j = 0, a = 0;
             for (Op op : batch) {
                 int count = op.journal() != null ? journalCounts[j++] : insertCounts[a++];
@@ -130,6 +182,22 @@ final class GroupCommit implements AutoCloseable {
                 // the connection is closed below; the failure that matters is the one rethrown
             }
             throw e;
+        }
+    }
+
+    /** Lets H2 store everything and empties the log, every CHECKPOINT_INTERVAL_MS or past MAX_WAL_BYTES. */
+    private void checkpointIfDue(Connection c) throws SQLException {
+        try {
+            boolean due = System.nanoTime() - lastCheckpointNanos > TimeUnit.MILLISECONDS.toNanos(CHECKPOINT_INTERVAL_MS)
+                    || wal.sizeBytes() > MAX_WAL_BYTES;
+            if (!due) return;
+            try (Statement st = c.createStatement()) {
+                st.execute("CHECKPOINT");
+            }
+            wal.clear();
+            lastCheckpointNanos = System.nanoTime();
+        } catch (java.io.IOException e) {
+            throw new StoreUnavailableException("cannot empty the ledger log: " + e.getMessage(), e);
         }
     }
 
@@ -162,6 +230,11 @@ final class GroupCommit implements AutoCloseable {
     @Override
     public void close() {
         writer.interrupt();
+        try {
+            wal.close();
+        } catch (java.io.IOException ignored) {
+            // what it holds is replayed at the next start
+        }
         for (Op op; (op = queue.poll()) != null; ) {
             op.done().completeExceptionally(new StoreUnavailableException("ledger closed", null));
         }

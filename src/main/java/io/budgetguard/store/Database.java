@@ -29,6 +29,8 @@ public final class Database implements AutoCloseable {
     private final AutoCloseable closer;
     private final String dialect;
     private final Map<String, String> queries;
+    /** The embedded store's directory (null for Postgres). */
+    private Path dataDir;
 
     private Database(DataSource dataSource, AutoCloseable closer, String dialect) {
         this.dataSource = dataSource;
@@ -48,14 +50,13 @@ public final class Database implements AutoCloseable {
             throw new StoreUnavailableException("cannot create data directory " + dataDir + ": " + e.getMessage(), e);
         }
         String url = "jdbc:h2:file:" + dataDir.toAbsolutePath().normalize().resolve("budgetguard")
-                + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;AUTO_SERVER=TRUE;LOCK_TIMEOUT=10000"
-                // H2 keeps commits in memory for WRITE_DELAY (500 ms) by default: a killed process lost them
-                // (journal and ledger rows alike). 0 writes each commit to the file; group commit amortises it.
-                + ";WRITE_DELAY=0";
+                + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;AUTO_SERVER=TRUE;LOCK_TIMEOUT=10000";
         JdbcConnectionPool pool = JdbcConnectionPool.create(url, "budgetguard", "");
         pool.setMaxConnections(EMBEDDED_MAX_CONNECTIONS);
         pool.setLoginTimeout(10);
-        return new Database(pool, pool::dispose, "h2");
+        Database db = new Database(pool, pool::dispose, "h2");
+        db.dataDir = dataDir.toAbsolutePath().normalize();
+        return db;
     }
 
     /** The production store: Postgres through a bounded HikariCP pool. */
@@ -132,6 +133,11 @@ public final class Database implements AutoCloseable {
         } catch (SQLException ex) {
             throw unavailable(what, ex);
         }
+    }
+
+    /** The embedded store's directory, or null for Postgres. */
+    public Path dataDir() {
+        return dataDir;
     }
 
     public Connection connection() {
