@@ -34,6 +34,7 @@ final class GroupCommit implements AutoCloseable {
     private record Op(Reservation journal, UsageEvent append, CompletableFuture<Boolean> done) {}
 
     private final Database db;
+    /** The embedded store's write-ahead log; null on Postgres. */
     private final LedgerWal wal;
     private long lastCheckpointNanos = System.nanoTime();
     private final LinkedBlockingQueue<Op> queue = new LinkedBlockingQueue<>(MAX_QUEUED);
@@ -44,8 +45,9 @@ final class GroupCommit implements AutoCloseable {
 
     GroupCommit(Database db) {
         this.db = db;
-        this.wal = new LedgerWal(db.dataDir());
-        replay();
+        // Postgres commits are durable when they return; only the embedded H2 store needs the log.
+        this.wal = db.dataDir() == null ? null : new LedgerWal(db.dataDir());
+        if (wal != null) replay();
         this.writer = Thread.ofVirtual().name("ledger-group-commit").start(this::loop);
     }
 
@@ -143,9 +145,9 @@ final class GroupCommit implements AutoCloseable {
     private void commit(List<Op> batch) throws SQLException {
         Connection c = open();
         List<LedgerWal.Entry> logged = new ArrayList<>(batch.size());
-        for (Op op : batch) logged.add(new LedgerWal.Entry(op.journal(), op.append()));
+        if (wal != null) for (Op op : batch) logged.add(new LedgerWal.Entry(op.journal(), op.append()));
         try {
-            wal.append(logged);
+            if (wal != null) wal.append(logged);
         } catch (java.io.IOException e) {
             throw new StoreUnavailableException("cannot write the ledger log: " + e.getMessage(), e);
         }
@@ -187,6 +189,7 @@ final class GroupCommit implements AutoCloseable {
 
     /** Lets H2 store everything and empties the log, every CHECKPOINT_INTERVAL_MS or past MAX_WAL_BYTES. */
     private void checkpointIfDue(Connection c) throws SQLException {
+        if (wal == null) return;
         try {
             boolean due = System.nanoTime() - lastCheckpointNanos > TimeUnit.MILLISECONDS.toNanos(CHECKPOINT_INTERVAL_MS)
                     || wal.sizeBytes() > MAX_WAL_BYTES;
@@ -231,7 +234,7 @@ final class GroupCommit implements AutoCloseable {
     public void close() {
         writer.interrupt();
         try {
-            wal.close();
+            if (wal != null) wal.close();
         } catch (java.io.IOException ignored) {
             // what it holds is replayed at the next start
         }
