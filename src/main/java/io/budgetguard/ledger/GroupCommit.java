@@ -28,6 +28,7 @@ final class GroupCommit implements AutoCloseable {
     static final int MAX_BATCH = 512;
     static final long MAX_WAIT_MS = 30_000;
     static final long CHECKPOINT_INTERVAL_MS = 5_000;
+    static final long MAX_CLOSE_WAIT_MS = 5_000;
     static final long MAX_WAL_BYTES = 64L * 1024 * 1024;
 
     /** One queued write: a reservation to journal, or a usage event to append (exactly one is set). */
@@ -233,6 +234,12 @@ final class GroupCommit implements AutoCloseable {
     @Override
     public void close() {
         writer.interrupt();
+        try {
+            // its connection goes back before the database is closed after us
+            writer.join(java.time.Duration.ofMillis(MAX_CLOSE_WAIT_MS));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         try {
             if (wal != null) wal.close();
         } catch (java.io.IOException ignored) {
