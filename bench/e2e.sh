@@ -20,13 +20,7 @@ cd "$(dirname "$0")/.."
 secs=${1:-15}
 conns=${2:-32}
 warmup=${WARMUP:-30}
-[ -f target/budgetguard.jar ] || ./mvnw -q -DskipTests package
-[ -f policy/bundle.tar.gz ] || policy/build.sh
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done; nginx -p "$work" -c nginx.conf -s stop 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+. bench/common.sh
 up=$(port); px=$(port); g1=$(port); g2=$(port); rp=$(port)
 sse='data: {"id":"cmpl-bench","object":"text_completion","created":1764000000,"model":"gpt-4o-mini","choices":[{"text":"Hello","index":0,"finish_reason":null}]}\n\ndata: {"id":"cmpl-bench","object":"text_completion","created":1764000000,"model":"gpt-4o-mini","choices":[{"text":" there","index":0,"finish_reason":"stop"}]}\n\ndata: {"id":"cmpl-bench","object":"text_completion","created":1764000000,"model":"gpt-4o-mini","choices":[],"usage":{"prompt_tokens":5,"completion_tokens":2,"total_tokens":7}}\n\ndata: [DONE]\n\n'
 body='{"id":"chatcmpl-bench","object":"chat.completion","created":1764000000,"model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"Hello there, how are you?"},"finish_reason":"stop"}],"usage":{"prompt_tokens":14,"completion_tokens":7,"total_tokens":21,"prompt_tokens_details":{"cached_tokens":0}}}'
