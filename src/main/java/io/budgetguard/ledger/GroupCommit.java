@@ -31,8 +31,8 @@ final class GroupCommit implements AutoCloseable {
     static final long MAX_CLOSE_WAIT_MS = 5_000;
     static final long MAX_WAL_BYTES = 64L * 1024 * 1024;
 
-    /** One queued write: a reservation to journal, or a usage event to append (exactly one is set). */
-    private record Op(Reservation journal, UsageEvent append, CompletableFuture<Boolean> done) {}
+    /** One queued write (as it is logged) and its caller's result. */
+    private record Op(LedgerWal.Entry entry, CompletableFuture<Boolean> done) {}
 
     private final Database db;
     /** The embedded store's write-ahead log; null on Postgres. */
@@ -54,12 +54,12 @@ final class GroupCommit implements AutoCloseable {
 
     /** Journals {@code r}; returns once committed. */
     boolean journal(Reservation r) {
-        return submit("reservation journal", new Op(r, null, new CompletableFuture<>()));
+        return submit("reservation journal", new Op(new LedgerWal.Entry(r, null), new CompletableFuture<>()));
     }
 
     /** Appends {@code e} and drops its journal row; returns once committed, false when the row existed. */
     boolean append(UsageEvent e) {
-        return submit("ledger append", new Op(null, e, new CompletableFuture<>()));
+        return submit("ledger append", new Op(new LedgerWal.Entry(null, e), new CompletableFuture<>()));
     }
 
     private boolean submit(String what, Op op) {
@@ -115,23 +115,13 @@ final class GroupCommit implements AutoCloseable {
             throw new StoreUnavailableException("cannot read the ledger log: " + e.getMessage(), e);
         }
         if (entries.isEmpty()) return;
+        // Replay tolerates journal rows that H2 did store (reservation_replay ignores a conflict).
         db.inTransaction("ledger log replay", c -> {
             try (PreparedStatement j = c.prepareStatement(db.query("reservation_replay"));
                  PreparedStatement a = c.prepareStatement(db.query("ledger_insert"));
                  PreparedStatement d = c.prepareStatement(db.query("reservation_delete"))) {
-                for (LedgerWal.Entry e : entries) {
-                    if (e.journal() != null) {
-                        Ledger.bindReservation(j, e.journal());
-                        j.executeUpdate();
-                    } else {
-                        Ledger.bindEvent(a, e.append());
-                        a.executeUpdate();
-                        d.setString(1, e.append().requestId());
-                        d.executeUpdate();
-                    }
-                }
+                return execute(entries, j, a, d);
             }
-            return null;
         });
         try (Connection c = db.connection(); Statement st = c.createStatement()) {
             st.execute("CHECKPOINT");
@@ -145,37 +135,20 @@ final class GroupCommit implements AutoCloseable {
     /** Runs the batch as one transaction and completes every op with its own result. */
     private void commit(List<Op> batch) throws SQLException {
         Connection c = open();
-        List<LedgerWal.Entry> logged = new ArrayList<>(batch.size());
-        if (wal != null) for (Op op : batch) logged.add(new LedgerWal.Entry(op.journal(), op.append()));
+        List<LedgerWal.Entry> entries = new ArrayList<>(batch.size());
+        for (Op op : batch) entries.add(op.entry());
         try {
-            if (wal != null) wal.append(logged);
+            if (wal != null) wal.append(entries);
         } catch (java.io.IOException e) {
             throw new StoreUnavailableException("cannot write the ledger log: " + e.getMessage(), e);
         }
-        boolean[] journaled = new boolean[batch.size()];
-        boolean anyJournal = false, anyAppend = false;
-        for (Op op : batch) {
-            if (op.journal() != null) {
-                Ledger.bindReservation(journalInsert, op.journal());
-                journalInsert.addBatch();
-                anyJournal = true;
-            } else {
-                Ledger.bindEvent(ledgerInsert, op.append());
-                ledgerInsert.addBatch();
-                journalDelete.setString(1, op.append().requestId());
-                journalDelete.addBatch();
-                anyAppend = true;
-            }
-        }
         try {
-            int[] journalCounts = anyJournal ? journalInsert.executeBatch() : new int[0];
-            int[] insertCounts = anyAppend ? ledgerInsert.executeBatch() : new int[0];
-            if (anyAppend) journalDelete.executeBatch();
+            int[][] counts = execute(entries, journalInsert, ledgerInsert, journalDelete);
             c.commit();
             checkpointIfDue(c);
             int j = 0, a = 0;
             for (Op op : batch) {
-                int count = op.journal() != null ? journalCounts[j++] : insertCounts[a++];
+                int count = op.entry().journal() != null ? counts[0][j++] : counts[1][a++];
                 op.done().complete(count == 1 || count == Statement.SUCCESS_NO_INFO);
             }
         } catch (SQLException | RuntimeException e) {
@@ -186,6 +159,32 @@ final class GroupCommit implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /**
+     * Runs the entries as three JDBC batches (journal inserts; ledger inserts; journal deletes), which keeps each
+     * request's own order: its journal entry always precedes its append. Returns the journal and insert counts.
+     */
+    private static int[][] execute(List<LedgerWal.Entry> entries, PreparedStatement journal, PreparedStatement insert,
+                                   PreparedStatement delete) throws SQLException {
+        boolean anyJournal = false, anyAppend = false;
+        for (LedgerWal.Entry e : entries) {
+            if (e.journal() != null) {
+                Ledger.bindReservation(journal, e.journal());
+                journal.addBatch();
+                anyJournal = true;
+            } else {
+                Ledger.bindEvent(insert, e.append());
+                insert.addBatch();
+                delete.setString(1, e.append().requestId());
+                delete.addBatch();
+                anyAppend = true;
+            }
+        }
+        int[] journalCounts = anyJournal ? journal.executeBatch() : new int[0];
+        int[] insertCounts = anyAppend ? insert.executeBatch() : new int[0];
+        if (anyAppend) delete.executeBatch();
+        return new int[][] {journalCounts, insertCounts};
     }
 
     /** Lets H2 store everything and empties the log, every CHECKPOINT_INTERVAL_MS or past MAX_WAL_BYTES. */

@@ -58,16 +58,16 @@ public final class LedgerDrain {
      */
     public int runUntilCaughtUp() {
         int moved = 0;
-        for (int pass = 0; pass < MAX_CATCH_UP_PASSES; pass++) {
-            saturated = false;
-            moved += runOnce();
-            if (!saturated) break;
+        for (int i = 0; i < MAX_CATCH_UP_PASSES; i++) {
+            Pass p = pass();
+            moved += p.moved();
+            if (!p.saturated()) break;
         }
         return moved;
     }
 
-    /** Set by a pass in which some tenant had a full pass's worth of events (so more may be waiting). */
-    private boolean saturated;
+    /** What one pass moved, and whether some tenant had a full pass's worth (so more may be waiting). */
+    private record Pass(int moved, boolean saturated) {}
 
     /**
      * One pass over every tenant; returns how many events reached the ledger database. While the database is
@@ -75,7 +75,12 @@ public final class LedgerDrain {
      * tenants known from the last listing.
      */
     public int runOnce() {
+        return pass().moved();
+    }
+
+    private Pass pass() {
         int moved = 0;
+        boolean saturated = false;
         long pending = 0;
         long oldest = 0;
         boolean databaseDown = false;
@@ -98,7 +103,7 @@ public final class LedgerDrain {
         oldestAgeMs.set(oldest);
         if (moved > 0) JsonLog.info("ledger_drained", "events", moved, "pending", pending);
         if (databaseDown) JsonLog.warn("ledger_drain_waiting", "reason", "database unavailable", "pending", pending);
-        return moved;
+        return new Pass(moved, saturated);
     }
 
     private volatile List<String> knownTenants = List.of();
