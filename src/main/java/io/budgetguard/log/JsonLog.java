@@ -17,6 +17,7 @@ import java.util.concurrent.locks.LockSupport;
 public final class JsonLog {
     static final int MAX_QUEUED_LINES = 10_000;
     static final long MAX_FLUSH_WAIT_MS = 5_000;
+    static final int MAX_LINES_PER_WRITE = 1_000;
 
     private static volatile PrintStream out = System.out;
     private static final ConcurrentLinkedQueue<String> queue = new ConcurrentLinkedQueue<>();
@@ -49,7 +50,7 @@ public final class JsonLog {
         StringBuilder batch = new StringBuilder(64 * 1024);
         while (true) {
             int n = 0;
-            for (String line; n < 1_000 && (line = queue.poll()) != null; n++) batch.append(line).append('\n');
+            for (String line; n < MAX_LINES_PER_WRITE && (line = queue.poll()) != null; n++) batch.append(line).append('\n');
             if (n == 0) {
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
                 continue;

@@ -30,10 +30,11 @@ public final class Database implements AutoCloseable {
     private final String dialect;
     private final Map<String, String> queries;
     /** The embedded store's directory (null for Postgres). */
-    private Path dataDir;
+    private final Path dataDir;
 
-    private Database(DataSource dataSource, AutoCloseable closer, String dialect) {
+    private Database(DataSource dataSource, AutoCloseable closer, String dialect, Path dataDir) {
         this.dataSource = dataSource;
+        this.dataDir = dataDir;
         this.closer = closer;
         this.dialect = dialect;
         this.queries = SqlScript.namedQueries(SqlScript.resource("sql/" + dialect + "/queries.sql"));
@@ -54,9 +55,7 @@ public final class Database implements AutoCloseable {
         JdbcConnectionPool pool = JdbcConnectionPool.create(url, "budgetguard", "");
         pool.setMaxConnections(EMBEDDED_MAX_CONNECTIONS);
         pool.setLoginTimeout(10);
-        Database db = new Database(pool, pool::dispose, "h2");
-        db.dataDir = dataDir.toAbsolutePath().normalize();
-        return db;
+        return new Database(pool, pool::dispose, "h2", dataDir.toAbsolutePath().normalize());
     }
 
     /** The production store: Postgres through a bounded HikariCP pool. */
@@ -75,7 +74,7 @@ public final class Database implements AutoCloseable {
         c.addDataSourceProperty("ApplicationName", "budgetguard");
         c.addDataSourceProperty("tcpKeepAlive", "true");
         com.zaxxer.hikari.HikariDataSource ds = new com.zaxxer.hikari.HikariDataSource(c);
-        return new Database(ds, ds::close, "postgres");
+        return new Database(ds, ds::close, "postgres", null);
     }
 
     public String dialect() {
