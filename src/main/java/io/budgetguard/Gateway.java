@@ -46,6 +46,9 @@ public final class Gateway implements AutoCloseable {
     private final HttpApi http;
     private final Worker worker;
     private List<Route> routes = List.of();
+    private ProxyHandler proxy;
+    private Metrics metrics;
+    private long shutdownGraceMs;
 
     private Gateway(Database database, SpendCounters counters, PolicyEngine policy, HttpApi http, Worker worker) {
         this.database = database;
@@ -111,6 +114,7 @@ public final class Gateway implements AutoCloseable {
         SpendCounters counters = null;
         PolicyEngine policy = null;
         Ledger ledger = null;
+        ProxyHandler proxy = null;
         try {
             policy = serve && s.opaPolicyPath() != null
                     ? PolicyEngine.start(s.opaPolicyPath(), s.opaPolicyPathExplicit(), s.policyPoolSize(), s.policyTimeoutMs(),
@@ -136,8 +140,9 @@ public final class Gateway implements AutoCloseable {
             routes.add(new Route("GET", "/metrics", (call, p) ->
                     call.sendText(200, "text/plain; version=0.0.4; charset=utf-8", metrics.render())));
             routes.addAll(new io.budgetguard.docs.StaticPages().routes());
-            routes.addAll(new ProxyHandler(s, json, clock, auth, directory, prices, counters, ledger, policy,
-                    new DenialLog(db), metrics).routes());
+            proxy = new ProxyHandler(s, json, clock, auth, directory, prices, counters, ledger, policy,
+                    new DenialLog(db), metrics);
+            routes.addAll(proxy.routes());
             routes.addAll(new AdminHandler(s, json, clock, tenants, directory, auth, counters, ledger, alertStore).routes());
             ReservationExpiry expiry = new ReservationExpiry(counters, tenants, ledger, clock);
             BudgetAlerts alerts = new BudgetAlerts(tenants, alertStore, counters, s.alertWebhookUrl(), clock, json);
@@ -161,8 +166,12 @@ public final class Gateway implements AutoCloseable {
             Gateway g = new Gateway(db, counters, policy, http, worker);
             g.routes = List.copyOf(routes);
             g.ledger = ledger;
+            g.proxy = proxy;
+            g.metrics = metrics;
+            g.shutdownGraceMs = s.shutdownGraceS() * 1000;
             return g;
         } catch (IOException | RuntimeException e) {
+            if (proxy != null) proxy.close();
             if (policy != null) policy.close();
             if (counters != null) counters.close();
             if (ledger != null) ledger.close();
@@ -229,9 +238,22 @@ public final class Gateway implements AutoCloseable {
         return counters;
     }
 
+    /** {admitted, outstanding, ledger rows recorded, settled twice} since start (the settle-once invariant). */
+    public long[] settlement() {
+        return metrics.settlement();
+    }
+
+    /**
+     * Stops in order: stop accepting and let requests in flight finish for up to SHUTDOWN_GRACE_S (each settles
+     * and writes its row), cut and settle what remains, then stop the worker and close the stores.
+     */
     @Override
     public void close() {
-        if (http != null) http.close();
+        if (http != null) {
+            http.drain(shutdownGraceMs);
+            http.close();
+        }
+        if (proxy != null) proxy.close();
         worker.close();
         policy.close();
         counters.close();

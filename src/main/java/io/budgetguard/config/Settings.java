@@ -46,7 +46,25 @@ public record Settings(
         long workerPeriodMs,
         int dbPoolSize,
         long dbTimeoutMs,
-        long ledgerClaimIdleMs) {
+        long ledgerClaimIdleMs,
+        UpstreamLimits upstreamLimits,
+        long requestDeadlineMs,
+        long clientWriteTimeoutMs,
+        long shutdownGraceS) {
+
+    /**
+     * How the gateway speaks to its upstream beyond the timeouts: the keep-alive pool, the framing bounds, the
+     * trust store for private endpoints and the egress proxy (null when none applies to the upstream's host).
+     */
+    public record UpstreamLimits(long keepAliveMs, int maxIdleConnections, int maxHeaders, int maxHeaderBytes,
+                                 Path trustStore, String trustStorePassword, URI proxy) {
+        @Override
+        public String toString() {
+            return "UpstreamLimits[keepAliveMs=" + keepAliveMs + ", maxIdleConnections=" + maxIdleConnections
+                    + ", maxHeaders=" + maxHeaders + ", maxHeaderBytes=" + maxHeaderBytes + ", trustStore=" + trustStore
+                    + ", proxy=" + (proxy == null ? "none" : proxy.getHost() + ":" + proxy.getPort()) + "]";
+        }
+    }
 
     public static final int DEFAULT_PORT = 3000;
     public static final int DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -66,6 +84,21 @@ public record Settings(
     public static final int DEFAULT_POLICY_PROMPT_BYTES_MAX = 16 * 1024;
     public static final long DEFAULT_POLICY_TIMEOUT_MS = 1_000;
     public static final long DEFAULT_POLICY_POLL_MS = 1_000;
+    /**
+     * Idle upstream connections are retired after this, before the upstream's own keep-alive limit closes them
+     * (uvicorn and Node servers close after 5 s): a request is then rarely written on a connection that is closing.
+     */
+    public static final long DEFAULT_UPSTREAM_KEEPALIVE_MS = 4_000;
+    public static final int DEFAULT_UPSTREAM_MAX_IDLE_CONNECTIONS = 256;
+    public static final int DEFAULT_UPSTREAM_MAX_HEADERS = 100;
+    public static final int DEFAULT_UPSTREAM_MAX_HEADER_BYTES = 64 * 1024;
+    public static final long DEFAULT_CLIENT_WRITE_TIMEOUT_MS = 30_000;
+    public static final long DEFAULT_SHUTDOWN_GRACE_S = 25;
+
+    /** Without REQUEST_DEADLINE_MS a request may run for 90 % of its reservation's lifetime. */
+    public static long defaultRequestDeadlineMs(long reservationTimeoutS) {
+        return reservationTimeoutS * 1000 / 10 * 9;
+    }
 
     /** Policy instances: one per core keeps every core busy; each costs a compiled wasm module of memory. */
     public static int defaultPolicyPoolSize() {

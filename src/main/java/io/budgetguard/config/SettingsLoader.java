@@ -62,9 +62,11 @@ public final class SettingsLoader {
         }
         long defaultBudgetMicroUsd = usd("DEFAULT_BUDGET_USD", "10");
         String prices = str("PRICES_PATH");
+        long reservationTimeoutS = longIn("RESERVATION_TIMEOUT_S", 900, 10, 86_400);
+        URI baseUrl = baseUrl();
         return new Settings(
                 str("OPENAI_KEY"),
-                baseUrl(),
+                baseUrl,
                 adminKey(),
                 intIn("MAX_REQS_PER_MIN", 100, 1, 1_000_000),
                 budgetPeriods(defaultBudgetMicroUsd),
@@ -75,7 +77,7 @@ public final class SettingsLoader {
                 redisUrl,
                 str("HOST", "0.0.0.0"),
                 intIn("PORT", Settings.DEFAULT_PORT, 0, 65_535),
-                longIn("RESERVATION_TIMEOUT_S", 900, 10, 86_400),
+                reservationTimeoutS,
                 dataDir,
                 prices == null ? null : Path.of(prices),
                 defaultPrice(),
@@ -99,7 +101,66 @@ public final class SettingsLoader {
                 longIn("WORKER_PERIOD_MS", 5_000, 50, 3_600_000),
                 intIn("DB_POOL_SIZE", 16, 1, 1_000),
                 longIn("DB_TIMEOUT_MS", 2_000, 100, 60_000),
-                longIn("LEDGER_CLAIM_IDLE_MS", 30_000, 100, 3_600_000));
+                longIn("LEDGER_CLAIM_IDLE_MS", 30_000, 100, 3_600_000),
+                upstreamLimits(baseUrl),
+                requestDeadlineMs(reservationTimeoutS),
+                longIn("CLIENT_WRITE_TIMEOUT_MS", Settings.DEFAULT_CLIENT_WRITE_TIMEOUT_MS, 100, 3_600_000),
+                longIn("SHUTDOWN_GRACE_S", Settings.DEFAULT_SHUTDOWN_GRACE_S, 0, 3_600));
+    }
+
+    /** A request can never outlive its reservation: the deadline must end before the reservation expires. */
+    private long requestDeadlineMs(long reservationTimeoutS) {
+        long reservationMs = reservationTimeoutS * 1000;
+        long deadline = longIn("REQUEST_DEADLINE_MS", Settings.defaultRequestDeadlineMs(reservationTimeoutS), 100, 86_400_000);
+        if (deadline >= reservationMs) {
+            problems.add("REQUEST_DEADLINE_MS: " + deadline + " must be less than RESERVATION_TIMEOUT_S x 1000 ("
+                    + reservationMs + "): a request may never outlive its reservation");
+        }
+        return deadline;
+    }
+
+    private Settings.UpstreamLimits upstreamLimits(URI baseUrl) {
+        String trustStore = str("UPSTREAM_TRUST_STORE");
+        Path trust = trustStore == null ? null : Path.of(trustStore);
+        if (trust != null && !Files.isReadable(trust)) {
+            problems.add("UPSTREAM_TRUST_STORE: cannot read " + trust + " (a PKCS12 or JKS file of trusted certificates)");
+        }
+        return new Settings.UpstreamLimits(
+                longIn("UPSTREAM_KEEPALIVE_MS", Settings.DEFAULT_UPSTREAM_KEEPALIVE_MS, 0, 3_600_000),
+                intIn("UPSTREAM_MAX_IDLE_CONNECTIONS", Settings.DEFAULT_UPSTREAM_MAX_IDLE_CONNECTIONS, 0, 100_000),
+                intIn("UPSTREAM_MAX_HEADERS", Settings.DEFAULT_UPSTREAM_MAX_HEADERS, 8, 1_000),
+                intIn("UPSTREAM_MAX_HEADER_BYTES", Settings.DEFAULT_UPSTREAM_MAX_HEADER_BYTES, 1024, 1024 * 1024),
+                trust, str("UPSTREAM_TRUST_STORE_PASSWORD"), egressProxy(baseUrl));
+    }
+
+    /**
+     * The proxy egress goes through: HTTPS_PROXY for an https upstream, HTTP_PROXY for an http one (either
+     * spelling case), unless NO_PROXY names the upstream's host (exact, a domain suffix, or '*').
+     */
+    private URI egressProxy(URI baseUrl) {
+        if (baseUrl == null) return null;
+        String name = "https".equals(baseUrl.getScheme()) ? "HTTPS_PROXY" : "HTTP_PROXY";
+        String raw = str(name);
+        if (raw == null) raw = str(name.toLowerCase(java.util.Locale.ROOT));
+        if (raw == null) return null;
+        String noProxy = str("NO_PROXY");
+        if (noProxy == null) noProxy = str("no_proxy");
+        if (noProxy != null && NoProxy.matches(noProxy, baseUrl.getHost())) return null;
+        try {
+            URI proxy = new URI(raw.contains("://") ? raw : "http://" + raw);
+            if (!"http".equals(proxy.getScheme()) || proxy.getHost() == null) {
+                problems.add(name + ": expected http://host:port (an HTTP proxy that speaks CONNECT)");
+                return null;
+            }
+            if (proxy.getUserInfo() != null) {
+                problems.add(name + ": credentials in the proxy URL are not supported");
+                return null;
+            }
+            return proxy;
+        } catch (URISyntaxException e) {
+            problems.add(name + ": not a valid URL");
+            return null;
+        }
     }
 
     private String webhook() {

@@ -80,6 +80,11 @@ public final class ApiException extends RuntimeException {
                 Map.of("Retry-After", "1"));
     }
 
+    public static ApiException shuttingDown() {
+        return new ApiException(503, "server_error", "shutting_down",
+                "The gateway is shutting down; retry on another instance.", null, Map.of("Retry-After", "1"));
+    }
+
     public int status() { return status; }
     public String type() { return type; }
     public String code() { return code; }

@@ -34,10 +34,20 @@ public final class HttpApi implements AutoCloseable {
             Thread.ofPlatform().name("budgetguard-deadlines").daemon(true).factory());
 
     private final io.budgetguard.metrics.Metrics metrics;
+    private final long requestDeadlineMs;
+    private final long clientWriteTimeoutNanos;
+    /** Calls being handled: the watchdog enforces their deadlines, a shutdown cuts what is left of them. */
+    private final java.util.Set<HttpCall> active = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private volatile boolean draining;
+    private volatile boolean stopped;
 
-    private HttpApi(HttpServer server, ExecutorService executor, List<Route> routes, ObjectMapper json, int maxInflight,
-                    long bodyTimeoutMs, io.budgetguard.metrics.Metrics metrics) {
+    private HttpApi(HttpServer server, ExecutorService executor, List<Route> routes, ObjectMapper json, Settings s,
+                    io.budgetguard.metrics.Metrics metrics) {
         this.metrics = metrics;
+        this.requestDeadlineMs = s.requestDeadlineMs();
+        this.clientWriteTimeoutNanos = s.clientWriteTimeoutMs() * 1_000_000;
+        int maxInflight = s.maxInflightRequests();
+        long bodyTimeoutMs = s.requestReadTimeoutMs();
         this.bodyTimeoutMs = bodyTimeoutMs;
         this.server = server;
         this.executor = executor;
@@ -58,6 +68,9 @@ public final class HttpApi implements AutoCloseable {
         setDefault("sun.net.httpserver.maxReqTime", Long.toString(Math.max(1, s.requestReadTimeoutMs() / 1000)));
         setDefault("sun.net.httpserver.idleInterval", Long.toString(Math.max(1, s.clientIdleTimeoutMs() / 1000)));
         setDefault("sun.net.httpserver.maxIdleConnections", Integer.toString(Math.max(200, s.maxInflightRequests())));
+        // A connection whose response was aborted (a cut upstream body) never reports its end to the JDK server;
+        // its response timer reaps it, long after our own request deadline has ended the call.
+        setDefault("sun.net.httpserver.maxRspTime", Long.toString(s.requestDeadlineMs() / 1000 + 60));
     }
 
     private static void setDefault(String key, String value) {
@@ -69,12 +82,63 @@ public final class HttpApi implements AutoCloseable {
         configureJdkServer(s);
         HttpServer server = HttpServer.create(new InetSocketAddress(s.bindAddress(), s.port()), 1024);
         ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
-        HttpApi api = new HttpApi(server, executor, routes, json, s.maxInflightRequests(), s.requestReadTimeoutMs(), metrics);
+        HttpApi api = new HttpApi(server, executor, routes, json, s, metrics);
         metrics.inflight(() -> api.maxInflight - api.inflight.availablePermits());
         server.setExecutor(executor);
         server.createContext("/", api::dispatch);
         server.start();
+        long sweepMs = Math.clamp(Math.min(s.requestDeadlineMs(), s.clientWriteTimeoutMs()) / 4, 10, 1_000);
+        api.deadlines.scheduleWithFixedDelay(api::enforceDeadlines, sweepMs, sweepMs, java.util.concurrent.TimeUnit.MILLISECONDS);
         return api;
+    }
+
+    private void enforceDeadlines() {
+        long now = System.nanoTime();
+        for (HttpCall call : active) {
+            try {
+                if (call.enforceDeadlines(now, clientWriteTimeoutNanos)) {
+                    JsonLog.warn("request_cut", "request_id", call.requestId(), "reason",
+                            call.deadlinePassed() ? "request_deadline" : "client_write_stall");
+                }
+            } catch (RuntimeException e) {
+                JsonLog.bug("deadline_enforcement_failed", e);
+            }
+        }
+    }
+
+    /**
+     * Graceful stop: no new connection is accepted and requests arriving on open ones are refused (503, retry
+     * elsewhere); requests in flight may finish for up to {@code graceMs}. Whatever still runs then is cut (each
+     * is settled by its own handler) and awaited for a bounded time, so the stores close after the last settle.
+     */
+    public void drain(long graceMs) {
+        draining = true;
+        Thread stopper = Thread.ofPlatform().name("budgetguard-http-stop").start(
+                () -> server.stop((int) Math.min(Integer.MAX_VALUE, (graceMs + 999) / 1000)));
+        long until = System.nanoTime() + graceMs * 1_000_000;
+        while (inflight.availablePermits() < maxInflight && System.nanoTime() - until < 0) {
+            sleepQuietly(10);
+        }
+        for (HttpCall call : active) call.abort();
+        long cutUntil = System.nanoTime() + 5_000_000_000L;
+        while (inflight.availablePermits() < maxInflight && System.nanoTime() - cutUntil < 0) {
+            sleepQuietly(10);
+        }
+        stopper.interrupt();
+        try {
+            stopper.join(5_000);
+            stopped = true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void sleepQuietly(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     public int port() {
@@ -82,13 +146,20 @@ public final class HttpApi implements AutoCloseable {
     }
 
     private void dispatch(HttpExchange exchange) {
-        HttpCall call = new HttpCall(exchange, newRequestId(), System.nanoTime(), deadlines, bodyTimeoutMs);
+        HttpCall call = new HttpCall(exchange, newRequestId(), System.nanoTime(), deadlines, bodyTimeoutMs, requestDeadlineMs);
         String code = null;
+        if (draining) {
+            call.responseHeaders().set("Connection", "close");
+            sendError(call, ApiException.shuttingDown());
+            finish(call, "shutting_down");
+            return;
+        }
         if (!inflight.tryAcquire()) {
             sendError(call, ApiException.overloaded(maxInflight));
             finish(call, "overloaded");
             return;
         }
+        active.add(call);
         try {
             route(call);
         } catch (ApiException e) {
@@ -101,13 +172,14 @@ public final class HttpApi implements AutoCloseable {
                     + "checked; the request was not forwarded. Retry shortly."));
         } catch (IOException e) {
             code = "client_io";
-        } catch (RuntimeException e) {
+            if (call.responseStarted()) call.abort();
+        } catch (RuntimeException | Error e) {
             code = "internal_error";
-            JsonLog.error("bug", "request_id", call.requestId(), "path", call.path(), "exception", e.toString(),
-                    "at", e.getStackTrace().length > 0 ? e.getStackTrace()[0].toString() : "");
+            JsonLog.bug("bug", e, "request_id", call.requestId(), "path", call.path());
             sendError(call, new ApiException(500, "server_error", "internal_error",
                     "Internal error; the request id is " + call.requestId() + ".", null, Map.of()));
         } finally {
+            active.remove(call);
             inflight.release();
             finish(call, code);
         }
@@ -132,7 +204,11 @@ public final class HttpApi implements AutoCloseable {
     }
 
     private void sendError(HttpCall call, ApiException e) {
-        if (call.responseStarted()) return; // mid-stream: the connection is closed below, nothing else can be said
+        if (call.responseStarted()) {
+            // Mid-body: the status is gone, so the body must not end as if complete. Drop the connection.
+            call.abort();
+            return;
+        }
         try {
             ObjectNode body = json.createObjectNode();
             ObjectNode err = body.putObject("error");
@@ -184,7 +260,7 @@ public final class HttpApi implements AutoCloseable {
 
     @Override
     public void close() {
-        server.stop(0);
+        if (!stopped) server.stop(0);
         executor.shutdownNow();
         deadlines.shutdownNow();
     }

@@ -22,20 +22,126 @@ public final class HttpCall {
     private final long startedNanos;
     private final java.util.concurrent.ScheduledExecutorService deadlines;
     private final long bodyTimeoutMs;
-    private boolean responseStarted;
+    private final ClientStream clientStream;
+    /** When the whole request must be over (System.nanoTime), whatever it is waiting for. */
+    private final long deadlineNanos;
+    private volatile boolean responseStarted;
+    private volatile boolean aborted;
+    private volatile boolean deadlinePassed;
+    private volatile Runnable onAbort;
     private int status;
     private String tenantId;
     private String outcome;
     private String route = "unmatched";
 
     HttpCall(HttpExchange exchange, String requestId, long startedNanos,
-             java.util.concurrent.ScheduledExecutorService deadlines, long bodyTimeoutMs) {
+             java.util.concurrent.ScheduledExecutorService deadlines, long bodyTimeoutMs, long deadlineMs) {
         this.exchange = exchange;
         this.requestId = requestId;
         this.startedNanos = startedNanos;
         this.deadlines = deadlines;
         this.bodyTimeoutMs = bodyTimeoutMs;
+        this.deadlineNanos = startedNanos + deadlineMs * 1_000_000;
+        this.clientStream = new ClientStream(exchange.getResponseBody());
+        exchange.setStreams(null, clientStream);
         exchange.getResponseHeaders().set("x-request-id", requestId);
+    }
+
+    /**
+     * The response stream as the handlers write it: it notes when a write is blocked (a client that stopped
+     * reading), and once the call is aborted its close fails, which makes the JDK server drop the connection
+     * instead of writing the chunked terminator: a cut body never reaches the client as a complete one.
+     */
+    private final class ClientStream extends OutputStream {
+        private final OutputStream out;
+        /** System.nanoTime() when the write in progress started; 0 when none is. */
+        private volatile long writingSinceNanos;
+
+        ClientStream(OutputStream out) {
+            this.out = out;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            if (aborted) throw new IOException("response aborted");
+            writingSinceNanos = System.nanoTime() | 1;
+            try {
+                out.write(b, off, len);
+            } finally {
+                writingSinceNanos = 0;
+            }
+        }
+
+        @Override
+        public void flush() throws IOException {
+            if (aborted) throw new IOException("response aborted");
+            writingSinceNanos = System.nanoTime() | 1;
+            try {
+                out.flush();
+            } finally {
+                writingSinceNanos = 0;
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (aborted) throw new IOException("response aborted");
+            out.close();
+        }
+    }
+
+    /**
+     * Ends the call at once, from any thread: the hook registered by {@link #onAbort} runs (it cuts the upstream
+     * call) and the client connection is dropped without completing the response. Idempotent.
+     */
+    public void abort() {
+        if (aborted) return;
+        aborted = true;
+        Runnable hook = onAbort;
+        if (hook != null) hook.run();
+        exchange.close();
+    }
+
+    /** What to cut when this call is aborted (the upstream connection); runs now if it already was. */
+    public void onAbort(Runnable hook) {
+        onAbort = hook;
+        if (aborted || deadlinePassed) hook.run();
+    }
+
+    public boolean aborted() {
+        return aborted;
+    }
+
+    /** True once the request deadline passed (the upstream call was cut for it). */
+    public boolean deadlinePassed() {
+        return deadlinePassed;
+    }
+
+    /**
+     * Called by the server's watchdog: past the request deadline the upstream call is cut (the handler then answers
+     * 504 if nothing was sent yet, else the connection is dropped); a client write blocked longer than
+     * {@code writeTimeoutNanos} drops the client. True when the call was ended.
+     */
+    boolean enforceDeadlines(long nowNanos, long writeTimeoutNanos) {
+        if (aborted) return false;
+        long since = clientStream.writingSinceNanos;
+        if (since != 0 && nowNanos - since > writeTimeoutNanos) {
+            abort();
+            return true;
+        }
+        if (!deadlinePassed && nowNanos - deadlineNanos > 0) {
+            deadlinePassed = true;
+            Runnable hook = onAbort;
+            if (hook != null) hook.run();
+            if (responseStarted) abort();
+            return true;
+        }
+        return false;
     }
 
     public String requestId() { return requestId; }

@@ -77,6 +77,18 @@ public final class JsonLog {
         write("error", event, fields);
     }
 
+    /** A bug: logged at error level with the exception and its whole stack trace (causes included). */
+    public static void bug(String event, Throwable t, Object... fields) {
+        java.io.StringWriter trace = new java.io.StringWriter();
+        t.printStackTrace(new java.io.PrintWriter(trace));
+        Object[] all = java.util.Arrays.copyOf(fields, fields.length + 4);
+        all[fields.length] = "exception";
+        all[fields.length + 1] = t.toString();
+        all[fields.length + 2] = "stack_trace";
+        all[fields.length + 3] = trace.toString();
+        write("error", event, all);
+    }
+
     private static void write(String level, String event, Object... fields) {
         if (fields.length % 2 != 0) throw new IllegalStateException("log fields come in name/value pairs");
         StringBuilder b = new StringBuilder(128 + fields.length * 16);

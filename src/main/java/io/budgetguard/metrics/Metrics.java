@@ -25,6 +25,10 @@ public final class Metrics {
     private final ConcurrentHashMap<String, LongAdder> requests = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, LongAdder> spendMicroUsd = new ConcurrentHashMap<>();
     private final AtomicLong reservationsOutstanding = new AtomicLong();
+    private final LongAdder admitted = new LongAdder();
+    private final LongAdder ledgerRows = new LongAdder();
+    private final LongAdder settledTwice = new LongAdder();
+    private final LongAdder failedAfterSend = new LongAdder();
     private volatile Supplier<String> policyRevision = () -> null;
     private volatile Supplier<Integer> inflight = () -> 0;
     private volatile Supplier<long[]> ledgerBacklog = () -> new long[] {0, 0};
@@ -44,7 +48,28 @@ public final class Metrics {
     }
 
     public void reserved() {
+        admitted.increment();
         reservationsOutstanding.incrementAndGet();
+    }
+
+    /** A settled request's ledger row was written (or handed to the ledger stream in the settle step). */
+    public void ledgerRowRecorded() {
+        ledgerRows.increment();
+    }
+
+    /** An invariant broke: a reservation this gateway admitted was found settled already. */
+    public void settledTwice() {
+        settledTwice.increment();
+    }
+
+    /** The upstream connection failed after the request was written: settled as "may have been billed". */
+    public void upstreamFailedAfterSend() {
+        failedAfterSend.increment();
+    }
+
+    /** {admitted, outstanding, ledger rows recorded, settled twice}: the settle-once invariant's figures. */
+    public long[] settlement() {
+        return new long[] {admitted.sum(), reservationsOutstanding.get(), ledgerRows.sum(), settledTwice.sum()};
     }
 
     public void released() {
@@ -85,6 +110,11 @@ public final class Metrics {
         gauge(b, "budgetguard_reservations_outstanding", "Reservations this gateway holds for requests in flight.",
                 reservationsOutstanding.get());
         gauge(b, "budgetguard_requests_inflight", "Requests being handled right now.", inflight.get());
+        counter(b, "budgetguard_upstream_failed_after_send_total", "Upstream calls that failed after the request "
+                + "was written: never resent, settled at their estimate because the upstream may have billed them.",
+                failedAfterSend.sum());
+        counter(b, "budgetguard_invariant_settled_twice_total", "Admitted requests found already settled (a bug; "
+                + "always 0).", settledTwice.sum());
         long[] backlog = ledgerBacklog.get();
         b.append("# HELP budgetguard_ledger_lag_seconds Age of the oldest usage event not yet in the ledger database.\n");
         b.append("# TYPE budgetguard_ledger_lag_seconds gauge\n");
@@ -96,6 +126,12 @@ public final class Metrics {
         b.append("# TYPE budgetguard_policy_info gauge\n");
         if (revision != null) b.append("budgetguard_policy_info{revision=\"").append(escape(revision)).append("\"} 1\n");
         return b.toString();
+    }
+
+    private static void counter(StringBuilder b, String name, String help, long value) {
+        b.append("# HELP ").append(name).append(' ').append(help).append('\n');
+        b.append("# TYPE ").append(name).append(" counter\n");
+        b.append(name).append(' ').append(value).append('\n');
     }
 
     private static void gauge(StringBuilder b, String name, String help, long value) {

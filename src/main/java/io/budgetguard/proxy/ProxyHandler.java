@@ -37,7 +37,7 @@ import java.util.Map;
  * Invariants: nothing reaches the upstream without an atomic admission that reserved its worst-case cost, and
  * every request that reaches the upstream is settled once and gets exactly one ledger row.
  */
-public final class ProxyHandler {
+public final class ProxyHandler implements AutoCloseable {
     private final Settings settings;
     private final ObjectMapper json;
     private final Clock clock;
@@ -74,6 +74,12 @@ public final class ProxyHandler {
         this.relay = new ResponseRelay(json, settings.upstreamIdleTimeoutMs(), settings.maxSseEventBytes());
     }
 
+    /** Closes the idle upstream connections. */
+    @Override
+    public void close() {
+        upstream.close();
+    }
+
     public List<Route> routes() {
         List<Route> routes = new ArrayList<>();
         for (Endpoint e : Endpoint.values()) {
@@ -93,8 +99,16 @@ public final class ProxyHandler {
         List<WindowRef> windows = WindowRef.all(tenant.budgets(), clock.millis());
         checkPolicy(call, tenant, caller, req, estimate, windows);
         Reservation reservation = admit(call, tenant, caller, req, estimate, windows);
-        Outcome outcome = forward(call, endpoint, params, req);
-        settle(reservation, outcome, cost(outcome, price, reservation));
+        // From here the reservation is settled exactly once, whatever is thrown.
+        UpstreamAttempt attempt = new UpstreamAttempt();
+        Outcome outcome = null;
+        try {
+            call.onAbort(attempt::abort);
+            outcome = forward(call, endpoint, params, req, attempt);
+        } finally {
+            if (outcome == null) outcome = Outcome.unexpected(attempt);
+            settle(reservation, outcome, costOrEstimate(outcome, price, reservation));
+        }
         if (outcome.error() != null) throw outcome.error();
     }
 
@@ -103,7 +117,12 @@ public final class ProxyHandler {
      * whether OpenAI may bill it, and the error to answer when no response was relayed.
      */
     private record Outcome(UsageEvent.Status status, Integer upstreamStatus, Usage usage, boolean maybeBilled,
-                           ApiException error) {}
+                           ApiException error) {
+        /** Something was thrown between admission and settlement: billed at the estimate if anything was sent. */
+        static Outcome unexpected(UpstreamAttempt attempt) {
+            return new Outcome(UsageEvent.Status.UPSTREAM_ERROR, null, null, attempt.written(), null);
+        }
+    }
 
     /** Denied: 403 with the policy's reasons, recorded for audit; nothing is reserved or forwarded. */
     private void checkPolicy(HttpCall call, Tenant tenant, Caller caller, ProxyRequest req, Estimate estimate,
@@ -159,18 +178,19 @@ public final class ProxyHandler {
         return proposed;
     }
 
-    private Outcome forward(HttpCall call, Endpoint endpoint, Map<String, String> params, ProxyRequest req) {
+    private Outcome forward(HttpCall call, Endpoint endpoint, Map<String, String> params, ProxyRequest req,
+                            UpstreamAttempt attempt) {
         Upstream.Response up;
         long t0 = System.nanoTime();
         try {
             up = upstream.send(endpoint.method(), upstreamPath(endpoint, params), req.upstreamBody(),
-                    call.header("Accept"), call.header("OpenAI-Beta"), call.requestId());
-        } catch (ApiException e) {
-            // A timeout may have reached OpenAI, which may bill it; a refused connection did not.
-            return new Outcome(UsageEvent.Status.UPSTREAM_ERROR, null, null, e.status() == 504, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return new Outcome(UsageEvent.Status.CLIENT_ABORT, null, null, true, null);
+                    call.header("Accept"), call.header("OpenAI-Beta"), call.requestId(), attempt);
+        } catch (UpstreamFailure f) {
+            if (f.requestWritten()) metrics.upstreamFailedAfterSend();
+            ApiException answer = call.deadlinePassed() ? ApiException.upstreamTimeout(
+                    "The request passed its deadline of " + settings.requestDeadlineMs() + " ms.") : f.answer();
+            // Written bytes may have reached OpenAI, which may bill them; a refused connection did not.
+            return new Outcome(UsageEvent.Status.UPSTREAM_ERROR, null, null, f.requestWritten(), answer);
         }
         metrics.upstream.observeNanos(System.nanoTime() - t0);
         ResponseRelay.Result r;
@@ -180,16 +200,31 @@ public final class ProxyHandler {
             up.body().cancel();
             Thread.currentThread().interrupt();
             r = new ResponseRelay.Result(ResponseRelay.End.CLIENT_GONE, null);
+        } catch (RuntimeException | Error e) {
+            up.body().cancel();
+            throw e;
         }
         UsageEvent.Status status = switch (r.end()) {
             case CLIENT_GONE -> UsageEvent.Status.CLIENT_ABORT;
             case UPSTREAM_FAILED -> UsageEvent.Status.UPSTREAM_ERROR;
             case COMPLETE -> up.status() < 400 ? UsageEvent.Status.OK : UsageEvent.Status.UPSTREAM_ERROR;
         };
+        // A body cut short (by the upstream, or by the deadline) must not end as if complete: drop the client.
+        if (r.end() != ResponseRelay.End.COMPLETE) call.abort();
         call.outcome(status.sql());
         // OpenAI does not bill its own errors; anything that may have generated (a success without usage, a cut
         // stream) is billable.
         return new Outcome(status, up.status(), r.usage(), up.status() < 400, null);
+    }
+
+    /** The cost to settle; if pricing itself fails, the estimate (never less than what may have been billed). */
+    private static long costOrEstimate(Outcome o, ModelPrice price, Reservation r) {
+        try {
+            return cost(o, price, r);
+        } catch (RuntimeException e) {
+            JsonLog.bug("cost_failed", e, "request_id", r.id());
+            return r.estimateMicroUsd();
+        }
     }
 
     /**
@@ -217,7 +252,12 @@ public final class ProxyHandler {
                 started, finished.isBefore(started) ? started : finished);
         boolean recorded;
         try {
-            counters.settle(r, cost, clock.millis(), event);
+            SpendCounters.SettleResult result = counters.settle(r, cost, clock.millis(), event);
+            if (result == SpendCounters.SettleResult.ALREADY) {
+                // Only an expiry could have settled it first, and the request deadline ends before the reservation.
+                metrics.settledTwice();
+                JsonLog.error("invariant_settled_twice", "request_id", r.id(), "tenant", r.tenantId());
+            }
             recorded = counters.recordsLedger();
         } catch (io.budgetguard.store.StoreUnavailableException e) {
             // Redis went away after the upstream call: write the row straight to the ledger database. The
@@ -228,7 +268,10 @@ public final class ProxyHandler {
         }
         metrics.released();
         metrics.spend(r.tenantId(), cost);
-        if (recorded) return;
+        if (recorded) {
+            metrics.ledgerRowRecorded();
+            return;
+        }
         try {
             ledger.append(event);
         } catch (RuntimeException e) {
@@ -240,6 +283,7 @@ public final class ProxyHandler {
                     "cost_micro_usd", event.costMicroUsd(), "error", e.toString());
             throw e;
         }
+        metrics.ledgerRowRecorded();
     }
 
     private static void rateHeaders(HttpCall call, RateState rate) {

@@ -79,7 +79,7 @@ final class UpstreamBody {
         if (done) return;
         done = true;
         if (reusable) release.accept(conn);
-        else conn.close();
+        else conn.abort();
     }
 
     /** Stops reading: the connection is closed, which ends the upstream call. */
@@ -87,24 +87,20 @@ final class UpstreamBody {
         ended = true;
         if (done) return;
         done = true;
-        conn.close();
+        conn.abort();
     }
 
     private long chunkSize() throws IOException {
         String line = UpstreamBody.readLine(conn);
         int semi = line.indexOf(';');
         String hex = (semi < 0 ? line : line.substring(0, semi)).trim();
-        try {
-            long size = Long.parseLong(hex, 16);
-            if (size < 0) throw new NumberFormatException();
-            return size;
-        } catch (NumberFormatException e) {
-            throw new IOException("bad chunk size from upstream");
-        }
+        // Hex digits only (no sign, no 0x), at most 15 of them: a size that cannot overflow a long.
+        if (!hex.matches("[0-9a-fA-F]{1,15}")) throw new Upstream.UpstreamProtocolException("bad chunk size from upstream");
+        return Long.parseLong(hex, 16);
     }
 
     private void crlf() throws IOException {
-        if (!readLine(conn).isEmpty()) throw new IOException("bad chunk ending from upstream");
+        if (!readLine(conn).isEmpty()) throw new Upstream.UpstreamProtocolException("bad chunk ending from upstream");
     }
 
     private void skipTrailers() throws IOException {

@@ -6,37 +6,53 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
 
-/** One keep-alive HTTP/1.1 connection to the upstream (plain or TLS), used by one request at a time. */
+/**
+ * One keep-alive HTTP/1.1 connection to the upstream (plain, TLS, or either through a CONNECT tunnel), used by
+ * one request at a time. Built on a {@link SocketChannel} so that a pooled connection can be checked without
+ * blocking before it is lent (HikariCP's rule), and aborted from another thread by closing the channel.
+ */
 final class UpstreamConnection {
+    private static final int BUFFER_BYTES = 16 * 1024;
+
+    private final SocketChannel channel;
+    /** The socket the HTTP bytes go through: the channel's own, or the TLS socket layered over it. */
     final Socket socket;
     final InputStream in;
     final OutputStream out;
-    final boolean reused;
     long idleSinceNanos;
+    /** When an idle connection must be retired, before the upstream's keep-alive limit closes it. */
+    long retireAtNanos;
 
-    UpstreamConnection(Socket socket, boolean reused) throws IOException {
+    UpstreamConnection(SocketChannel channel, Socket socket) throws IOException {
+        this.channel = channel;
         this.socket = socket;
-        this.in = new BufferedInputStream(socket.getInputStream(), 16 * 1024);
-        this.out = new BufferedOutputStream(socket.getOutputStream(), 16 * 1024);
-        this.reused = reused;
+        this.in = new BufferedInputStream(socket.getInputStream(), BUFFER_BYTES);
+        this.out = new BufferedOutputStream(socket.getOutputStream(), BUFFER_BYTES);
     }
 
-    private UpstreamConnection(UpstreamConnection c) {
-        this.socket = c.socket;
-        this.in = c.in;
-        this.out = c.out;
-        this.reused = true;
-    }
-
-    /** The same socket, marked as taken from the pool. */
-    UpstreamConnection reuse() {
-        return new UpstreamConnection(this);
-    }
-
-    void close() {
+    /**
+     * True when the connection may carry a request: still open, and nothing arrived since the last response (no
+     * FIN, no stray bytes of a body longer than its Content-Length, no TLS close alert). Never blocks.
+     */
+    boolean quiet() {
         try {
-            socket.close();
+            if (!channel.isOpen() || in.available() > 0) return false;
+            channel.configureBlocking(false);
+            int n = channel.read(ByteBuffer.allocate(1));
+            channel.configureBlocking(true);
+            return n == 0;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** Closes the channel at once, from any thread: a read or write blocked on it fails. */
+    void abort() {
+        try {
+            channel.close();
         } catch (IOException ignored) {
             // already gone
         }

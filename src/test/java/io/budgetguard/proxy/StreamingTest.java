@@ -2,11 +2,13 @@ package io.budgetguard.proxy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.budgetguard.testing.FakeOpenAI;
 import io.budgetguard.testing.TestGateway;
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
@@ -152,9 +154,17 @@ class StreamingTest {
     @Test
     void anUpstreamThatFallsSilentMidStreamIsCutAtTheIdleTimeout() throws Exception {
         upstream.stallStreams();
-        HttpResponse<String> r = gw.postJson("/v1/chat/completions", key, STREAM);
-        assertTrue(r.body().contains("Hello"), "what arrived before the stall was delivered");
-        assertFalse(r.body().contains("[DONE]"));
+        HttpResponse<java.io.InputStream> r = java.net.http.HttpClient.newHttpClient().send(gw.request("/v1/chat/completions")
+                .header("Content-Type", "application/json").header("Authorization", "Bearer " + key)
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(STREAM)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofInputStream());
+        StringBuilder received = new StringBuilder();
+        BufferedReader lines = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8));
+        assertThrows(IOException.class, () -> {
+            for (String l; (l = lines.readLine()) != null; ) received.append(l).append('\n');
+        }, "a stream the upstream cut ends in an error, never as a complete response");
+        assertTrue(received.toString().contains("Hello"), "what arrived before the stall was delivered");
+        assertFalse(received.toString().contains("[DONE]"));
         String id = r.headers().firstValue("x-request-id").orElseThrow();
         assertTrue(awaitRow("SELECT COUNT(*) FROM usage_ledger WHERE request_id = '" + id + "' AND status = 'upstream_error'"));
     }

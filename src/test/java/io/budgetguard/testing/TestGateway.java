@@ -78,6 +78,7 @@ public final class TestGateway implements AutoCloseable {
         vars.put("OPENAI_KEY", UPSTREAM_KEY);
         vars.put("ADMIN_API_KEY", ADMIN_KEY);
         vars.put("OPA_POLICY_PATH", "off");
+        vars.put("SHUTDOWN_GRACE_S", "2");
         vars.putAll(env);
         Settings s;
         try {
