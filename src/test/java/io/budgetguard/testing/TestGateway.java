@@ -166,6 +166,17 @@ public final class TestGateway implements AutoCloseable {
     public void closeKeepingData() {
         gateway.close();
         assertNoSecretLogged();
+        assertSettledOnce();
+    }
+
+    /**
+     * The money invariant every test checks at close: every request this gateway admitted was settled exactly once,
+     * nothing stays reserved, and each one got its ledger row.
+     */
+    public void assertSettledOnce() {
+        long[] s = gateway.settlement();
+        String figures = "admitted " + s[0] + ", still reserved " + s[1] + ", ledger rows " + s[2] + ", settled twice " + s[3];
+        if (s[1] != 0 || s[3] != 0 || s[0] != s[2]) throw new AssertionError("settle-once invariant broken: " + figures);
     }
 
     /** Fails when any tenant key, the admin key or the upstream key appears in any log line written so far. */
@@ -191,6 +202,7 @@ public final class TestGateway implements AutoCloseable {
     public void close() {
         gateway.close();
         assertNoSecretLogged();
+        assertSettledOnce();
         try (var files = Files.walk(dataDir)) {
             files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException | java.io.UncheckedIOException ignored) {
