@@ -49,6 +49,7 @@ public final class Gateway implements AutoCloseable {
     private ProxyHandler proxy;
     private Metrics metrics;
     private long shutdownGraceMs;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     private Gateway(Database database, SpendCounters counters, PolicyEngine policy, HttpApi http, Worker worker) {
         this.database = database;
@@ -238,6 +239,11 @@ public final class Gateway implements AutoCloseable {
         return counters;
     }
 
+    /** Completed passes of a worker duty (budget_alerts, ledger_drain, ...). */
+    public long workerPasses(String duty) {
+        return worker.passes(duty);
+    }
+
     /** {admitted, outstanding, ledger rows recorded, settled twice} since start (the settle-once invariant). */
     public long[] settlement() {
         return metrics.settlement();
@@ -249,6 +255,7 @@ public final class Gateway implements AutoCloseable {
      */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) return;
         if (http != null) {
             http.drain(shutdownGraceMs);
             http.close();

@@ -122,12 +122,19 @@ public final class Main {
             gateway.close();
             return EXIT_OK;
         }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            gateway.close();
-            stopped.countDown();
-        }, "budgetguard-shutdown"));
-        awaitQuietly(stopped);
+        CountDownLatch stopRequested = new CountDownLatch(1);
+        // SIGTERM and SIGINT are handled here instead of by the JVM's shutdown: its hooks run all at once, and H2's
+        // would close the embedded database while the drain still settles and records the last requests.
+        for (String signal : new String[] {"TERM", "INT"}) {
+            sun.misc.Signal.handle(new sun.misc.Signal(signal), sig -> stopRequested.countDown());
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(gateway::close, "budgetguard-shutdown")); // any other exit
+        awaitQuietly(stopRequested);
+        io.budgetguard.log.JsonLog.info("stopping", "reason", "signal: draining requests in flight");
+        gateway.close();
+        io.budgetguard.log.JsonLog.info("stopped");
+        io.budgetguard.log.JsonLog.flush();
+        System.exit(EXIT_OK);
         return EXIT_OK;
     }
 

@@ -154,7 +154,9 @@ public final class HttpApi implements AutoCloseable {
             finish(call, "shutting_down");
             return;
         }
-        if (!inflight.tryAcquire()) {
+        // Health, readiness and metrics stay outside the in-flight bound: they must answer exactly when it is full.
+        boolean operator = isOperatorRoute(call.path());
+        if (!operator && !inflight.tryAcquire()) {
             sendError(call, ApiException.overloaded(maxInflight));
             finish(call, "overloaded");
             return;
@@ -180,9 +182,13 @@ public final class HttpApi implements AutoCloseable {
                     "Internal error; the request id is " + call.requestId() + ".", null, Map.of()));
         } finally {
             active.remove(call);
-            inflight.release();
+            if (!operator) inflight.release();
             finish(call, code);
         }
+    }
+
+    private static boolean isOperatorRoute(String path) {
+        return path.equals("/health") || path.equals("/ready") || path.equals("/metrics");
     }
 
     private void route(HttpCall call) throws IOException {

@@ -39,6 +39,7 @@ final class LedgerWal implements AutoCloseable {
         try {
             this.channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                     StandardOpenOption.APPEND);
+            io.budgetguard.store.PrivateFiles.file(path);
         } catch (IOException e) {
             throw new IllegalStateException("cannot open the ledger log " + path + ": " + e.getMessage(), e);
         }

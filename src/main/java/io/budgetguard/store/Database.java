@@ -40,21 +40,36 @@ public final class Database implements AutoCloseable {
         this.queries = SqlScript.namedQueries(SqlScript.resource("sql/" + dialect + "/queries.sql"));
     }
 
+    static {
+        // H2's AUTO_SERVER (a second local process: `seed` while `all` runs) listens on loopback only, never on
+        // the network. Set before any H2 class reads its system properties.
+        if (System.getProperty("h2.bindAddress") == null) System.setProperty("h2.bindAddress", "127.0.0.1");
+    }
+
     /**
-     * The embedded H2 file database under {@code dataDir}. AUTO_SERVER lets a second local process (a `seed`
-     * while `all` runs) open the same file through the first one.
+     * The embedded H2 file database under {@code dataDir}: the directory private to the gateway's user (0700, its
+     * files 0600), the database protected by a random password generated at first start and kept in
+     * {@code db.password} (0600). AUTO_SERVER lets a second local process of the same user open the same file
+     * through the first one, over loopback.
      */
     public static Database embedded(Path dataDir) {
         try {
-            Files.createDirectories(dataDir);
+            PrivateFiles.directory(dataDir);
         } catch (java.io.IOException e) {
             throw new StoreUnavailableException("cannot create data directory " + dataDir + ": " + e.getMessage(), e);
         }
         String url = "jdbc:h2:file:" + dataDir.toAbsolutePath().normalize().resolve("budgetguard")
                 + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;AUTO_SERVER=TRUE;LOCK_TIMEOUT=10000";
-        JdbcConnectionPool pool = JdbcConnectionPool.create(url, "budgetguard", "");
+        String password = EmbeddedPassword.ensure(dataDir, url);
+        JdbcConnectionPool pool = JdbcConnectionPool.create(url, "budgetguard", password);
         pool.setMaxConnections(EMBEDDED_MAX_CONNECTIONS);
         pool.setLoginTimeout(10);
+        try (java.sql.Connection c = pool.getConnection()) {
+            PrivateFiles.restrictAll(dataDir); // H2 created its files with the process umask
+        } catch (java.sql.SQLException | java.io.IOException e) {
+            pool.dispose();
+            throw new StoreUnavailableException("cannot open the embedded database in " + dataDir + ": " + e.getMessage(), e);
+        }
         return new Database(pool, pool::dispose, "h2", dataDir.toAbsolutePath().normalize());
     }
 

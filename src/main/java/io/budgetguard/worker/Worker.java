@@ -17,9 +17,11 @@ public final class Worker implements AutoCloseable {
     public record Duty(String name, Runnable run) {}
 
     private final List<ScheduledExecutorService> schedulers = new ArrayList<>();
+    private final java.util.Map<String, java.util.concurrent.atomic.AtomicLong> passes = new java.util.concurrent.ConcurrentHashMap<>();
 
     public Worker(List<Duty> duties, long periodMs) {
         for (Duty d : duties) {
+            java.util.concurrent.atomic.AtomicLong done = passes.computeIfAbsent(d.name(), k -> new java.util.concurrent.atomic.AtomicLong());
             ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(
                     Thread.ofPlatform().name("budgetguard-" + d.name()).daemon(true).factory());
             scheduler.scheduleWithFixedDelay(() -> {
@@ -27,10 +29,18 @@ public final class Worker implements AutoCloseable {
                     d.run().run();
                 } catch (RuntimeException e) {
                     JsonLog.warn("duty_failed", "duty", d.name(), "error", e.toString());
+                } finally {
+                    done.incrementAndGet();
                 }
             }, periodMs, periodMs, TimeUnit.MILLISECONDS);
             schedulers.add(scheduler);
         }
+    }
+
+    /** Passes of a duty completed so far (failed ones included): tests wait for passes, not for time. */
+    public long passes(String duty) {
+        java.util.concurrent.atomic.AtomicLong n = passes.get(duty);
+        return n == null ? 0 : n.get();
     }
 
     @Override

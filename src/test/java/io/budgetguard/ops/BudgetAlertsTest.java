@@ -73,13 +73,13 @@ class BudgetAlertsTest {
                 String all = String.join("\n", hook.bodies);
                 assertTrue(all.contains("used 50% of its monthly budget") && all.contains("used 80% of its monthly budget"), all);
                 assertTrue(TestGateway.json(hook.bodies.get(0)).get("text").asText().contains("alerted"), "Slack's {\"text\": ...}");
-                Thread.sleep(1_000); // ten duty cycles
+                gw.awaitWorkerPasses("budget_alerts", 10);
                 int delivered = hook.bodies.size(); // the two thresholds, plus a forecast alert early in a month
                 assertEquals(2, thresholdAlerts(hook).size(), "each threshold once per window");
                 gw.closeKeepingData();
                 gw = TestGateway.start(upstream, Map.of("ALERT_WEBHOOK_URL", hook.url(), "WORKER_PERIOD_MS", "100",
                         "BUDGETGUARD_DATA_DIR", dataDir), clock);
-                Thread.sleep(1_000);
+                gw.awaitWorkerPasses("budget_alerts", 10);
                 assertEquals(delivered, hook.bodies.size(), "a restart does not resend");
 
                 hook.refuseNext.set(2);

@@ -80,6 +80,24 @@ public final class GatewayProcess implements AutoCloseable {
         process.waitFor(10, TimeUnit.SECONDS);
     }
 
+    /** Asks it to stop, as a deploy or `kill` would (SIGTERM), without waiting. */
+    public void terminate() {
+        process.destroy();
+    }
+
+    /** Waits for the process to exit; true when it did within the bound. */
+    public boolean awaitExit(long seconds) throws InterruptedException {
+        return process.waitFor(seconds, TimeUnit.SECONDS);
+    }
+
+    public int exitCode() {
+        return process.exitValue();
+    }
+
+    public List<String> logTail() throws IOException {
+        return tail();
+    }
+
     @Override
     public void close() throws InterruptedException {
         process.destroy();

@@ -158,6 +158,13 @@ public final class TestGateway implements AutoCloseable {
         return gateway.routes();
     }
 
+    /** Waits until the worker duty has completed {@code n} more passes (bounded: 30 s). */
+    public void awaitWorkerPasses(String duty, int n) throws InterruptedException {
+        long target = gateway.workerPasses(duty) + n;
+        for (int i = 0; i < 3_000 && gateway.workerPasses(duty) < target; i++) Thread.sleep(10);
+        if (gateway.workerPasses(duty) < target) throw new AssertionError(duty + " did not complete " + n + " passes");
+    }
+
     public Path dataDir() {
         return dataDir;
     }
