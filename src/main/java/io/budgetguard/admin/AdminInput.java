@@ -28,16 +28,7 @@ final class AdminInput {
             if (emptyAllowed) return json.createObjectNode();
             throw ApiException.invalidRequest("The request body must be a JSON object.");
         }
-        JsonNode root;
-        try {
-            root = json.readTree(body);
-        } catch (JacksonException e) {
-            throw ApiException.invalidRequest("We could not parse the JSON body of your request: " + e.getOriginalMessage());
-        } catch (IOException e) {
-            throw ApiException.invalidRequest("We could not read the JSON body of your request.");
-        }
-        if (root == null || !root.isObject()) throw ApiException.invalidRequest("The request body must be a JSON object.");
-        return root;
+        return io.budgetguard.http.JsonBounds.readObject(json, body);
     }
 
     static void onlyFields(JsonNode obj, Set<String> allowed) {

@@ -20,18 +20,7 @@ record ProxyRequest(Endpoint endpoint, ObjectNode json, String model, boolean st
     }
 
     static ProxyRequest parse(Endpoint endpoint, byte[] body, ObjectMapper json) {
-        JsonNode root;
-        try {
-            root = json.readTree(body);
-        } catch (JacksonException e) {
-            throw ApiException.invalidRequest("We could not parse the JSON body of your request: "
-                    + e.getOriginalMessage() + ". The body must be a JSON object.");
-        } catch (java.io.IOException e) {
-            throw ApiException.invalidRequest("We could not read the JSON body of your request.");
-        }
-        if (root == null || !root.isObject()) {
-            throw ApiException.invalidRequest("The request body must be a JSON object.");
-        }
+        JsonNode root = io.budgetguard.http.JsonBounds.readObject(json, body);
         ObjectNode obj = (ObjectNode) root;
         JsonNode model = obj.get("model");
         if (model == null || !model.isTextual() || model.asText().isBlank()) {
