@@ -1,13 +1,11 @@
 package io.budgetguard.admin;
 
-import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.budgetguard.budget.Budget;
 import io.budgetguard.budget.BudgetPeriod;
 import io.budgetguard.budget.Money;
 import io.budgetguard.http.ApiException;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;

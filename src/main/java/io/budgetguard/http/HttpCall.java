@@ -113,10 +113,6 @@ public final class HttpCall {
         if (aborted || deadlinePassed) hook.run();
     }
 
-    public boolean aborted() {
-        return aborted;
-    }
-
     /** True once the request deadline passed (the upstream call was cut for it). */
     public boolean deadlinePassed() {
         return deadlinePassed;

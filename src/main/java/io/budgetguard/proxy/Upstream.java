@@ -20,6 +20,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
@@ -44,6 +46,10 @@ final class Upstream implements AutoCloseable {
 
     /** 1xx interim answers skipped before the real one; more is an upstream error. */
     static final int MAX_INTERIM_RESPONSES = 8;
+    private static final Pattern STATUS_CODE = Pattern.compile("[1-5][0-9][0-9]");
+    private static final Pattern CONTENT_LENGTH = Pattern.compile("[0-9]{1,18}");
+    private static final Pattern KEEP_ALIVE_TIMEOUT = Pattern.compile("timeout=\\s*([0-9]{1,6})");
+    private static final Pattern TUNNEL_ESTABLISHED = Pattern.compile("HTTP/1\\.[01] 2[0-9][0-9].*");
 
     private final String host;
     private final int port;
@@ -151,7 +157,7 @@ final class Upstream implements AutoCloseable {
             String statusLine = reader.line();
             String[] parts = statusLine.split(" ", 3);
             if (parts.length < 2 || !(parts[0].equals("HTTP/1.1") || parts[0].equals("HTTP/1.0"))
-                    || !parts[1].matches("[1-5][0-9][0-9]")) {
+                    || !STATUS_CODE.matcher(parts[1]).matches()) {
                 throw new UpstreamProtocolException("not an HTTP/1.x status line");
             }
             int code = Integer.parseInt(parts[1]);
@@ -197,7 +203,7 @@ final class Upstream implements AutoCloseable {
         long length = -1;
         if (lengths.size() == 1) {
             String v = lengths.get(0);
-            if (!v.matches("[0-9]{1,18}")) throw new UpstreamProtocolException("invalid Content-Length");
+            if (!CONTENT_LENGTH.matcher(v).matches()) throw new UpstreamProtocolException("invalid Content-Length");
             length = Long.parseLong(v);
         }
         if (method.equals("HEAD") || code == 204 || code == 304) length = 0;
@@ -213,7 +219,7 @@ final class Upstream implements AutoCloseable {
         long ms = limits.keepAliveMs();
         String ka = h.firstValue("keep-alive").orElse(null);
         if (ka != null) {
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("timeout=\\s*([0-9]{1,6})").matcher(ka);
+            Matcher m = KEEP_ALIVE_TIMEOUT.matcher(ka);
             if (m.find()) ms = Math.min(ms, Math.max(0, Long.parseLong(m.group(1)) * 1000 - 1000));
         }
         return System.nanoTime() + ms * 1_000_000;
@@ -276,7 +282,7 @@ final class Upstream implements AutoCloseable {
         InputStream in = s.getInputStream();
         HeadReader reader = new HeadReader(in, limits.maxHeaderBytes());
         String status = reader.line();
-        if (!status.matches("HTTP/1\\.[01] 2[0-9][0-9].*")) throw new UpstreamProtocolException("the egress proxy refused CONNECT");
+        if (!TUNNEL_ESTABLISHED.matcher(status).matches()) throw new UpstreamProtocolException("the egress proxy refused CONNECT");
         for (int i = 0; !reader.line().isEmpty(); i++) {
             if (i >= limits.maxHeaders()) throw new UpstreamProtocolException("too many headers from the egress proxy");
         }
@@ -296,7 +302,6 @@ final class Upstream implements AutoCloseable {
             c.abort();
             return;
         }
-        c.idleSinceNanos = System.nanoTime();
         idle.offerFirst(c);
     }
 
@@ -313,8 +318,9 @@ final class Upstream implements AutoCloseable {
     }
 
     /**
-     * Reads CRLF-terminated head lines byte by byte from the buffered stream, within one byte budget for the whole
-     * head (status line, interim heads and headers alike). Bare LF is accepted; a NUL is not.
+     * Reads CRLF-terminated lines byte by byte from the buffered stream, within one byte budget for all of them: the
+     * whole head (status line, interim heads and headers alike), or one chunk-size or trailer line of a body. Bare
+     * LF is accepted; a NUL is not.
      */
     static final class HeadReader {
         private final InputStream in;
@@ -333,7 +339,7 @@ final class Upstream implements AutoCloseable {
             StringBuilder b = new StringBuilder(64);
             while (true) {
                 int c = in.read();
-                if (c < 0) throw new java.io.EOFException("upstream closed the connection mid-head");
+                if (c < 0) throw new java.io.EOFException("upstream closed the connection mid-line");
                 if (--remainingBytes < 0) throw new UpstreamProtocolException("response head larger than its limit");
                 if (c == '\n') {
                     int len = b.length();

@@ -14,10 +14,6 @@ final class UpstreamAttempt {
         return written;
     }
 
-    boolean aborted() {
-        return aborted;
-    }
-
     void writing(UpstreamConnection c) {
         connection = c;
         written = true;

@@ -17,6 +17,8 @@ import java.util.function.Consumer;
 final class UpstreamBody {
     static final int READ_BYTES = 16 * 1024;
     private static final int MAX_LINE = 8 * 1024;
+    /** Hex digits only (no sign, no 0x), at most 15 of them: a size that cannot overflow a long. */
+    private static final java.util.regex.Pattern CHUNK_SIZE = java.util.regex.Pattern.compile("[0-9a-fA-F]{1,15}");
 
     private final UpstreamConnection conn;
     private final long contentLength;
@@ -91,37 +93,25 @@ final class UpstreamBody {
     }
 
     private long chunkSize() throws IOException {
-        String line = UpstreamBody.readLine(conn);
+        String line = line();
         int semi = line.indexOf(';');
         String hex = (semi < 0 ? line : line.substring(0, semi)).trim();
-        // Hex digits only (no sign, no 0x), at most 15 of them: a size that cannot overflow a long.
-        if (!hex.matches("[0-9a-fA-F]{1,15}")) throw new Upstream.UpstreamProtocolException("bad chunk size from upstream");
+        if (!CHUNK_SIZE.matcher(hex).matches()) throw new Upstream.UpstreamProtocolException("bad chunk size from upstream");
         return Long.parseLong(hex, 16);
     }
 
     private void crlf() throws IOException {
-        if (!readLine(conn).isEmpty()) throw new Upstream.UpstreamProtocolException("bad chunk ending from upstream");
+        if (!line().isEmpty()) throw new Upstream.UpstreamProtocolException("bad chunk ending from upstream");
     }
 
     private void skipTrailers() throws IOException {
-        for (int i = 0; i < 100; i++) if (readLine(conn).isEmpty()) return;
+        for (int i = 0; i < 100; i++) if (line().isEmpty()) return;
         throw new IOException("too many trailers from upstream");
     }
 
-    /** A CRLF- (or LF-) terminated line, bounded. */
-    static String readLine(UpstreamConnection conn) throws IOException {
-        StringBuilder b = new StringBuilder(64);
-        for (int i = 0; i < MAX_LINE; i++) {
-            int c = conn.in.read();
-            if (c < 0) throw new EOFException("upstream closed the connection");
-            if (c == '\n') {
-                int len = b.length();
-                if (len > 0 && b.charAt(len - 1) == '\r') b.setLength(len - 1);
-                return b.toString();
-            }
-            b.append((char) c);
-        }
-        throw new IOException("upstream line longer than " + MAX_LINE + " bytes");
+    /** One chunk-size or trailer line, bounded on its own. */
+    private String line() throws IOException {
+        return new Upstream.HeadReader(conn, MAX_LINE).line();
     }
 
     static byte[] ascii(String s) {

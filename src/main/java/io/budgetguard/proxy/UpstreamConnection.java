@@ -22,7 +22,6 @@ final class UpstreamConnection {
     final Socket socket;
     final InputStream in;
     final OutputStream out;
-    long idleSinceNanos;
     /** When an idle connection must be retired, before the upstream's keep-alive limit closes it. */
     long retireAtNanos;
 
