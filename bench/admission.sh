@@ -12,7 +12,7 @@ redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$d
 redis_pid=$!
 trap 'kill $redis_pid 2>/dev/null; rm -rf "$dir"' EXIT
 for _ in $(seq 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
-echo "commit $(git rev-parse --short HEAD), $(date -u +%FT%TZ), $(nproc) cores, $(java -version 2>&1 | head -1)"
+echo "commit $(git rev-parse --short HEAD), $(date -u +%FT%TZ), $(nproc) cores, $(java -version 2>&1 | sed -n 1p)"
 java -cp target/budgetguard.jar bench/AdmissionBench.java embedded - "$threads" "$tenants"
 java -cp target/budgetguard.jar bench/AdmissionBench.java redis "redis://127.0.0.1:$port" "$threads" "$tenants"
 java -cp target/budgetguard.jar bench/AdmissionBench.java embedded - "$threads" 1

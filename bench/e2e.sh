@@ -62,7 +62,7 @@ key_for() {
   curl -sf -X POST "http://127.0.0.1:$1/admin/tenant/bench/apikeys" -H "X-Admin-Key: $admin" | python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])'
 }
 k1=$(key_for $g1); k2=$(key_for $g2)
-echo "commit $(git rev-parse --short HEAD), $(date -u +%FT%TZ), $(nproc) cores, $(java -version 2>&1 | head -1), wrk -t2 -c$conns -d${secs}s after ${warmup}s warm-up"
+echo "commit $(git rev-parse --short HEAD), $(date -u +%FT%TZ), $(nproc) cores, $(java -version 2>&1 | sed -n 1p), wrk -t2 -c$conns -d${secs}s after ${warmup}s warm-up"
 run() {
   local name=$1 url=$2 key=$3
   KEY=$key wrk -t2 -c"$conns" -d"${warmup}s" -s bench/post.lua "$url" >/dev/null 2>&1 # warm-up (JIT, pools)

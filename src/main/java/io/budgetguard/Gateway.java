@@ -40,23 +40,29 @@ public final class Gateway implements AutoCloseable {
     public static final int MAX_JSON_NESTING_DEPTH = 128;
 
     private final Database database;
-    private Ledger ledger;
+    private final Ledger ledger;
     private final SpendCounters counters;
     private final PolicyEngine policy;
+    private final ProxyHandler proxy;
     private final HttpApi http;
     private final Worker worker;
-    private List<Route> routes = List.of();
-    private ProxyHandler proxy;
-    private Metrics metrics;
-    private long shutdownGraceMs;
+    private final Metrics metrics;
+    private final List<Route> routes;
+    private final long shutdownGraceMs;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
-    private Gateway(Database database, SpendCounters counters, PolicyEngine policy, HttpApi http, Worker worker) {
+    private Gateway(Database database, Ledger ledger, SpendCounters counters, PolicyEngine policy, ProxyHandler proxy,
+                    HttpApi http, Worker worker, Metrics metrics, List<Route> routes, long shutdownGraceMs) {
         this.database = database;
+        this.ledger = ledger;
         this.counters = counters;
         this.policy = policy;
+        this.proxy = proxy;
         this.http = http;
         this.worker = worker;
+        this.metrics = metrics;
+        this.routes = List.copyOf(routes);
+        this.shutdownGraceMs = shutdownGraceMs;
     }
 
     public static ObjectMapper objectMapper() {
@@ -166,13 +172,7 @@ public final class Gateway implements AutoCloseable {
                     "data_dir", s.dataDir().toAbsolutePath().toString(), "upstream", s.openaiBaseUrl().toString(),
                     "models_priced", prices.size(), "openai_key", s.openaiKey() != null,
                     "admin_api", s.adminEnabled() ? "enabled" : "disabled: set ADMIN_API_KEY to enable it");
-            Gateway g = new Gateway(db, counters, policy, http, worker);
-            g.routes = List.copyOf(routes);
-            g.ledger = ledger;
-            g.proxy = proxy;
-            g.metrics = metrics;
-            g.shutdownGraceMs = s.shutdownGraceS() * 1000;
-            return g;
+            return new Gateway(db, ledger, counters, policy, proxy, http, worker, metrics, routes, s.shutdownGraceS() * 1000);
         } catch (IOException | RuntimeException e) {
             if (proxy != null) proxy.close();
             if (policy != null) policy.close();
@@ -262,11 +262,11 @@ public final class Gateway implements AutoCloseable {
             http.drain(shutdownGraceMs);
             http.close();
         }
-        if (proxy != null) proxy.close();
+        proxy.close();
         worker.close();
         policy.close();
         counters.close();
-        if (ledger != null) ledger.close();
+        ledger.close();
         database.close();
     }
 }

@@ -115,15 +115,9 @@ public final class HttpApi implements AutoCloseable {
         draining = true;
         Thread stopper = Thread.ofPlatform().name("budgetguard-http-stop").start(
                 () -> server.stop((int) Math.min(Integer.MAX_VALUE, (graceMs + 999) / 1000)));
-        long until = System.nanoTime() + graceMs * 1_000_000;
-        while (inflight.availablePermits() < maxInflight && System.nanoTime() - until < 0) {
-            sleepQuietly(10);
-        }
+        awaitNoneInFlight(graceMs);
         for (HttpCall call : active) call.abort();
-        long cutUntil = System.nanoTime() + 5_000_000_000L;
-        while (inflight.availablePermits() < maxInflight && System.nanoTime() - cutUntil < 0) {
-            sleepQuietly(10);
-        }
+        awaitNoneInFlight(5_000);
         stopper.interrupt();
         try {
             stopper.join(5_000);
@@ -133,11 +127,16 @@ public final class HttpApi implements AutoCloseable {
         }
     }
 
-    private static void sleepQuietly(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+    /** Polls until no request holds an in-flight permit, for at most {@code maxWaitMs}. */
+    private void awaitNoneInFlight(long maxWaitMs) {
+        long until = System.nanoTime() + maxWaitMs * 1_000_000;
+        while (inflight.availablePermits() < maxInflight && System.nanoTime() - until < 0) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
     }
 

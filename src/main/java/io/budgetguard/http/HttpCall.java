@@ -102,9 +102,13 @@ public final class HttpCall {
     public void abort() {
         if (aborted) return;
         aborted = true;
+        cutUpstream();
+        exchange.close();
+    }
+
+    private void cutUpstream() {
         Runnable hook = onAbort;
         if (hook != null) hook.run();
-        exchange.close();
     }
 
     /** What to cut when this call is aborted (the upstream connection); runs now if it already was. */
@@ -132,8 +136,7 @@ public final class HttpCall {
         }
         if (!deadlinePassed && nowNanos - deadlineNanos > 0) {
             deadlinePassed = true;
-            Runnable hook = onAbort;
-            if (hook != null) hook.run();
+            cutUpstream();
             if (responseStarted) abort();
             return true;
         }

@@ -129,14 +129,17 @@ public final class Metrics {
     }
 
     private static void counter(StringBuilder b, String name, String help, long value) {
-        b.append("# HELP ").append(name).append(' ').append(help).append('\n');
-        b.append("# TYPE ").append(name).append(" counter\n");
-        b.append(name).append(' ').append(value).append('\n');
+        series(b, name, help, "counter", value);
     }
 
     private static void gauge(StringBuilder b, String name, String help, long value) {
+        series(b, name, help, "gauge", value);
+    }
+
+    /** One unlabelled series with its HELP and TYPE lines. */
+    private static void series(StringBuilder b, String name, String help, String type, long value) {
         b.append("# HELP ").append(name).append(' ').append(help).append('\n');
-        b.append("# TYPE ").append(name).append(" gauge\n");
+        b.append("# TYPE ").append(name).append(' ').append(type).append('\n');
         b.append(name).append(' ').append(value).append('\n');
     }
 

@@ -268,10 +268,12 @@ public final class ProxyHandler implements AutoCloseable {
         }
         metrics.released();
         metrics.spend(r.tenantId(), cost);
-        if (recorded) {
-            metrics.ledgerRowRecorded();
-            return;
-        }
+        if (!recorded) appendRow(event);
+        metrics.ledgerRowRecorded();
+    }
+
+    /** The row written straight to the ledger database (in-process counters, or Redis gone after the call). */
+    private void appendRow(UsageEvent event) {
         try {
             ledger.append(event);
         } catch (RuntimeException e) {
@@ -283,7 +285,6 @@ public final class ProxyHandler implements AutoCloseable {
                     "cost_micro_usd", event.costMicroUsd(), "error", e.toString());
             throw e;
         }
-        metrics.ledgerRowRecorded();
     }
 
     private static void rateHeaders(HttpCall call, RateState rate) {

@@ -207,9 +207,7 @@ public final class TestGateway implements AutoCloseable {
 
     @Override
     public void close() {
-        gateway.close();
-        assertNoSecretLogged();
-        assertSettledOnce();
+        closeKeepingData();
         try (var files = Files.walk(dataDir)) {
             files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException | java.io.UncheckedIOException ignored) {
