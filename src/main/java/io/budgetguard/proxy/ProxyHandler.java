@@ -205,7 +205,9 @@ public final class ProxyHandler implements AutoCloseable {
             throw e;
         }
         UsageEvent.Status status = switch (r.end()) {
-            case CLIENT_GONE -> UsageEvent.Status.CLIENT_ABORT;
+            // The deadline cuts the upstream and the client at once; whichever failure the relay met first, it was
+            // the deadline, not the client, that ended the call.
+            case CLIENT_GONE -> call.deadlinePassed() ? UsageEvent.Status.UPSTREAM_ERROR : UsageEvent.Status.CLIENT_ABORT;
             case UPSTREAM_FAILED -> UsageEvent.Status.UPSTREAM_ERROR;
             case COMPLETE -> up.status() < 400 ? UsageEvent.Status.OK : UsageEvent.Status.UPSTREAM_ERROR;
         };
