@@ -30,28 +30,34 @@ public final class JsonBounds {
             throw ApiException.invalidRequest("We could not read the JSON body of your request.");
         }
         if (root == null || !root.isObject()) throw ApiException.invalidRequest("The request body must be a JSON object.");
-        checkNumbers(root, "");
+        String bad = outOfRange(root);
+        if (bad != null) throw ApiException.invalidRequest("The number in '" + bad + "' is out of range.", bad);
         return root;
     }
 
-    private static void checkNumbers(JsonNode n, String path) {
+    /**
+     * The path of the first number out of range ("" for the node itself), or null. The path is built only for the one
+     * bad number, on the way back up, so a body of many messages costs no string work.
+     */
+    private static String outOfRange(JsonNode n) {
         if (n.isBigDecimal()) {
             java.math.BigDecimal d = n.decimalValue();
             long exponent = (long) d.precision() - d.scale();
-            if (Math.abs(exponent) > MAX_DECIMAL_EXPONENT || Math.abs((long) d.scale()) > MAX_DECIMAL_EXPONENT) {
-                throw ApiException.invalidRequest("The number in '" + path + "' is out of range.", path);
-            }
-        } else if (n.isObject()) {
+            boolean bad = Math.abs(exponent) > MAX_DECIMAL_EXPONENT || Math.abs((long) d.scale()) > MAX_DECIMAL_EXPONENT;
+            return bad ? "" : null;
+        }
+        if (n.isObject()) {
             for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> e = it.next();
-                JsonNode v = e.getValue();
-                if (v.isContainerNode() || v.isBigDecimal()) checkNumbers(v, path.isEmpty() ? e.getKey() : path + "." + e.getKey());
+                String bad = outOfRange(e.getValue());
+                if (bad != null) return bad.isEmpty() || bad.startsWith("[") ? e.getKey() + bad : e.getKey() + "." + bad;
             }
         } else if (n.isArray()) {
             for (int i = 0; i < n.size(); i++) {
-                JsonNode v = n.get(i);
-                if (v.isContainerNode() || v.isBigDecimal()) checkNumbers(v, path + "[" + i + "]");
+                String bad = outOfRange(n.get(i));
+                if (bad != null) return "[" + i + "]" + (bad.isEmpty() || bad.startsWith("[") ? bad : "." + bad);
             }
         }
+        return null;
     }
 }

@@ -62,4 +62,14 @@ class StrictJsonTest {
         assertEquals(callsBefore, upstream.calls(), "nothing was forwarded");
         assertEquals(rowsBefore, gw.sqlLong("SELECT COUNT(*) FROM usage_ledger"), "nothing was recorded");
     }
+
+    @org.junit.jupiter.api.Test
+    void theRefusalNamesTheFieldThatHoldsTheNumber() throws Exception {
+        HttpResponse<String> r = gw.postJson("/v1/chat/completions", key,
+                "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\",\"x\":[1,1e999999]}]}");
+        assertEquals(400, r.statusCode(), r.body());
+        assertEquals("messages[0].x[1]", TestGateway.json(r.body()).at("/error/param").asText());
+        r = gw.admin("POST", "/admin/tenant", "{\"id\":\"m5\",\"budgets\":[{\"period\":\"monthly\",\"limit_usd\":1e999999}]}");
+        assertEquals("budgets[0].limit_usd", TestGateway.json(r.body()).at("/error/param").asText());
+    }
 }
