@@ -37,7 +37,6 @@ import java.util.Map;
 /** One running gateway: its stores, its HTTP front and the handlers between them. */
 public final class Gateway implements AutoCloseable {
     /** JSON nested deeper than this is refused (a 400), long before it could exhaust a stack. */
-    public static final int MAX_JSON_NESTING_DEPTH = 128;
 
     private final Database database;
     private final Ledger ledger;
@@ -66,6 +65,10 @@ public final class Gateway implements AutoCloseable {
     }
 
     public static ObjectMapper objectMapper() {
+        return objectMapper(io.budgetguard.config.Settings.JsonLimits.DEFAULTS);
+    }
+
+    public static ObjectMapper objectMapper(io.budgetguard.config.Settings.JsonLimits limits) {
         // Requests run on virtual threads, which Jackson's default thread-local buffer pool cannot reuse across:
         // a shared pool hands the same parse and write buffers from request to request.
         com.fasterxml.jackson.core.JsonFactory factory = com.fasterxml.jackson.core.JsonFactory.builder()
@@ -78,7 +81,8 @@ public final class Gateway implements AutoCloseable {
                 .enable(JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN)
                 .build();
         mapper.getFactory().setStreamReadConstraints(StreamReadConstraints.builder()
-                .maxNestingDepth(MAX_JSON_NESTING_DEPTH).maxNumberLength(400).build());
+                .maxNestingDepth(limits.maxDepth()).maxStringLength(limits.maxStringChars())
+                .maxNumberLength(limits.maxNumberChars()).maxNameLength(limits.maxNameChars()).build());
         return mapper;
     }
 
@@ -117,7 +121,7 @@ public final class Gateway implements AutoCloseable {
     }
 
     private static Gateway start(Settings s, Clock clock, boolean serve, boolean workerDuties) throws IOException {
-        ObjectMapper json = objectMapper();
+        ObjectMapper json = objectMapper(s.jsonLimits());
         PriceTable prices = PriceTable.load(json, s.pricesPath(), s.defaultPriceMicroUsdPerMTok());
         Database db = openDatabase(s);
         SpendCounters counters = null;

@@ -142,7 +142,7 @@ public final class AdminHandler {
 
     private void revokeKey(HttpCall call, Map<String, String> params) throws IOException {
         String id = AdminInput.tenantId(params.get("id"), "id");
-        String keyId = params.get("keyId");
+        String keyId = AdminInput.keyId(params.get("keyId"));
         Instant now = clock.instant();
         switch (tenants.revokeKey(id, keyId, now)) {
             case NOT_FOUND -> throw ApiException.notFound("No API key '" + keyId + "' for tenant '" + id + "'.");

@@ -6,6 +6,7 @@ import io.budgetguard.budget.Budget;
 import io.budgetguard.budget.BudgetPeriod;
 import io.budgetguard.budget.Money;
 import io.budgetguard.http.ApiException;
+import io.budgetguard.http.Identifier;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -16,6 +17,7 @@ import java.util.regex.Pattern;
 final class AdminInput {
     static final Pattern TENANT_ID = Pattern.compile("^[a-z0-9][a-z0-9_-]{0,63}$");
     static final int MAX_NAME_CHARS = 200;
+    static final int MAX_KEY_ID_CHARS = 64;
     static final int MAX_BUDGETS = 16;
     static final int MAX_RATE_LIMIT_PER_MIN = 1_000_000;
 
@@ -45,13 +47,18 @@ final class AdminInput {
         return id;
     }
 
+    /** A key id as given in a path: unknown ones are 404, malformed ones 400 before any store sees them. */
+    static String keyId(String id) {
+        return Identifier.require(id, "keyId", MAX_KEY_ID_CHARS);
+    }
+
     static String optionalName(JsonNode obj, String dflt) {
         JsonNode n = obj.get("name");
         if (n == null || n.isNull()) return dflt;
-        if (!n.isTextual() || n.asText().isBlank() || n.asText().length() > MAX_NAME_CHARS) {
+        if (!n.isTextual()) {
             throw ApiException.invalidRequest("'name' must be a non-empty string of at most " + MAX_NAME_CHARS + " characters.", "name");
         }
-        return n.asText().strip();
+        return Identifier.require(n.asText(), "name", MAX_NAME_CHARS).strip();
     }
 
     static int rateLimit(JsonNode obj, int dflt) {

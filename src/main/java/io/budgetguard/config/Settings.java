@@ -50,7 +50,17 @@ public record Settings(
         UpstreamLimits upstreamLimits,
         long requestDeadlineMs,
         long clientWriteTimeoutMs,
-        long shutdownGraceS) {
+        long shutdownGraceS,
+        JsonLimits jsonLimits) {
+
+    /**
+     * Bounds on every JSON body the gateway parses (admin API and proxy alike), applied by the parser itself before a
+     * tree is built: nesting depth, one string's length, one number's digits, one field name's length.
+     */
+    public record JsonLimits(int maxDepth, int maxStringChars, int maxNumberChars, int maxNameChars) {
+        public static final JsonLimits DEFAULTS = new JsonLimits(DEFAULT_JSON_MAX_DEPTH, DEFAULT_MAX_BODY_BYTES,
+                DEFAULT_JSON_MAX_NUMBER_CHARS, DEFAULT_JSON_MAX_NAME_CHARS);
+    }
 
     /**
      * How the gateway speaks to its upstream beyond the timeouts: the keep-alive pool, the framing bounds, the
@@ -94,6 +104,10 @@ public record Settings(
     public static final int DEFAULT_UPSTREAM_MAX_HEADER_BYTES = 64 * 1024;
     public static final long DEFAULT_CLIENT_WRITE_TIMEOUT_MS = 30_000;
     public static final long DEFAULT_SHUTDOWN_GRACE_S = 25;
+    /** Tool schemas nest; nothing an API takes nests deeper than this. */
+    public static final int DEFAULT_JSON_MAX_DEPTH = 128;
+    public static final int DEFAULT_JSON_MAX_NUMBER_CHARS = 100;
+    public static final int DEFAULT_JSON_MAX_NAME_CHARS = 1024;
 
     /** Without REQUEST_DEADLINE_MS a request may run for 90 % of its reservation's lifetime. */
     public static long defaultRequestDeadlineMs(long reservationTimeoutS) {

@@ -105,7 +105,16 @@ public final class SettingsLoader {
                 upstreamLimits(baseUrl),
                 requestDeadlineMs(reservationTimeoutS),
                 longIn("CLIENT_WRITE_TIMEOUT_MS", Settings.DEFAULT_CLIENT_WRITE_TIMEOUT_MS, 100, 3_600_000),
-                longIn("SHUTDOWN_GRACE_S", Settings.DEFAULT_SHUTDOWN_GRACE_S, 0, 3_600));
+                longIn("SHUTDOWN_GRACE_S", Settings.DEFAULT_SHUTDOWN_GRACE_S, 0, 3_600),
+                jsonLimits());
+    }
+
+    private Settings.JsonLimits jsonLimits() {
+        return new Settings.JsonLimits(
+                intIn("JSON_MAX_DEPTH", Settings.DEFAULT_JSON_MAX_DEPTH, 8, 1_000),
+                intIn("JSON_MAX_STRING_CHARS", Settings.DEFAULT_MAX_BODY_BYTES, 1024, 64 * 1024 * 1024),
+                intIn("JSON_MAX_NUMBER_CHARS", Settings.DEFAULT_JSON_MAX_NUMBER_CHARS, 20, 1_000),
+                intIn("JSON_MAX_NAME_CHARS", Settings.DEFAULT_JSON_MAX_NAME_CHARS, 64, 64 * 1024));
     }
 
     /** A request can never outlive its reservation: the deadline must end before the reservation expires. */

@@ -6,6 +6,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.budgetguard.config.Settings;
 import io.budgetguard.log.JsonLog;
+import io.budgetguard.store.StoreRejectedException;
 import io.budgetguard.store.StoreUnavailableException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -171,6 +172,14 @@ public final class HttpApi implements AutoCloseable {
             JsonLog.error("store_unavailable", "request_id", call.requestId(), "error", e.getMessage());
             sendError(call, ApiException.storeUnavailable("The gateway's store is unavailable, so budgets cannot be "
                     + "checked; the request was not forwarded. Retry shortly."));
+        } catch (StoreRejectedException e) {
+            code = e.constraint() ? "conflict" : "invalid_value";
+            JsonLog.warn("store_rejected", "request_id", call.requestId(), "sql_state", e.sqlState());
+            sendError(call, e.constraint()
+                    ? new ApiException(409, "invalid_request_error", "conflict",
+                            "The change conflicts with stored data (SQLState " + e.sqlState() + "); nothing was changed.", null, Map.of())
+                    : ApiException.invalidRequest("A value in the request cannot be stored (SQLState " + e.sqlState()
+                            + "); nothing was changed."));
         } catch (IOException e) {
             code = "client_io";
             if (call.responseStarted()) call.abort();

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.budgetguard.http.ApiException;
+import io.budgetguard.http.Identifier;
 
 /**
  * A validated proxy request: which model, whether it streams, whether the client itself asked for the
@@ -12,9 +13,13 @@ import io.budgetguard.http.ApiException;
 record ProxyRequest(Endpoint endpoint, ObjectNode json, String model, boolean stream, boolean clientWantsUsageChunk,
                     byte[] upstreamBody) {
     static final int MAX_MODEL_CHARS = 256;
+    static final int MAX_END_USER_CHARS = 256;
+    /** The request fields that name the application's end user; they reach the upstream's abuse logs as given. */
+    static final java.util.List<String> END_USER_FIELDS = java.util.List.of("user", "safety_identifier");
 
     /** A body-less request (model listing). */
     static ProxyRequest withoutBody(Endpoint endpoint, String model) {
+        if (model != null) Identifier.require(model, "model", MAX_MODEL_CHARS);
         return new ProxyRequest(endpoint, null, model, false, false, null);
     }
 
@@ -25,8 +30,12 @@ record ProxyRequest(Endpoint endpoint, ObjectNode json, String model, boolean st
         if (model == null || !model.isTextual() || model.asText().isBlank()) {
             throw ApiException.invalidRequest("You must provide a model parameter.", "model");
         }
-        if (model.asText().length() > MAX_MODEL_CHARS) {
-            throw ApiException.invalidRequest("The model name is longer than " + MAX_MODEL_CHARS + " characters.", "model");
+        Identifier.require(model.asText(), "model", MAX_MODEL_CHARS);
+        for (String field : END_USER_FIELDS) {
+            JsonNode v = obj.get(field);
+            if (v == null || v.isNull()) continue;
+            if (!v.isTextual()) throw ApiException.invalidRequest("'" + field + "' must be a string.", field);
+            Identifier.require(v.asText(), field, MAX_END_USER_CHARS);
         }
         boolean stream = false;
         JsonNode s = obj.get("stream");

@@ -18,8 +18,8 @@ import org.h2.jdbcx.JdbcConnectionPool;
 
 /**
  * The relational store: a pooled DataSource, its dialect's migrations (applied once, in order, each in a
- * transaction) and its named queries. SQL errors become {@link StoreUnavailableException} except constraint
- * violations, which callers handle, and SQL bugs, which are {@link IllegalStateException}.
+ * transaction) and its named queries. SQL errors become {@link StoreUnavailableException} except data and
+ * constraint errors ({@link StoreRejectedException}) and SQL bugs ({@link IllegalStateException}).
  */
 public final class Database implements AutoCloseable {
     /** Embedded pool size: H2 serialises writers anyway; more connections only cost memory. */
@@ -245,10 +245,14 @@ public final class Database implements AutoCloseable {
         return "23505".equals(e.getSQLState());
     }
 
-    /** Maps a SQL failure: syntax and schema errors are bugs, the rest means the store is not usable now. */
+    /**
+     * Maps a SQL failure: syntax and schema errors are bugs; data and constraint errors (classes 22, 23) are the
+     * request's, told to the caller; the rest means the store is not usable now.
+     */
     public static RuntimeException unavailable(String what, SQLException e) {
         String state = e.getSQLState() == null ? "" : e.getSQLState();
         if (state.startsWith("42")) return new IllegalStateException(what + ": " + e.getMessage(), e);
+        if (state.startsWith("22") || state.startsWith("23")) return new StoreRejectedException(what, state, e);
         return new StoreUnavailableException("database unavailable during " + what + ": " + e.getMessage(), e);
     }
 

@@ -61,6 +61,11 @@ class SettingsLoaderTest {
         assertThrows(ConfigException.class, () -> SettingsLoader.fromMap(Map.of("MAX_BODY_BYTES", "1023")));
         assertEquals(65_535, SettingsLoader.fromMap(Map.of("PORT", "65535")).port());
         assertThrows(ConfigException.class, () -> SettingsLoader.fromMap(Map.of("PORT", "65536")));
+        assertEquals(Settings.JsonLimits.DEFAULTS, SettingsLoader.fromMap(Map.of()).jsonLimits());
+        assertEquals(8, SettingsLoader.fromMap(Map.of("JSON_MAX_DEPTH", "8")).jsonLimits().maxDepth());
+        assertThrows(ConfigException.class, () -> SettingsLoader.fromMap(Map.of("JSON_MAX_DEPTH", "7")));
+        assertEquals(1000, SettingsLoader.fromMap(Map.of("JSON_MAX_NUMBER_CHARS", "1000")).jsonLimits().maxNumberChars());
+        assertThrows(ConfigException.class, () -> SettingsLoader.fromMap(Map.of("JSON_MAX_NUMBER_CHARS", "1001")));
     }
 
     @Test

@@ -125,11 +125,24 @@ class JavaSdkCompatibilityTest {
         f.clock.advance(58_500);
         RateLimitException again = assertThrows(RateLimitException.class, () -> limited.chat().completions().create(chat("gpt-4o-mini").build()));
         assertTrue(Long.parseLong(again.headers().values("retry-after-ms").get(0)) > 0, "the SDK is told how long to wait");
-        long refusedBefore = rateLimitedCount();
+        long refusedBefore = awaitRateLimitedCount(2);
         ChatCompletion c = client(f.env.get("KEY_LIMITED"), 2).chat().completions().create(chat("gpt-4o-mini").build());
         assertTrue(c.choices().get(0).message().content().isPresent());
         // Waiting as told, the SDK's first retry lands after the window frees: one refusal, then the answer.
-        assertEquals(refusedBefore + 1, rateLimitedCount(), "the SDK retried once, after Retry-After");
+        assertEquals(refusedBefore + 1, awaitRateLimitedCount(refusedBefore + 1), "the SDK retried once, after Retry-After");
+    }
+
+    /**
+     * The refusal count once it has reached {@code atLeast} (bounded wait): the gateway counts a request after its
+     * answer is sent, so a client can see the answer before the counter moves.
+     */
+    private static long awaitRateLimitedCount(long atLeast) throws Exception {
+        long n = rateLimitedCount();
+        for (int i = 0; i < 500 && n < atLeast; i++) {
+            Thread.sleep(10);
+            n = rateLimitedCount();
+        }
+        return n;
     }
 
     /** Requests the gateway refused for their rate limit, from its own /metrics. */

@@ -176,6 +176,11 @@ public final class TestGateway implements AutoCloseable {
         assertSettledOnce();
     }
 
+    /** Requests admitted so far: what a rejected request must leave unchanged, whichever store holds the ledger. */
+    public long admitted() {
+        return gateway.settlement()[0];
+    }
+
     /**
      * The money invariant every test checks at close: every request this gateway admitted was settled exactly once,
      * nothing stays reserved, and each one got its ledger row.

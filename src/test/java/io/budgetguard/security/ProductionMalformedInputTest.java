@@ -1,0 +1,26 @@
+package io.budgetguard.security;
+
+import io.budgetguard.testing.PostgresDb;
+import io.budgetguard.testing.RedisServer;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+
+/** The malformed-input contract in production shape: Redis counters and ledger stream, Postgres. */
+class ProductionMalformedInputTest extends MalformedInputContract {
+    RedisServer redis;
+
+    @Override
+    Map<String, String> storeEnv() {
+        try {
+            redis = RedisServer.start();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        return Map.of("REDIS_URL", redis.url(), "DATABASE_URL", PostgresDb.create(), "WORKER_PERIOD_MS", "100");
+    }
+
+    @AfterAll
+    void stopRedis() throws Exception {
+        redis.close();
+    }
+}
