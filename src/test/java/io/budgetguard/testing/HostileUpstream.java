@@ -30,7 +30,9 @@ public final class HostileUpstream implements AutoCloseable {
         OK, INTERIM_100, INTERIM_103, CLOSE_AFTER_REQUEST, CLOSE_MID_HEADERS, CLOSE_MID_BODY_FIXED,
         CLOSE_MID_BODY_CHUNKED, CLOSE_MID_SSE_FIXED, CLOSE_MID_SSE_CHUNKED, DUPLICATE_CONTENT_LENGTH,
         NEGATIVE_CONTENT_LENGTH, LIST_CONTENT_LENGTH, CONTENT_LENGTH_WITH_CHUNKED, BAD_CHUNK_SIZE, TOO_MANY_HEADERS,
-        TRICKLE, NO_ANSWER, ENDLESS_STREAM, LONGER_THAN_CONTENT_LENGTH
+        TRICKLE, NO_ANSWER, ENDLESS_STREAM, LONGER_THAN_CONTENT_LENGTH,
+        /** An endless SSE stream as fast as the socket takes it: fills a client's buffers that stopped reading. */
+        FLOOD
     }
 
     private static final Pattern REQUEST_ID = Pattern.compile("(?im)^x-client-request-id:\\s*(\\S+)");
@@ -59,6 +61,10 @@ public final class HostileUpstream implements AutoCloseable {
 
     public String baseUrl(String scheme) {
         return scheme + "://127.0.0.1:" + server.getLocalPort();
+    }
+
+    public int port() {
+        return server.getLocalPort();
     }
 
     public String baseUrl() {
@@ -173,6 +179,12 @@ public final class HostileUpstream implements AutoCloseable {
                             + "\"delta\":{\"content\":\"" + i + " \"}}]}\n\n").getBytes(StandardCharsets.UTF_8)));
                     Thread.sleep(20);
                 }
+            }
+            case FLOOD -> {
+                write(out, chunkedHead("text/event-stream"));
+                byte[] event = ("data: {\"id\":\"chatcmpl-" + rid + "\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,"
+                        + "\"delta\":{\"content\":\"" + "x".repeat(16 * 1024) + "\"}}]}\n\n").getBytes(StandardCharsets.UTF_8);
+                while (true) write(out, chunk(event));
             }
             case LONGER_THAN_CONTENT_LENGTH -> {
                 // Declares the body shorter than it is: the rest must never be read as the next request's answer.
