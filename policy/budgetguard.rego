@@ -4,7 +4,9 @@
 # under data.budgetguard_config) so operators change behaviour without touching Rego:
 #   tenants.<id>.models             allow-list of model names; each also allows its dated snapshots
 #                                   ("gpt-4o" allows "gpt-4o-2024-08-06", not "gpt-4o-mini")
-#   tenants.<id>.max_tokens         ceiling on max_tokens (defaults.max_tokens otherwise)
+#   tenants.<id>.max_tokens         ceiling on the output limit the client asks for (request.max_tokens;
+#                                   defaults.max_tokens otherwise); a request that sets no limit is not refused by it
+#                                   (request.reserved_output_tokens is what the gateway reserves for it)
 #   tenants.<id>.streaming          false = streaming refused
 #   tenants.<id>.allowed_hours_utc  [from, to): requests only in these UTC hours
 #   deny_phrases                    phrases refused anywhere in the prompt text (case-insensitive)
@@ -44,6 +46,7 @@ model_allowed(model, allowed) if {
 deny contains msg if {
 	ceiling := object.get(tenant_config, "max_tokens", object.get(object.get(config, "defaults", {}), "max_tokens", null))
 	ceiling != null
+	is_number(input.request.max_tokens)
 	input.request.max_tokens > ceiling
 	msg := sprintf("max_tokens %d is above the ceiling of %d for tenant %s", [input.request.max_tokens, ceiling, input.tenant.id])
 }

@@ -92,3 +92,13 @@ test_every_failing_rule_is_reported if {
 test_tenants_without_config_get_only_the_defaults if {
 	decide(req({"tenant": {"id": "unknown"}, "time": {"hour_utc": 3}, "request": {"model": "anything", "stream": true, "max_tokens": 1000, "prompt_text": ""}})).allow
 }
+
+test_a_request_without_an_output_limit_passes_the_ceiling if {
+	decide(req({"request": {"model": "gpt-4o-mini", "stream": false, "max_tokens": null, "reserved_output_tokens": 128000, "prompt_text": ""}})).allow
+}
+
+test_the_ceiling_reads_what_the_client_asked_for_not_what_is_reserved if {
+	# n=2 doubles the reservation, not the client's own limit.
+	decide(req({"request": {"model": "gpt-4o-mini", "stream": false, "max_tokens": 500, "reserved_output_tokens": 1000, "prompt_text": ""}})).allow
+	not decide(req({"request": {"model": "gpt-4o-mini", "stream": false, "max_tokens": 501, "reserved_output_tokens": 501, "prompt_text": ""}})).allow
+}

@@ -1,10 +1,13 @@
 -- Every statement the gateway runs, by name. Read once at start; parameters only through '?'.
 
 -- name: tenant_insert
-INSERT INTO tenants (id, name, rate_limit_per_min, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
+INSERT INTO tenants (id, name, rate_limit_per_min, created_at, updated_at, default_max_output_tokens) VALUES (?, ?, ?, ?, ?, ?)
 
 -- name: tenant_find
-SELECT id, name, rate_limit_per_min, created_at FROM tenants WHERE id = ?
+SELECT id, name, rate_limit_per_min, created_at, default_max_output_tokens FROM tenants WHERE id = ?
+
+-- name: tenant_output_cap_update
+UPDATE tenants SET default_max_output_tokens = ?, updated_at = ? WHERE id = ?
 
 -- name: tenant_touch
 UPDATE tenants SET updated_at = ? WHERE id = ?

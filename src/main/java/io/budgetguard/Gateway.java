@@ -165,7 +165,10 @@ public final class Gateway implements AutoCloseable {
             if (workerDuties && counters instanceof RedisCounters redis) {
                 LedgerDrain drain = new LedgerDrain(redis, tenants, ledger, clock, s.ledgerClaimIdleMs());
                 duties.add(0, new Worker.Duty("ledger_drain", drain::runUntilCaughtUp));
-                metrics.ledgerBacklog(() -> new long[] {drain.pendingEvents(), drain.oldestAgeMs()});
+                metrics.ledgerBacklog(() -> {
+                    long[] health = redis.drainHealth();
+                    return new long[] {drain.pendingEvents(), drain.oldestAgeMs(), health[0], health[1], drain.tenantFailures()};
+                });
             }
             Worker worker = new Worker(duties, s.workerPeriodMs());
             HttpApi http = serve ? HttpApi.start(s, routes, json, metrics) : null;

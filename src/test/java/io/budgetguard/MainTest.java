@@ -74,6 +74,14 @@ class MainTest {
     }
 
     @Test
+    void aGatewayRefusesToStartWhilePostgresIsDownSayingSo() {
+        // Nothing listens on port 9: migrations cannot run, so the process exits 1 with one line naming the cause.
+        assertEquals(1, run(Map.of("DATABASE_URL", "postgresql://budgetguard:x@127.0.0.1:9/none", "DB_TIMEOUT_MS", "500",
+                "PORT", "0"), "serve"));
+        assertTrue(err().contains("database unavailable"), err());
+    }
+
+    @Test
     void aWorkerWithoutSharedCountersExplainsWhyAndExits2() {
         assertEquals(2, run(Map.of("BUDGETGUARD_DATA_DIR", dir.resolve("data").toString()), "worker"));
         assertTrue(err().contains("REDIS_URL"), err());

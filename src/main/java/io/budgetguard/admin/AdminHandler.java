@@ -67,6 +67,7 @@ public final class AdminHandler {
                 new Route("POST", "/admin/tenant", guarded(this::createTenant)),
                 new Route("GET", "/admin/tenant/{id}", guarded(this::getTenant)),
                 new Route("POST", "/admin/tenant/{id}/budgets", guarded(this::replaceBudgets)),
+                new Route("POST", "/admin/tenant/{id}/limits", guarded(this::replaceLimits)),
                 new Route("POST", "/admin/tenant/{id}/apikeys", guarded(this::createKey)),
                 new Route("DELETE", "/admin/tenant/{id}/apikeys/{keyId}", guarded(this::revokeKey)),
                 new Route("GET", "/admin/tenant/{id}/usage", guarded(this::usage)),
@@ -93,13 +94,13 @@ public final class AdminHandler {
 
     private void createTenant(HttpCall call, Map<String, String> params) throws IOException {
         JsonNode in = body(call, false);
-        AdminInput.onlyFields(in, Set.of("id", "name", "rate_limit_per_min", "budgets"));
+        AdminInput.onlyFields(in, Set.of("id", "name", "rate_limit_per_min", "budgets", "default_max_output_tokens"));
         JsonNode idNode = in.get("id");
         String id = AdminInput.tenantId(idNode != null && idNode.isTextual() ? idNode.asText() : null, "id");
         String name = AdminInput.optionalName(in, id);
         int rate = AdminInput.rateLimit(in, settings.maxReqsPerMin());
         List<Budget> budgets = in.has("budgets") ? AdminInput.budgets(in.get("budgets")) : settings.defaultBudgets();
-        Tenant t = new Tenant(id, name, rate, clock.instant(), budgets);
+        Tenant t = new Tenant(id, name, rate, clock.instant(), budgets, AdminInput.outputCap(in));
         if (!tenants.create(t)) throw ApiException.conflict("Tenant '" + id + "' already exists.");
         directory.forget(id);
         call.identify(id);
@@ -109,6 +110,20 @@ public final class AdminHandler {
     private void getTenant(HttpCall call, Map<String, String> params) throws IOException {
         Tenant t = existing(params.get("id"));
         call.sendJson(json, 200, tenantView(t));
+    }
+
+    /** {@code {"default_max_output_tokens": n | null}}: the cap set on requests that set no output limit. */
+    private void replaceLimits(HttpCall call, Map<String, String> params) throws IOException {
+        String id = AdminInput.tenantId(params.get("id"), "id");
+        JsonNode in = body(call, false);
+        AdminInput.onlyFields(in, Set.of("default_max_output_tokens"));
+        if (!in.has("default_max_output_tokens")) {
+            throw ApiException.invalidRequest("'default_max_output_tokens' is required (a whole number, or null to clear it).",
+                    "default_max_output_tokens");
+        }
+        if (!tenants.setDefaultMaxOutputTokens(id, AdminInput.outputCap(in), clock.instant())) throw tenantNotFound(id);
+        directory.forget(id);
+        call.sendJson(json, 200, tenantView(existing(id)));
     }
 
     private void replaceBudgets(HttpCall call, Map<String, String> params) throws IOException {
@@ -261,6 +276,8 @@ public final class AdminHandler {
         o.put("id", t.id());
         o.put("name", t.name());
         o.put("rate_limit_per_min", t.rateLimitPerMin());
+        if (t.defaultMaxOutputTokens() == null) o.putNull("default_max_output_tokens");
+        else o.put("default_max_output_tokens", t.defaultMaxOutputTokens().longValue());
         o.put("created_at", t.createdAt().toString());
         ArrayNode budgets = o.putArray("budgets");
         for (WindowUsage u : usage) {

@@ -18,6 +18,7 @@ final class AdminInput {
     static final Pattern TENANT_ID = Pattern.compile("^[a-z0-9][a-z0-9_-]{0,63}$");
     static final int MAX_NAME_CHARS = 200;
     static final int MAX_KEY_ID_CHARS = 64;
+    static final long MAX_OUTPUT_CAP_TOKENS = 10_000_000;
     static final int MAX_BUDGETS = 16;
     static final int MAX_RATE_LIMIT_PER_MIN = 1_000_000;
 
@@ -69,6 +70,17 @@ final class AdminInput {
                     "rate_limit_per_min");
         }
         return n.intValue();
+    }
+
+    /** The tenant's default output cap: a whole number of tokens from 1 to 10,000,000, or null (none of its own). */
+    static Long outputCap(JsonNode obj) {
+        JsonNode n = obj.get("default_max_output_tokens");
+        if (n == null || n.isNull()) return null;
+        if (!n.isIntegralNumber() || !n.canConvertToLong() || n.longValue() < 1 || n.longValue() > MAX_OUTPUT_CAP_TOKENS) {
+            throw ApiException.invalidRequest("'default_max_output_tokens' must be a whole number from 1 to " + MAX_OUTPUT_CAP_TOKENS
+                    + ", or null.", "default_max_output_tokens");
+        }
+        return n.longValue();
     }
 
     /** Alert thresholds: 1 to 10 distinct whole percentages from 1 to 1000. */

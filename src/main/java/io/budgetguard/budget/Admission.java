@@ -11,7 +11,7 @@ public sealed interface Admission {
     /** The estimate does not fit this window; nothing was reserved or counted. */
     record OverBudget(WindowRef window, long spentMicroUsd, long reservedMicroUsd, RateState rate) implements Admission {
         public long remainingMicroUsd() {
-            return Math.max(0, window.limitMicroUsd() - spentMicroUsd - reservedMicroUsd);
+            return window.limitMicroUsd() - spentMicroUsd - reservedMicroUsd; // negative after an overrun: told honestly
         }
     }
 }

@@ -102,10 +102,6 @@ public final class EmbeddedCounters implements SpendCounters {
                 if (w.reserved < 0) throw new IllegalStateException("reserved went negative in " + ref.id() + ": " + w.reserved);
                 if (w.rolling != null) w.rolling.add(nowMs, held.createdMs(), actualMicroUsd);
                 else w.spent += actualMicroUsd;
-                if (actualMicroUsd > held.estimateMicroUsd()) {
-                    JsonLog.error("estimate_below_actual", "request_id", held.id(), "tenant", held.tenantId(),
-                            "estimate_micro_usd", held.estimateMicroUsd(), "actual_micro_usd", actualMicroUsd);
-                }
             }
             return SettleResult.SETTLED;
         } finally {

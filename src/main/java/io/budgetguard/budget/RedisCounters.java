@@ -25,6 +25,7 @@ import redis.clients.jedis.JedisCluster;
 import redis.clients.jedis.JedisPooled;
 import redis.clients.jedis.StreamEntryID;
 import redis.clients.jedis.params.XAutoClaimParams;
+import redis.clients.jedis.params.XAddParams;
 import redis.clients.jedis.params.XReadGroupParams;
 import redis.clients.jedis.resps.StreamEntry;
 import redis.clients.jedis.UnifiedJedis;
@@ -244,10 +245,6 @@ public final class RedisCounters implements SpendCounters {
             JsonLog.error("reserved_was_short", "request_id", r.id(), "tenant", r.tenantId());
             result = result.substring(0, result.length() - ":CLAMPED".length());
         }
-        if (actualMicroUsd > r.estimateMicroUsd()) {
-            JsonLog.error("estimate_below_actual", "request_id", r.id(), "tenant", r.tenantId(),
-                    "estimate_micro_usd", r.estimateMicroUsd(), "actual_micro_usd", actualMicroUsd);
-        }
         return SettleResult.valueOf(result);
     }
 
@@ -262,47 +259,111 @@ public final class RedisCounters implements SpendCounters {
     }
 
     static final String LEDGER_GROUP = "ledger";
+    /** Streams whose consumer group is known to exist; forgotten when Redis says it does not (NOGROUP). */
     private final java.util.Set<String> groupsCreated = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final java.util.concurrent.atomic.AtomicLong groupsRecreated = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong deadLetters = new java.util.concurrent.atomic.AtomicLong();
 
     /**
      * Moves this tenant's ledger events into the ledger database: first entries a dead consumer left pending
      * for longer than {@code claimIdleMs} (XAUTOCLAIM), then new ones; each batch is acknowledged (and then
-     * deleted) only after {@code sink} committed it. Unacknowledged entries are never trimmed.
-     * Returns how many events were committed.
+     * deleted) only after {@code sink} committed it. Unacknowledged entries are never trimmed. A stream or group
+     * Redis lost (restart without AOF, FLUSHALL, failover) is recreated and the drain goes on; an entry the database
+     * refuses (SQLState 22/23) or that cannot be read is parked in the tenant's dead-letter stream and its neighbours
+     * land. Returns how many events were committed.
      */
     public int drainLedger(String tenantId, String consumer, long claimIdleMs, int batchSize, int maxBatches, LedgerSink sink) {
         String stream = ledgerStream(tenantId);
-        if (groupsCreated.add(stream)) {
-            try {
-                call(() -> redis.xgroupCreate(stream, LEDGER_GROUP, new StreamEntryID(0, 0), true));
-            } catch (IllegalStateException e) {
-                if (e.getMessage() == null || !e.getMessage().contains("BUSYGROUP")) throw e;
-            }
-        }
+        ensureGroup(stream);
         int committed = 0;
         for (int batch = 0; batch < maxBatches; batch++) {
-            List<StreamEntry> entries = call(() -> redis.xautoclaim(stream, LEDGER_GROUP, consumer,
-                    claimIdleMs, new StreamEntryID(0, 0),
-                    new XAutoClaimParams().count(batchSize)).getValue());
+            List<StreamEntry> entries = withGroup(stream, () -> redis.xautoclaim(stream, LEDGER_GROUP, consumer,
+                    claimIdleMs, new StreamEntryID(0, 0), new XAutoClaimParams().count(batchSize)).getValue());
             if (entries.isEmpty()) {
-                List<Map.Entry<String, List<StreamEntry>>> read = call(() -> redis.xreadGroup(
+                List<Map.Entry<String, List<StreamEntry>>> read = withGroup(stream, () -> redis.xreadGroup(
                         LEDGER_GROUP, consumer, new XReadGroupParams().count(batchSize),
                         Map.of(stream, StreamEntryID.XREADGROUP_UNDELIVERED_ENTRY)));
                 entries = read == null || read.isEmpty() ? List.of() : read.get(0).getValue();
             }
             if (entries.isEmpty()) break;
-            List<io.budgetguard.ledger.UsageEvent> events = new ArrayList<>(entries.size());
-            for (StreamEntry e : entries) {
-                events.add(io.budgetguard.ledger.UsageEventJson.read(e.getFields().get("e")));
-            }
-            sink.commit(events);
-            StreamEntryID[] ids = entries.stream().map(StreamEntry::getID)
-                    .toArray(StreamEntryID[]::new);
+            committed += commit(tenantId, entries, sink);
+            StreamEntryID[] ids = entries.stream().map(StreamEntry::getID).toArray(StreamEntryID[]::new);
             call(() -> redis.xack(stream, LEDGER_GROUP, ids));
             call(() -> redis.xdel(stream, ids));
-            committed += events.size();
         }
         return committed;
+    }
+
+    /** Commits a batch; when the database refuses it for its data, entry by entry, parking each refused one. */
+    private int commit(String tenantId, List<StreamEntry> entries, LedgerSink sink) {
+        List<io.budgetguard.ledger.UsageEvent> events = new ArrayList<>(entries.size());
+        List<StreamEntry> readable = new ArrayList<>(entries.size());
+        for (StreamEntry e : entries) {
+            try {
+                events.add(io.budgetguard.ledger.UsageEventJson.read(e.getFields().get("e")));
+                readable.add(e);
+            } catch (RuntimeException ex) {
+                deadLetter(tenantId, e, "unreadable event: " + ex.getMessage());
+            }
+        }
+        try {
+            sink.commit(events);
+            return events.size();
+        } catch (io.budgetguard.store.StoreRejectedException batchRefused) {
+            int landed = 0;
+            for (int i = 0; i < events.size(); i++) {
+                try {
+                    sink.commit(List.of(events.get(i)));
+                    landed++;
+                } catch (io.budgetguard.store.StoreRejectedException refused) {
+                    deadLetter(tenantId, readable.get(i), refused.getMessage());
+                }
+            }
+            return landed;
+        }
+    }
+
+    /** Keeps an entry the ledger cannot take, with why, in {@code {tenant}:ledger:dead}: nothing lost, nothing retried forever. */
+    private void deadLetter(String tenantId, StreamEntry e, String why) {
+        String raw = e.getFields().getOrDefault("e", "");
+        call(() -> redis.xadd(deadLetterStream(tenantId), XAddParams.xAddParams(),
+                Map.of("e", raw, "error", why, "id", e.getID().toString())));
+        deadLetters.incrementAndGet();
+        JsonLog.error("ledger_dead_letter", "tenant", tenantId, "entry", e.getID().toString(), "error", why);
+    }
+
+    static String deadLetterStream(String tenantId) {
+        return key(tenantId, "ledger:dead");
+    }
+
+    /** Creates the group (and the stream) unless known to exist; remembered only once Redis said yes. */
+    private void ensureGroup(String stream) {
+        if (groupsCreated.contains(stream)) return;
+        try {
+            call(() -> redis.xgroupCreate(stream, LEDGER_GROUP, new StreamEntryID(0, 0), true));
+        } catch (IllegalStateException e) {
+            if (e.getMessage() == null || !e.getMessage().contains("BUSYGROUP")) throw e;
+        }
+        groupsCreated.add(stream);
+    }
+
+    /** Runs a group command; when Redis lost the group (NOGROUP), recreates it and runs the command once more. */
+    private <T> T withGroup(String stream, java.util.function.Supplier<T> op) {
+        try {
+            return call(op);
+        } catch (IllegalStateException e) {
+            if (e.getMessage() == null || !e.getMessage().contains("NOGROUP")) throw e;
+            groupsCreated.remove(stream);
+            ensureGroup(stream);
+            groupsRecreated.incrementAndGet();
+            JsonLog.warn("ledger_group_recreated", "stream", stream);
+            return call(op);
+        }
+    }
+
+    /** {consumer groups recreated, entries parked in dead-letter streams} since start. */
+    public long[] drainHealth() {
+        return new long[] {groupsRecreated.get(), deadLetters.get()};
     }
 
     /** Events of this tenant not yet in the ledger database, and the age of the oldest (ms; 0 when none). */

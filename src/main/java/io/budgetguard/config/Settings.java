@@ -51,7 +51,8 @@ public record Settings(
         long requestDeadlineMs,
         long clientWriteTimeoutMs,
         long shutdownGraceS,
-        JsonLimits jsonLimits) {
+        JsonLimits jsonLimits,
+        long defaultMaxOutputTokens) {
 
     /**
      * Bounds on every JSON body the gateway parses (admin API and proxy alike), applied by the parser itself before a

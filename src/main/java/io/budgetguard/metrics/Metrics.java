@@ -29,9 +29,11 @@ public final class Metrics {
     private final LongAdder ledgerRows = new LongAdder();
     private final LongAdder settledTwice = new LongAdder();
     private final LongAdder failedAfterSend = new LongAdder();
+    private final LongAdder overruns = new LongAdder();
+    private final LongAdder overrunMicroUsd = new LongAdder();
     private volatile Supplier<String> policyRevision = () -> null;
     private volatile Supplier<Integer> inflight = () -> 0;
-    private volatile Supplier<long[]> ledgerBacklog = () -> new long[] {0, 0};
+    private volatile Supplier<long[]> ledgerBacklog = () -> new long[] {0, 0, 0, 0, 0};
 
     public void request(String route, String outcome) {
         requests.computeIfAbsent(route + '\u0000' + outcome, k -> new LongAdder()).increment();
@@ -67,6 +69,17 @@ public final class Metrics {
         failedAfterSend.increment();
     }
 
+    /** A settled cost came out above its reservation: recorded whole, the excess counted here. */
+    public void overrun(long excessMicroUsd) {
+        overruns.increment();
+        overrunMicroUsd.add(excessMicroUsd);
+    }
+
+    /** {overrun settlements, micro-USD settled above their reservations}. */
+    public long[] overruns() {
+        return new long[] {overruns.sum(), overrunMicroUsd.sum()};
+    }
+
     /** {admitted, outstanding, ledger rows recorded, settled twice}: the settle-once invariant's figures. */
     public long[] settlement() {
         return new long[] {admitted.sum(), reservationsOutstanding.get(), ledgerRows.sum(), settledTwice.sum()};
@@ -80,7 +93,10 @@ public final class Metrics {
         policyRevision = revision;
     }
 
-    /** {pending events, age of the oldest in ms}: from the ledger drain when this process runs it. */
+    /**
+     * {pending events, age of the oldest in ms, consumer groups recreated, entries dead-lettered, tenant drains
+     * failed}: from the ledger drain when this process runs it.
+     */
     public void ledgerBacklog(Supplier<long[]> backlog) {
         ledgerBacklog = backlog;
     }
@@ -113,6 +129,11 @@ public final class Metrics {
         counter(b, "budgetguard_upstream_failed_after_send_total", "Upstream calls that failed after the request "
                 + "was written: never resent, settled at their estimate because the upstream may have billed them.",
                 failedAfterSend.sum());
+        counter(b, "budgetguard_settle_overrun_total", "Settlements whose actual cost exceeded the reservation (recorded "
+                + "whole, never clamped; the budget's remaining goes negative by the excess).", overruns.sum());
+        b.append("# HELP budgetguard_settle_overrun_usd_total Cost settled above reservations, in USD.\n");
+        b.append("# TYPE budgetguard_settle_overrun_usd_total counter\n");
+        b.append("budgetguard_settle_overrun_usd_total ").append(Money.usd(overrunMicroUsd.sum()).toPlainString()).append('\n');
         counter(b, "budgetguard_invariant_settled_twice_total", "Admitted requests found already settled (a bug; "
                 + "always 0).", settledTwice.sum());
         long[] backlog = ledgerBacklog.get();
@@ -121,6 +142,13 @@ public final class Metrics {
         b.append("budgetguard_ledger_lag_seconds ").append(backlog[1] / 1000.0).append('\n');
         gauge(b, "budgetguard_ledger_pending_events", "Usage events in the Redis ledger streams, not yet in the ledger database.",
                 backlog[0]);
+        counter(b, "budgetguard_ledger_groups_recreated_total", "Ledger-stream consumer groups Redis had lost (restart "
+                + "without AOF, FLUSHALL, failover) and the drain recreated.", backlog[2]);
+        counter(b, "budgetguard_ledger_dead_letters_total", "Usage events the ledger database refused for their data "
+                + "(or that could not be read), parked in the tenant's dead-letter stream {tenant}:ledger:dead; alert on any.",
+                backlog[3]);
+        counter(b, "budgetguard_ledger_drain_tenant_failures_total", "Tenant drains that failed and were skipped for "
+                + "their pass (the rest of the pass went on).", backlog[4]);
         String revision = policyRevision.get();
         b.append("# HELP budgetguard_policy_info The loaded policy's revision (absent when no custom policy is active).\n");
         b.append("# TYPE budgetguard_policy_info gauge\n");

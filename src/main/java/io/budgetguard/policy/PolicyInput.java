@@ -24,9 +24,13 @@ public final class PolicyInput {
     public static final int MAX_PARAMS = 64;
     public static final int MAX_PARAM_STRING_CHARS = 256;
 
-    /** What the proxy knows about the request when the policy runs. */
-    public record Request(String endpoint, String model, boolean stream, long maxTokens, long promptTokens,
-                          long estimatedCostMicroUsd, JsonNode body) {}
+    /**
+     * What the proxy knows about the request when the policy runs. {@code maxTokens} is the output limit the client
+     * set (null when it set none); {@code reservedOutputTokens} is the worst case the gateway reserves for it (the
+     * model's cap when the client set none, times the number of choices).
+     */
+    public record Request(String endpoint, String model, boolean stream, Long maxTokens, long reservedOutputTokens,
+                          long promptTokens, long estimatedCostMicroUsd, JsonNode body) {}
 
     private final ObjectMapper json;
     private final int promptBytesMax;
@@ -58,7 +62,9 @@ public final class PolicyInput {
         req.put("endpoint", r.endpoint());
         req.put("model", r.model());
         req.put("stream", r.stream());
-        req.put("max_tokens", r.maxTokens());
+        if (r.maxTokens() == null) req.putNull("max_tokens");
+        else req.put("max_tokens", r.maxTokens().longValue());
+        req.put("reserved_output_tokens", r.reservedOutputTokens());
         req.put("prompt_tokens", r.promptTokens());
         req.put("estimated_cost_usd", Money.usd(r.estimatedCostMicroUsd()));
         params(req.putObject("params"), r.body());

@@ -165,6 +165,25 @@ public final class Estimator {
         return t;
     }
 
+    /**
+     * The output limit the client itself set (chat: max_completion_tokens, else max_tokens; completions: max_tokens;
+     * responses: max_output_tokens), per choice; null when it set none. What a policy ceiling is about.
+     */
+    public static Long requestedOutputTokens(Kind kind, JsonNode body) {
+        if (body == null) return null;
+        String[] fields = switch (kind) {
+            case CHAT -> new String[] {"max_completion_tokens", "max_tokens"};
+            case COMPLETION -> new String[] {"max_tokens"};
+            case RESPONSE -> new String[] {"max_output_tokens"};
+            case EMBEDDING -> new String[0];
+        };
+        for (String f : fields) {
+            JsonNode v = body.get(f);
+            if (v != null && v.isIntegralNumber() && v.canConvertToLong()) return Math.min(MAX_OUTPUT_TOKENS, Math.max(0, v.asLong()));
+        }
+        return null;
+    }
+
     private static long outputCap(JsonNode body, ModelPrice price, String... fields) {
         for (String f : fields) {
             JsonNode v = body.get(f);

@@ -12,13 +12,20 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * Model prices: the table shipped in the jar, overlaid by an operator's file. Lookup is exact, else the
- * longest listed name that is a prefix of the model followed by '-' (dated snapshots such as gpt-4o-2024-08-06).
+ * Model prices: the table shipped in the jar (generated from a maintained dataset by prices/regenerate.py), overlaid
+ * by an operator's file. A model id resolves by its exact entry (aliases are entries of their own), by a dated
+ * snapshot of a listed model ({@code <base>-YYYY-MM-DD}, {@code <base>-MMDD}), or as a fine-tuned model
+ * ({@code ft:<base>:<org>:<suffix>:<id>}, at the {@code ft:<base>} entry) and nothing else: a name that merely starts
+ * with a priced name is unknown, since its price may be many times higher (gpt-5-pro is not gpt-5).
  */
 public final class PriceTable {
     private static final int MAX_MODEL_NAME_CHARS = 256;
+    /** {@code <base>-YYYY-MM-DD} or {@code <base>-MMDD}: the only suffixes that name a snapshot of a listed model. */
+    private static final Pattern DATED_SNAPSHOT = Pattern.compile("(.+)-(?:20[0-9]{2}-[01][0-9]-[0-3][0-9]|[01][0-9][0-3][0-9])");
     private final Map<String, ModelPrice> byName;
 
     /** Price of models that are not listed; null = such models are refused. */
@@ -67,11 +74,27 @@ public final class PriceTable {
                         count(m, "max_output_tokens", ModelPrice.DEFAULT_MAX_OUTPUT_TOKENS),
                         m.path("encoding").asText("o200k_base"),
                         count(m, "context_window", ModelPrice.DEFAULT_CONTEXT_WINDOW_TOKENS),
-                        count(m, "image_max_tokens", ModelPrice.DEFAULT_IMAGE_MAX_TOKENS)));
-            } catch (IllegalArgumentException ex) {
+                        count(m, "image_max_tokens", ModelPrice.DEFAULT_IMAGE_MAX_TOKENS),
+                        tiers(m)));
+            } catch (IllegalArgumentException | IllegalStateException ex) {
                 throw new IllegalArgumentException(source + ": model " + name + ": " + ex.getMessage());
             }
         }
+    }
+
+    /** {@code "tiers": [{"above_input_tokens": 272000, "input": 5, "cached_input": 0.5, "output": 22.5}]}, ascending. */
+    private static java.util.List<ModelPrice.Tier> tiers(JsonNode m) {
+        JsonNode t = m.get("tiers");
+        if (t == null) return java.util.List.of();
+        if (!t.isArray()) throw new IllegalArgumentException("\"tiers\" must be an array");
+        java.util.List<ModelPrice.Tier> out = new java.util.ArrayList<>();
+        for (JsonNode tier : t) {
+            long input = perMTok(tier, "input");
+            if (!tier.has("above_input_tokens")) throw new IllegalArgumentException("each tier needs \"above_input_tokens\"");
+            out.add(new ModelPrice.Tier(count(tier, "above_input_tokens", 0), input,
+                    tier.has("cached_input") ? perMTok(tier, "cached_input") : input, perMTok(tier, "output")));
+        }
+        return out;
     }
 
     private static long count(JsonNode m, String field, long dflt) {
@@ -95,14 +118,31 @@ public final class PriceTable {
 
     public Optional<ModelPrice> lookup(String model) {
         if (model == null || model.length() > MAX_MODEL_NAME_CHARS) return Optional.empty();
-        ModelPrice exact = byName.get(model);
-        if (exact != null) return Optional.of(exact);
-        // Longest prefix first: cut at each '-' from the right.
-        for (int i = model.lastIndexOf('-'); i > 0; i = model.lastIndexOf('-', i - 1)) {
-            ModelPrice p = byName.get(model.substring(0, i));
-            if (p != null) return Optional.of(p);
+        ModelPrice listed = listed(model);
+        if (listed != null) return Optional.of(listed);
+        if (model.startsWith("ft:")) {
+            ModelPrice fineTuned = fineTuned(model);
+            if (fineTuned != null) return Optional.of(fineTuned);
         }
         return Optional.ofNullable(fallback);
+    }
+
+    /** The exact entry, or the entry a dated snapshot belongs to; null when neither is listed. */
+    private ModelPrice listed(String model) {
+        ModelPrice exact = byName.get(model);
+        if (exact != null) return exact;
+        Matcher dated = DATED_SNAPSHOT.matcher(model);
+        return dated.matches() ? byName.get(dated.group(1)) : null;
+    }
+
+    /** {@code ft:<base>:<org>:<suffix>:<id>} (org, suffix, id optional) at the fine-tuned rates of its base model. */
+    private ModelPrice fineTuned(String model) {
+        int end = model.indexOf(':', 3);
+        String base = end < 0 ? model.substring(3) : model.substring(3, end);
+        ModelPrice exact = byName.get("ft:" + base);
+        if (exact != null) return exact;
+        Matcher dated = DATED_SNAPSHOT.matcher(base);
+        return dated.matches() ? byName.get("ft:" + dated.group(1)) : null;
     }
 
     public int size() {

@@ -93,11 +93,12 @@ public final class ProxyHandler implements AutoCloseable {
         call.identify(caller.tenantId());
         Tenant tenant = tenants.get(caller.tenantId()).orElseThrow(
                 () -> ApiException.invalidApiKey("The tenant of this API key no longer exists."));
-        ProxyRequest req = read(call, endpoint, params);
-        ModelPrice price = req.json() == null ? null : price(req.model());
+        ProxyRequest read = read(call, endpoint, params);
+        ModelPrice price = read.json() == null ? null : price(read.model());
+        ProxyRequest req = withDefaultOutputCap(tenant, read, price);
         Estimate estimate = price == null ? Estimate.FREE : estimator.estimate(endpoint.estimateKind(), req.json(), price);
         List<WindowRef> windows = WindowRef.all(tenant.budgets(), clock.millis());
-        checkPolicy(call, tenant, caller, req, estimate, windows);
+        checkPolicy(call, tenant, caller, req, Estimator.requestedOutputTokens(endpoint.estimateKind(), read.json()), estimate, windows);
         Reservation reservation = admit(call, tenant, caller, req, estimate, windows);
         // From here the reservation is settled exactly once, whatever is thrown.
         UpstreamAttempt attempt = new UpstreamAttempt();
@@ -124,13 +125,32 @@ public final class ProxyHandler implements AutoCloseable {
         }
     }
 
+    /**
+     * A request that sets no output limit gets the tenant's default output cap (else the global one), at most the
+     * model's own cap, set on the upstream request in the model's parameter, so the reservation is exactly that. The
+     * legacy completions API is left alone: without max_tokens it generates 16 tokens.
+     */
+    private ProxyRequest withDefaultOutputCap(Tenant tenant, ProxyRequest req, ModelPrice price) {
+        if (price == null || req.json() == null) return req;
+        long cap = tenant.defaultMaxOutputTokens() != null ? tenant.defaultMaxOutputTokens() : settings.defaultMaxOutputTokens();
+        if (cap <= 0) return req;
+        Estimator.Kind kind = req.endpoint().estimateKind();
+        String field = switch (kind) {
+            case CHAT -> "max_completion_tokens";
+            case RESPONSE -> "max_output_tokens";
+            case COMPLETION, EMBEDDING -> null;
+        };
+        if (field == null || Estimator.requestedOutputTokens(kind, req.json()) != null) return req;
+        return req.withOutputLimit(field, Math.min(cap, price.maxOutputTokens()), json);
+    }
+
     /** Denied: 403 with the policy's reasons, recorded for audit; nothing is reserved or forwarded. */
-    private void checkPolicy(HttpCall call, Tenant tenant, Caller caller, ProxyRequest req, Estimate estimate,
-                             List<WindowRef> windows) {
+    private void checkPolicy(HttpCall call, Tenant tenant, Caller caller, ProxyRequest req, Long clientMaxTokens,
+                             Estimate estimate, List<WindowRef> windows) {
         if (!policy.enabled()) return;
         java.time.Instant now = clock.instant();
         PolicyInput.Request r = new PolicyInput.Request(req.endpoint().ledgerName(), req.json() == null ? null : req.model(),
-                req.stream(), estimate.maxOutputTokens(), estimate.promptTokens(), estimate.costMicroUsd(), req.json());
+                req.stream(), clientMaxTokens, estimate.maxOutputTokens(), estimate.promptTokens(), estimate.costMicroUsd(), req.json());
         String input = policyInput.build(tenant.id(), tenant.rateLimitPerMin(), counters.usage(tenant.id(), windows, now.toEpochMilli()),
                 caller.keyId(), caller.keyName(), r, now);
         long t0 = System.nanoTime();
@@ -270,6 +290,11 @@ public final class ProxyHandler implements AutoCloseable {
         }
         metrics.released();
         metrics.spend(r.tenantId(), cost);
+        if (cost > r.estimateMicroUsd()) {
+            metrics.overrun(cost - r.estimateMicroUsd());
+            JsonLog.error("settle_overrun", "request_id", r.id(), "tenant", r.tenantId(), "model", r.model(),
+                    "estimate_micro_usd", r.estimateMicroUsd(), "actual_micro_usd", cost);
+        }
         if (!recorded) appendRow(event);
         metrics.ledgerRowRecorded();
     }

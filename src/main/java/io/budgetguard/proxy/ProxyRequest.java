@@ -71,6 +71,26 @@ record ProxyRequest(Endpoint endpoint, ObjectNode json, String model, boolean st
         return inc != null && inc.asBoolean(false);
     }
 
+    /**
+     * This request with an output limit set by the gateway (a tenant's or the global default output cap, when the
+     * client set none): the one way the gateway changes what a client sent.
+     */
+    ProxyRequest withOutputLimit(String field, long tokens, ObjectMapper mapper) {
+        ObjectNode capped = json.deepCopy();
+        capped.put(field, tokens);
+        ObjectNode upstream = capped;
+        if (stripUsageChunk()) {
+            upstream = capped.deepCopy();
+            JsonNode opts = upstream.get("stream_options");
+            (opts != null && opts.isObject() ? (ObjectNode) opts : upstream.putObject("stream_options")).put("include_usage", true);
+        }
+        try {
+            return new ProxyRequest(endpoint, capped, model, stream, clientWantsUsageChunk, mapper.writeValueAsBytes(upstream));
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("a parsed tree always serialises", e);
+        }
+    }
+
     /** The final usage-only chunk is removed when the client did not ask for it. */
     boolean stripUsageChunk() {
         return stream && endpoint.usageNeedsStreamOptions() && !clientWantsUsageChunk;

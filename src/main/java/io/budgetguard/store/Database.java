@@ -84,7 +84,8 @@ public final class Database implements AutoCloseable {
         c.setConnectionTimeout(Math.max(250, connectTimeoutMs));
         c.setValidationTimeout(Math.max(250, Math.min(connectTimeoutMs, 5_000)));
         c.setPoolName("budgetguard");
-        // Start even when Postgres is down: the gateway serves from Redis meanwhile and the pool recovers.
+        // The pool is created even when Postgres is down and recovers when it returns (a running gateway rides out an
+        // outage on Redis); a process that is starting still needs Postgres, for its migrations, and refuses to start.
         c.setInitializationFailTimeout(-1);
         c.addDataSourceProperty("ApplicationName", "budgetguard");
         c.addDataSourceProperty("tcpKeepAlive", "true");

@@ -32,6 +32,7 @@ public final class TenantStore {
                     ps.setInt(3, t.rateLimitPerMin());
                     ps.setObject(4, Database.utc(t.createdAt()));
                     ps.setObject(5, Database.utc(t.createdAt()));
+                    ps.setObject(6, t.defaultMaxOutputTokens(), java.sql.Types.BIGINT);
                     ps.executeUpdate();
                 }
                 insertBudgets(c, t.id(), t.budgets());
@@ -53,11 +54,26 @@ public final class TenantStore {
             ps.setString(1, id);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) return Optional.empty();
+                long cap = rs.getLong(5);
+                Long outputCap = rs.wasNull() ? null : cap;
                 return Optional.of(new Tenant(rs.getString(1), rs.getString(2), rs.getInt(3),
-                        rs.getObject(4, OffsetDateTime.class).toInstant(), budgets(c, id)));
+                        rs.getObject(4, OffsetDateTime.class).toInstant(), budgets(c, id), outputCap));
             }
         } catch (SQLException e) {
             throw Database.unavailable("tenant find", e);
+        }
+    }
+
+    /** Sets (or, with null, clears) the tenant's default output cap; false when the tenant does not exist. */
+    public boolean setDefaultMaxOutputTokens(String tenantId, Long cap, Instant now) {
+        try (Connection c = db.connection();
+             PreparedStatement ps = c.prepareStatement(db.query("tenant_output_cap_update"))) {
+            ps.setObject(1, cap, java.sql.Types.BIGINT);
+            ps.setObject(2, Database.utc(now));
+            ps.setString(3, tenantId);
+            return ps.executeUpdate() == 1;
+        } catch (SQLException e) {
+            throw Database.unavailable("tenant output cap update", e);
         }
     }
 

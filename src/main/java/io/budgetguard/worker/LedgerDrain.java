@@ -34,6 +34,7 @@ public final class LedgerDrain {
     private final int maxBatchesPerTenant;
     private final AtomicLong pendingEvents = new AtomicLong();
     private final AtomicLong oldestAgeMs = new AtomicLong();
+    private final AtomicLong tenantFailures = new AtomicLong();
 
     /** @param claimIdleMs entries another consumer has held unacknowledged this long are taken over (it died) */
     public LedgerDrain(RedisCounters counters, TenantStore tenants, Ledger ledger, Clock clock, long claimIdleMs) {
@@ -91,19 +92,39 @@ public final class LedgerDrain {
                     if (n == batchSize * maxBatchesPerTenant) saturated = true;
                     moved += n;
                 } catch (StoreUnavailableException e) {
+                    // The database is down: every tenant would fail the same way, so stop writing for this pass
+                    // (entries stay pending in Redis). Redis down for this tenant: counted, and the pass goes on.
                     databaseDown = !e.getMessage().startsWith("redis");
-                    if (!databaseDown) throw e;
+                    if (!databaseDown) tenantFailed(id, e);
+                } catch (RuntimeException e) {
+                    tenantFailed(id, e);
                 }
             }
-            long[] backlog = counters.ledgerBacklog(id, clock.millis());
-            pending += backlog[0];
-            oldest = Math.max(oldest, backlog[1]);
+            try {
+                long[] backlog = counters.ledgerBacklog(id, clock.millis());
+                pending += backlog[0];
+                oldest = Math.max(oldest, backlog[1]);
+            } catch (RuntimeException e) {
+                // measured again next pass
+            }
         }
         pendingEvents.set(pending);
         oldestAgeMs.set(oldest);
         if (moved > 0) JsonLog.info("ledger_drained", "events", moved, "pending", pending);
         if (databaseDown) JsonLog.warn("ledger_drain_waiting", "reason", "database unavailable", "pending", pending);
         return new Pass(moved, saturated);
+    }
+
+    /** One tenant's drain failed: logged and counted; the other tenants of the pass are still drained. */
+    private void tenantFailed(String tenantId, RuntimeException e) {
+        tenantFailures.incrementAndGet();
+        if (e instanceof StoreUnavailableException) JsonLog.warn("ledger_drain_tenant_failed", "tenant", tenantId, "error", e.getMessage());
+        else JsonLog.bug("ledger_drain_tenant_failed", e, "tenant", tenantId);
+    }
+
+    /** Tenant drains that failed since start (each skipped for its pass, retried the next). */
+    public long tenantFailures() {
+        return tenantFailures.get();
     }
 
     private volatile List<String> knownTenants = List.of();

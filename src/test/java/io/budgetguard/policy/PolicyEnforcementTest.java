@@ -61,6 +61,26 @@ class PolicyEnforcementTest {
         assertEquals(0, gw.sqlLong("SELECT COUNT(*) FROM usage_ledger WHERE request_id = '" + id + "'"));
     }
 
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {
+            "{\"model\":\"gpt-5\"", "{\"model\":\"o4-mini\"", "{\"model\":\"o3\"", "{\"model\":\"gpt-5-mini\"",
+            "{\"model\":\"gpt-4.1-mini\",\"n\":2", "{\"model\":\"gpt-4.1-mini\",\"max_tokens\":32768,\"n\":2"})
+    void modernModelsWithoutAnOutputLimitPassTheDefaultPolicy(String start) throws Exception {
+        // The ceiling (32,768 by default) reads the limit the client asked for, not the model's cap the gateway reserves.
+        String key = gw.createTenantWithKey("open-" + Integer.toHexString(start.hashCode()));
+        var r = gw.postJson("/v1/chat/completions", key, start + ",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        assertEquals(200, r.statusCode(), r.body());
+    }
+
+    @Test
+    void aClientLimitAboveTheCeilingIsStillDenied() throws Exception {
+        String key = gw.createTenantWithKey("greedy");
+        var r = gw.postJson("/v1/chat/completions", key,
+                "{\"model\":\"gpt-5\",\"max_completion_tokens\":32769,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        JsonNode err = assertError(r, 403, "policy_denied");
+        assertTrue(err.get("message").asText().contains("max_tokens 32769 is above the ceiling of 32768"), err.toString());
+    }
+
     @Test
     void theLoadedRevisionShowsInHealth() throws Exception {
         JsonNode h = TestGateway.json(gw.send(gw.request("/health").GET()).body());

@@ -68,9 +68,19 @@ public final class RedisServer implements AutoCloseable {
 
     /** Kills the server (SIGKILL: no chance to write anything more) and starts it again on the same port and data. */
     public void crashAndRestart(long downMs) throws IOException, InterruptedException {
+        kill();
+        Thread.sleep(downMs);
+        startAgain();
+    }
+
+    /** SIGKILL: the server is gone until {@link #startAgain()}. */
+    public void kill() throws InterruptedException {
         process.destroyForcibly();
         process.waitFor(10, TimeUnit.SECONDS);
-        Thread.sleep(downMs);
+    }
+
+    /** Starts the killed server again on the same port and data directory. */
+    public void startAgain() throws IOException, InterruptedException {
         process = new ProcessBuilder(args).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(
                 dir.resolve("redis.log").toFile())).start();
         awaitReady();
