@@ -60,6 +60,12 @@ out["responses"] = True
 
 assert "gpt-4o-mini" in [m.id for m in ok.models.list()]
 
+# Modern models called as most SDK code calls them, without an output limit, pass the default policy's ceiling
+# (32,768 here): it reads the limit the client asked for, not the 100k-128k output cap the gateway reserves.
+for modern in ("gpt-5", "o4-mini"):
+    assert ok.chat.completions.create(model=modern, messages=MSG).choices[0].message.content, modern
+out["modern_models_without_limits"] = True
+
 bad = OpenAI(base_url=BASE, api_key="bg_wrong", max_retries=0)
 expect_error(openai.AuthenticationError, 401, "invalid_api_key", lambda: bad.chat.completions.create(model="gpt-4o-mini", messages=MSG))
 broke = OpenAI(base_url=BASE, api_key=os.environ["KEY_BROKE"], max_retries=0)

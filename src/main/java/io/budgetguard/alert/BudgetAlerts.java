@@ -22,7 +22,7 @@ import java.util.Map;
 /**
  * The budget-alert duty: when a window's spend passes a threshold (default 50, 80, 100 % of its limit), or its
  * forecast passes the limit, a Slack-compatible message goes to the tenant's webhook or the global one, once
- * per threshold per window. Deliveries are recorded before sending, retried with exponential backoff, and
+ * per threshold per window (per span-long bucket for a rolling window). Deliveries are recorded before sending, retried with exponential backoff, and
  * survive restarts.
  */
 public final class BudgetAlerts {
@@ -79,9 +79,20 @@ public final class BudgetAlerts {
 
     private void enqueue(Tenant t, WindowUsage u, String kind, int pct, String message, String webhook) {
         Instant now = clock.instant();
-        if (store.enqueue(new AlertStore.Delivery(t.id(), u.window().id(), kind, pct, message, webhook, 0, now), now)) {
-            JsonLog.info("alert_recorded", "tenant", t.id(), "window", u.window().id(), "kind", kind, "threshold_pct", pct);
+        String windowId = alertWindowId(u.window(), now.toEpochMilli());
+        if (store.enqueue(new AlertStore.Delivery(t.id(), windowId, kind, pct, message, webhook, 0, now), now)) {
+            JsonLog.info("alert_recorded", "tenant", t.id(), "window", windowId, "kind", kind, "threshold_pct", pct);
         }
+    }
+
+    /**
+     * The window instance an alert belongs to: a calendar window's own id (it carries its start), and for a rolling
+     * window its span plus the number of the span-long bucket {@code now} falls in, so a rolling:24h budget alerts at
+     * most once per threshold per UTC day, and again on a later day it crosses the threshold.
+     */
+    static String alertWindowId(WindowRef w, long nowMs) {
+        if (w.period().kind() != io.budgetguard.budget.BudgetPeriod.Kind.ROLLING) return w.id();
+        return w.id() + "@" + Math.floorDiv(nowMs, w.period().rollingSpan().toMillis());
     }
 
     private int deliverDue() {

@@ -471,7 +471,7 @@ public final class RedisCounters implements SpendCounters {
         } catch (JedisDataException e) {
             if (e.getMessage() != null && (e.getMessage().startsWith("LOADING") || e.getMessage().startsWith("READONLY")
                     || e.getMessage().startsWith("CLUSTERDOWN") || e.getMessage().startsWith("TRYAGAIN")
-                    || e.getMessage().startsWith("MASTERDOWN") || e.getMessage().startsWith("BUSY"))) {
+                    || e.getMessage().startsWith("MASTERDOWN") || e.getMessage().startsWith("BUSY "))) { // not BUSYGROUP
                 throw new StoreUnavailableException("redis is not ready: " + e.getMessage(), e);
             }
             throw new IllegalStateException("redis script error: " + e.getMessage(), e);

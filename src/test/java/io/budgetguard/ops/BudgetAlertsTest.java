@@ -98,6 +98,26 @@ class BudgetAlertsTest {
         }
     }
 
+    @Test
+    void aRollingWindowAlertsAgainInALaterBucket() throws Exception {
+        ShiftableClock clock = new ShiftableClock();
+        try (Receiver hook = new Receiver(); FakeOpenAI upstream = new FakeOpenAI()) {
+            upstream.completionAtMaxTokens();
+            try (TestGateway gw = TestGateway.start(upstream, Map.of("ALERT_WEBHOOK_URL", hook.url(), "WORKER_PERIOD_MS", "100"), clock)) {
+                gw.admin("POST", "/admin/tenant", "{\"id\":\"rolling\",\"budgets\":[{\"period\":\"rolling:24h\",\"limit_usd\":0.0002}]}");
+                gw.admin("POST", "/admin/tenant/rolling/alerts", "{\"thresholds_pct\":[50]}");
+                String key = gw.newKey("rolling");
+                for (int i = 0; i < 8; i++) assertEquals(200, gw.postJson("/v1/chat/completions", key, CHAT).statusCode());
+                await(() -> thresholdAlerts(hook).size() == 1, "the 50% alert of the first day: " + hook.bodies);
+                gw.awaitWorkerPasses("budget_alerts", 5);
+                assertEquals(1, thresholdAlerts(hook).size(), "once per bucket");
+                clock.advance(2 * 86_400_000L); // the first day's spend has rolled out of the window
+                for (int i = 0; i < 8; i++) assertEquals(200, gw.postJson("/v1/chat/completions", key, CHAT).statusCode());
+                await(() -> thresholdAlerts(hook).size() == 2, "crossing 50% again two days later alerts again: " + hook.bodies);
+            }
+        }
+    }
+
     static List<String> thresholdAlerts(Receiver hook) {
         return hook.bodies.stream().filter(b -> b.contains("has used")).toList();
     }

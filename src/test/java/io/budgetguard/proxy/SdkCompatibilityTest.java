@@ -61,6 +61,7 @@ class SdkCompatibilityTest {
         try (SdkFixture f = new SdkFixture()) {
             JsonNode r = run(f, List.of(python, "src/test/python/sdk_compat.py"));
             assertTrue(r.get("typed_errors").asBoolean());
+            assertTrue(r.get("modern_models_without_limits").asBoolean(), "gpt-5 and o4-mini without max_tokens pass the default policy");
             assertRetryHonoured(r);
             f.assertLedgerMatchesUpstream();
         }

@@ -23,8 +23,8 @@ public final class SdkFixture implements AutoCloseable {
         Path dir = Files.createTempDirectory("sdk-policy");
         Path data = dir.resolve("data.json");
         Files.writeString(data, """
-                {"budgetguard_config": {"tenants": {
-                  "sdk": {"models": ["gpt-4o-mini", "gpt-4o", "gpt-3.5-turbo-instruct", "text-embedding-3-small"]}}}}
+                {"budgetguard_config": {"defaults": {"max_tokens": 32768}, "tenants": {
+                  "sdk": {"models": ["gpt-4o-mini", "gpt-4o", "gpt-3.5-turbo-instruct", "text-embedding-3-small", "gpt-5", "o4-mini"]}}}}
                 """);
         Path bundle = Opa.build(dir.resolve("bundle.tar.gz"), "sdk", Path.of("policy/budgetguard.rego"), data);
         gateway = TestGateway.start(upstream, Map.of("OPA_POLICY_PATH", bundle.toString()), clock);

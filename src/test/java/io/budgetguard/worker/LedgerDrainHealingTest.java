@@ -76,6 +76,19 @@ class LedgerDrainHealingTest {
     }
 
     @Test
+    void aSecondWorkerJoinsTheGroupTheFirstCreated() throws Exception {
+        settle("a", 3);
+        assertEquals(3, drain.runUntilCaughtUp());
+        try (RedisCounters other = RedisCounters.connect(SettingsLoader.fromMap(Map.of("REDIS_URL", redis.url())), ledger, 3_600_000)) {
+            LedgerDrain second = new LedgerDrain(other, tenants, ledger, Clock.systemUTC(), 30_000);
+            settle("a", 3);
+            assertEquals(3, second.runUntilCaughtUp(), "the group exists (BUSYGROUP) and the second worker drains through it");
+            assertEquals(0, second.tenantFailures());
+        }
+        assertEquals(6, rows("a"));
+    }
+
+    @Test
     void aFlushedRedisIsDrainedAgain() throws Exception {
         settle("a", 4);
         settle("b", 4);
