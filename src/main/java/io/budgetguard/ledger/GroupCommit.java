@@ -108,13 +108,27 @@ final class GroupCommit implements AutoCloseable {
 
     /** Applies, in order and idempotently, what a previous process logged but H2 may not have stored. */
     private void replay() {
-        List<LedgerWal.Entry> entries;
+        LedgerWal.Contents contents;
         try {
-            entries = wal.read();
+            contents = wal.read();
         } catch (java.io.IOException e) {
             throw new StoreUnavailableException("cannot read the ledger log: " + e.getMessage(), e);
         }
-        if (entries.isEmpty()) return;
+        if (contents.stoppedBecause() != null) {
+            // Nobody was told a torn or corrupt batch committed (a caller returns only after its batch is written
+            // whole and committed), so what follows it is dropped; said once, with where.
+            io.budgetguard.log.JsonLog.warn("ledger_log_replay_stopped", "reason", contents.stoppedBecause(),
+                    "entries_replayed", contents.entries().size());
+        }
+        List<LedgerWal.Entry> entries = contents.entries();
+        if (entries.isEmpty()) {
+            try {
+                wal.clear();
+            } catch (java.io.IOException e) {
+                throw new StoreUnavailableException("cannot empty the ledger log: " + e.getMessage(), e);
+            }
+            return;
+        }
         // Replay tolerates journal rows that H2 did store (reservation_replay ignores a conflict).
         db.inTransaction("ledger log replay", c -> {
             try (PreparedStatement j = c.prepareStatement(db.query("reservation_replay"));
@@ -137,13 +151,16 @@ final class GroupCommit implements AutoCloseable {
         Connection c = open();
         List<LedgerWal.Entry> entries = new ArrayList<>(batch.size());
         for (Op op : batch) entries.add(op.entry());
+        long logBefore = -1;
         try {
-            if (wal != null) wal.append(entries);
+            if (wal != null) logBefore = wal.append(entries);
         } catch (java.io.IOException e) {
             throw new StoreUnavailableException("cannot write the ledger log: " + e.getMessage(), e);
         }
+        CrashPoint.reached(CrashPoint.Step.LOGGED);
         try {
             int[][] counts = execute(entries, journalInsert, ledgerInsert, journalDelete);
+            CrashPoint.reached(CrashPoint.Step.BEFORE_COMMIT);
             c.commit();
             checkpointIfDue(c);
             int j = 0, a = 0;
@@ -157,8 +174,22 @@ final class GroupCommit implements AutoCloseable {
             } catch (SQLException ignored) {
                 // the connection is closed below; the failure that matters is the one rethrown
             }
+            unlog(logBefore);
             throw e;
         }
+    }
+
+    /** A batch whose commit failed is cut from the log before its callers hear of the failure: never replayed. */
+    private void unlog(long logBefore) throws SQLException {
+        if (logBefore < 0) return;
+        try {
+            wal.truncate(logBefore);
+        } catch (java.io.IOException e) {
+            // The batch would be replayed at the next start for callers told it failed: refuse to go on.
+            io.budgetguard.log.JsonLog.error("ledger_log_truncate_failed", "error", e.getMessage());
+            throw new IllegalStateException("cannot cut a failed batch from the ledger log: " + e.getMessage(), e);
+        }
+        CrashPoint.reached(CrashPoint.Step.FAILED_BATCH_CUT);
     }
 
     /**
