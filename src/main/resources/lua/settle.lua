@@ -7,8 +7,9 @@
 -- KEYS[1] reservations hash, KEYS[2] deadlines zset, KEYS[3] settled zset, KEYS[4] ledger stream,
 -- KEYS[5..] window hashes
 -- ARGV[1] reservation id, [2] actual micro-USD, [3] now ms, [4] estimate micro-USD, [5] created ms,
--- [6] settled retention ms, [7] usage event (JSON; '' = none), then per window 3 values: kind ('c' | 'r'),
--- bucket ms, buckets
+-- [6] settled retention ms, [7] usage event (JSON; '' = none), then per window 4 values: kind ('c' | 'r'),
+-- bucket ms, buckets, and 'h' (the reservation is held in it) or 's' (spend only: a window of the tenant's budgets
+-- that appeared after admission, so it counts the request without ever having reserved for it)
 -- Returns 'SETTLED' | 'RECOUNTED' | 'ALREADY', with ':CLAMPED' appended if a reserved count was short.
 local rid = ARGV[1]
 if redis.call('ZSCORE', KEYS[3], rid) then return 'ALREADY' end
@@ -21,9 +22,9 @@ local clamped = ''
 
 for w = 1, #KEYS - 4 do
   local key = KEYS[4 + w]
-  local base = 7 + (w - 1) * 3
+  local base = 7 + (w - 1) * 4
   if redis.call('EXISTS', key) == 1 then
-    if had then
+    if had and ARGV[base + 4] == 'h' then
       local reserved = tonumber(redis.call('HGET', key, 'reserved') or '0')
       if reserved < est then
         redis.call('HSET', key, 'reserved', 0)

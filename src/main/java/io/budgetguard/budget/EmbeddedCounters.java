@@ -87,7 +87,8 @@ public final class EmbeddedCounters implements SpendCounters {
     }
 
     @Override
-    public SettleResult settle(Reservation r, long actualMicroUsd, long nowMs, io.budgetguard.ledger.UsageEvent ignored) {
+    public SettleResult settle(Reservation r, long actualMicroUsd, long nowMs, io.budgetguard.ledger.UsageEvent ignored,
+                               List<WindowRef> current) {
         if (actualMicroUsd < 0) throw new IllegalStateException("negative cost");
         TenantState t = tenants.get(r.tenantId());
         if (t == null) return SettleResult.ALREADY;
@@ -100,6 +101,12 @@ public final class EmbeddedCounters implements SpendCounters {
                 if (w == null) continue; // pruned long after its end: the ledger still has the cost
                 w.reserved -= held.estimateMicroUsd();
                 if (w.reserved < 0) throw new IllegalStateException("reserved went negative in " + ref.id() + ": " + w.reserved);
+                if (w.rolling != null) w.rolling.add(nowMs, held.createdMs(), actualMicroUsd);
+                else w.spent += actualMicroUsd;
+            }
+            for (WindowRef ref : SpendCounters.spendOnly(held, current)) {
+                Window w = t.windows.get(ref.id());
+                if (w == null) continue; // built later from the ledger, which will have this row
                 if (w.rolling != null) w.rolling.add(nowMs, held.createdMs(), actualMicroUsd);
                 else w.spent += actualMicroUsd;
             }

@@ -219,7 +219,8 @@ public final class RedisCounters implements SpendCounters {
     }
 
     @Override
-    public SettleResult settle(Reservation r, long actualMicroUsd, long nowMs, io.budgetguard.ledger.UsageEvent event) {
+    public SettleResult settle(Reservation r, long actualMicroUsd, long nowMs, io.budgetguard.ledger.UsageEvent event,
+                               List<WindowRef> current) {
         if (actualMicroUsd < 0) throw new IllegalStateException("negative cost");
         List<String> keys = new ArrayList<>(4 + r.windows().size());
         keys.add(key(r.tenantId(), "res"));
@@ -234,18 +235,22 @@ public final class RedisCounters implements SpendCounters {
         args.add(Long.toString(r.createdMs()));
         args.add(Long.toString(graceMs));
         args.add(event == null ? "" : io.budgetguard.ledger.UsageEventJson.write(event));
-        for (WindowRef w : r.windows()) {
-            keys.add(windowKey(r.tenantId(), w));
-            args.add(w.rolling() ? "r" : "c");
-            args.add(Long.toString(w.bucketMs()));
-            args.add(Integer.toString(WindowRef.ROLLING_BUCKETS));
-        }
+        for (WindowRef w : r.windows()) settleWindow(keys, args, r.tenantId(), w, "h");
+        for (WindowRef w : SpendCounters.spendOnly(r, current)) settleWindow(keys, args, r.tenantId(), w, "s");
         String result = str(eval(settle, keys, args));
         if (result.endsWith(":CLAMPED")) {
             JsonLog.error("reserved_was_short", "request_id", r.id(), "tenant", r.tenantId());
             result = result.substring(0, result.length() - ":CLAMPED".length());
         }
         return SettleResult.valueOf(result);
+    }
+
+    private static void settleWindow(List<String> keys, List<String> args, String tenantId, WindowRef w, String held) {
+        keys.add(windowKey(tenantId, w));
+        args.add(w.rolling() ? "r" : "c");
+        args.add(Long.toString(w.bucketMs()));
+        args.add(Integer.toString(WindowRef.ROLLING_BUCKETS));
+        args.add(held);
     }
 
     static String ledgerStream(String tenantId) {

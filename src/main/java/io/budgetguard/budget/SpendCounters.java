@@ -17,10 +17,33 @@ public interface SpendCounters extends AutoCloseable {
      * Replaces the reservation by the actual cost. Stores that {@link #recordsLedger()} also append
      * {@code ledgerEvent} to their ledger stream in the same atomic step (not when the result is ALREADY).
      */
-    SettleResult settle(Reservation r, long actualMicroUsd, long nowMs, io.budgetguard.ledger.UsageEvent ledgerEvent);
+    SettleResult settle(Reservation r, long actualMicroUsd, long nowMs, io.budgetguard.ledger.UsageEvent ledgerEvent,
+                        List<WindowRef> current);
+
+    /**
+     * As above; {@code current} are the tenant's windows now. The actual cost also counts in those of them that the
+     * reservation did not hold (a budget added while the request was in flight) and that cover its start, when the
+     * counters already hold them (one that is built later reads the ledger, which will have the row).
+     */
+    default SettleResult settle(Reservation r, long actualMicroUsd, long nowMs, io.budgetguard.ledger.UsageEvent ledgerEvent) {
+        return settle(r, actualMicroUsd, nowMs, ledgerEvent, List.of());
+    }
 
     default SettleResult settle(Reservation r, long actualMicroUsd, long nowMs) {
         return settle(r, actualMicroUsd, nowMs, null);
+    }
+
+    /** The windows of {@code current} the reservation did not hold that cover its start. */
+    static List<WindowRef> spendOnly(Reservation r, List<WindowRef> current) {
+        if (current.isEmpty()) return List.of();
+        java.util.Set<String> held = new java.util.HashSet<>();
+        for (WindowRef w : r.windows()) held.add(w.id());
+        List<WindowRef> out = new java.util.ArrayList<>(current.size());
+        for (WindowRef w : current) {
+            if (held.contains(w.id())) continue;
+            if (w.rolling() || (w.startMs() <= r.createdMs() && r.createdMs() < w.endMs())) out.add(w);
+        }
+        return out;
     }
 
     /** True when settle carries the ledger event (Redis stream); false when the caller writes the ledger row. */

@@ -125,6 +125,15 @@ public final class ProxyHandler implements AutoCloseable {
         }
     }
 
+    /** The tenant's windows as its budgets are now (a budget may have been added while the request was in flight). */
+    private List<WindowRef> currentWindows(String tenantId, long nowMs) {
+        try {
+            return tenants.get(tenantId).map(t -> WindowRef.all(t.budgets(), nowMs)).orElse(List.of());
+        } catch (RuntimeException e) {
+            return List.of(); // the store is away: the reservation's own windows still settle
+        }
+    }
+
     /**
      * A request that sets no output limit gets the tenant's default output cap (else the global one), at most the
      * model's own cap, set on the upstream request in the model's parameter, so the reservation is exactly that. The
@@ -274,7 +283,8 @@ public final class ProxyHandler implements AutoCloseable {
                 started, finished.isBefore(started) ? started : finished);
         boolean recorded;
         try {
-            SpendCounters.SettleResult result = counters.settle(r, cost, clock.millis(), event);
+            long nowMs = clock.millis();
+            SpendCounters.SettleResult result = counters.settle(r, cost, nowMs, event, currentWindows(r.tenantId(), nowMs));
             if (result == SpendCounters.SettleResult.ALREADY) {
                 // Only an expiry could have settled it first, and the request deadline ends before the reservation.
                 metrics.settledTwice();

@@ -76,6 +76,24 @@ abstract class SpendCountersContract {
     }
 
     @Test
+    void aWindowAddedWhileARequestIsInFlightCountsItWhenItSettles() {
+        Budget daily = new Budget(BudgetPeriod.DAILY, 1_000_000);
+        Budget rolling = new Budget(BudgetPeriod.parse("rolling:24h"), 1_000_000);
+        Reservation inFlight = ((Admission.Admitted) admit(500, T0, MONTHLY_1000)).reservation();
+        // The tenant gets a daily and a rolling budget now: their windows are built (from the ledger: nothing yet).
+        assertEquals(0, usage(T0 + 1_000, daily).spentMicroUsd());
+        assertEquals(0, usage(T0 + 1_000, rolling).spentMicroUsd());
+        List<WindowRef> current = List.of(WindowRef.of(MONTHLY_1000, T0 + 2_000), WindowRef.of(daily, T0 + 2_000),
+                WindowRef.of(rolling, T0 + 2_000));
+        counters.settle(inFlight, 300, T0 + 2_000, null, current);
+        assertEquals(300, usage(T0 + 2_000, MONTHLY_1000).spentMicroUsd());
+        assertEquals(0, usage(T0 + 2_000, MONTHLY_1000).reservedMicroUsd(), "the held window releases its reservation");
+        assertEquals(300, usage(T0 + 2_000, daily).spentMicroUsd(), "the window added mid-flight counts the call");
+        assertEquals(300, usage(T0 + 2_000, rolling).spentMicroUsd());
+        assertEquals(0, usage(T0 + 2_000, daily).reservedMicroUsd(), "and never had anything reserved to release");
+    }
+
+    @Test
     void aRefusedAdmissionChangesNothing() {
         admit(600, T0, MONTHLY_1000);
         Admission a = admit(600, T0, MONTHLY_1000);

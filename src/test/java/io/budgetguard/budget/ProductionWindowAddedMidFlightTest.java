@@ -1,0 +1,22 @@
+package io.budgetguard.budget;
+
+import io.budgetguard.testing.PostgresDb;
+import io.budgetguard.testing.RedisServer;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+
+/** The mid-flight window contract in production shape: Redis counters, Postgres ledger. */
+class ProductionWindowAddedMidFlightTest extends WindowAddedMidFlightContract {
+    RedisServer redis;
+
+    @Override
+    Map<String, String> storeEnv() throws Exception {
+        redis = RedisServer.start();
+        return Map.of("REDIS_URL", redis.url(), "DATABASE_URL", PostgresDb.create(), "WORKER_PERIOD_MS", "100");
+    }
+
+    @AfterEach
+    void stopRedis() throws Exception {
+        if (redis != null) redis.close();
+    }
+}
