@@ -1,22 +1,63 @@
--- Rebuild missing window hashes from the ledger's settled spend; a hash that exists meanwhile is left alone.
--- KEYS[1..] window hashes. ARGV, per key: kind ('c' | 'r'), expire-at ms, spent (c) or lo bucket (r),
+-- Rebuild missing window hashes, in one step, from the ledger database's settled spend (computed by the caller)
+-- plus the usage events still in the tenant's ledger stream (settled, not yet drained into the database): a window
+-- built while the worker is behind (or stopped, or Postgres was down) still counts every settled cent.
+-- A hash that exists meanwhile is left alone.
+-- The caller read the drain epoch before it queried the database; the drain bumps it in the same step that deletes
+-- drained entries. If it moved, an event may have left the stream after that query: 'RETRY'. An entry drained into
+-- the database but not yet deleted is counted twice (over, never under), for at most one drain batch.
+-- KEYS[1..n] window hashes, KEYS[n+1] ledger stream, KEYS[n+2] drain epoch.
+-- ARGV[1] epoch seen before the database query ('' = none), ARGV[2] most stream entries to scan, then per key:
+-- kind ('c' | 'r'), expire-at ms, spent (c) or lo bucket (r), start ms, end ms, bucket ms,
 -- number of bucket pairs, then that many (bucket index, amount) pairs.
-local a = 1
-for k = 1, #KEYS do
+-- Returns 'OK' | 'RETRY' | 'BACKLOG'.
+local n = #KEYS - 2
+local stream = KEYS[n + 1]
+if (redis.call('GET', KEYS[n + 2]) or '') ~= ARGV[1] then return 'RETRY' end
+if redis.call('XLEN', stream) > tonumber(ARGV[2]) then return 'BACKLOG' end
+
+local events = {}
+for _, entry in ipairs(redis.call('XRANGE', stream, '-', '+')) do
+  local f = entry[2]
+  for i = 1, #f, 2 do
+    if f[i] == 'e' then
+      local ok, ev = pcall(cjson.decode, f[i + 1])
+      if ok and type(ev) == 'table' and tonumber(ev.cost_micro_usd) and tonumber(ev.started_at_ms) then
+        events[#events + 1] = {tonumber(ev.started_at_ms), tonumber(ev.cost_micro_usd)}
+      end
+    end
+  end
+end
+
+local a = 3
+for k = 1, n do
   local kind = ARGV[a]
   local expire_at = ARGV[a + 1]
-  local value = ARGV[a + 2]
-  local pairs_n = tonumber(ARGV[a + 3])
-  a = a + 4
+  local value = tonumber(ARGV[a + 2])
+  local start_ms = tonumber(ARGV[a + 3])
+  local end_ms = tonumber(ARGV[a + 4])
+  local bucket_ms = tonumber(ARGV[a + 5])
+  local pairs_n = tonumber(ARGV[a + 6])
+  a = a + 7
   if redis.call('EXISTS', KEYS[k]) == 0 then
     if kind == 'c' then
-      redis.call('HSET', KEYS[k], 'spent', value, 'reserved', 0)
+      local spent = value
+      for _, ev in ipairs(events) do
+        if ev[1] >= start_ms and ev[1] < end_ms then spent = spent + ev[2] end
+      end
+      redis.call('HSET', KEYS[k], 'spent', int(spent), 'reserved', 0)
     else
       local sum = 0
-      redis.call('HSET', KEYS[k], 'lo', value, 'reserved', 0)
+      redis.call('HSET', KEYS[k], 'lo', int(value), 'reserved', 0)
       for p = 0, pairs_n - 1 do
         redis.call('HINCRBY', KEYS[k], 'b' .. ARGV[a + 2 * p], ARGV[a + 2 * p + 1])
         sum = sum + tonumber(ARGV[a + 2 * p + 1])
+      end
+      for _, ev in ipairs(events) do
+        local idx = math.floor(ev[1] / bucket_ms)
+        if idx >= value then
+          redis.call('HINCRBY', KEYS[k], 'b' .. int(idx), int(ev[2]))
+          sum = sum + ev[2]
+        end
       end
       redis.call('HSET', KEYS[k], 'sum', int(sum))
     end

@@ -62,6 +62,7 @@ public final class RedisCounters implements SpendCounters {
     private final Script settle;
     private final Script init;
     private final Script usage;
+    private final Script ack;
 
     RedisCounters(UnifiedJedis redis, SpendHistory history, long graceMs) {
         this.redis = redis;
@@ -72,6 +73,7 @@ public final class RedisCounters implements SpendCounters {
         this.settle = new Script("settle", lib + resource("settle.lua"));
         this.init = new Script("init", lib + resource("init.lua"));
         this.usage = new Script("usage", lib + resource("usage.lua"));
+        this.ack = new Script("ack", resource("ack.lua"));
     }
 
     /** Connects to {@code REDIS_URL}: one URL = a standalone server, several = a cluster. */
@@ -187,29 +189,34 @@ public final class RedisCounters implements SpendCounters {
         return w.rolling() ? nowMs + w.period().rollingSpan().toMillis() + graceMs : w.endMs() + graceMs;
     }
 
-    /** Loads the settled spend of missing windows from the ledger into Redis (only where still missing). */
+    /**
+     * Builds missing windows from the ledger database plus the events still in the tenant's ledger stream (only
+     * where still missing), in one script; started again when a drain deleted entries meanwhile.
+     */
     private void rebuild(String tenantId, List<WindowRef> windows, long nowMs) {
-        List<String> keys = new ArrayList<>();
-        List<String> args = new ArrayList<>();
-        for (WindowRef w : windows) {
-            keys.add(windowKey(tenantId, w));
-            args.add(w.rolling() ? "r" : "c");
-            args.add(Long.toString(expireAt(w, nowMs)));
-            if (w.rolling()) {
-                long lo = Math.floorDiv(nowMs, w.bucketMs()) - WindowRef.ROLLING_BUCKETS;
-                Map<Long, Long> buckets = history.spentPerBucket(tenantId, lo * w.bucketMs(), w.bucketMs());
-                args.add(Long.toString(lo));
-                args.add(Integer.toString(buckets.size()));
-                for (Map.Entry<Long, Long> e : buckets.entrySet()) {
-                    args.add(Long.toString(Math.max(e.getKey(), lo)));
-                    args.add(Long.toString(e.getValue()));
-                }
-            } else {
-                args.add(Long.toString(history.spentMicroUsd(tenantId, w.startMs(), w.endMs())));
-                args.add("0");
+        for (int attempt = 1; ; attempt++) {
+            String epoch = call(() -> redis.get(drainEpoch(tenantId)));
+            List<String> keys = new ArrayList<>();
+            List<String> args = new ArrayList<>();
+            args.add(epoch == null ? "" : epoch);
+            args.add(Integer.toString(MAX_REBUILD_STREAM_ENTRIES));
+            for (WindowRef w : windows) {
+                keys.add(windowKey(tenantId, w));
+                rebuildArgs(tenantId, w, nowMs, args);
+            }
+            keys.add(ledgerStream(tenantId));
+            keys.add(drainEpoch(tenantId));
+            String result = str(eval(init, keys, args));
+            if (result.equals("OK")) break;
+            if (result.equals("BACKLOG")) {
+                throw new StoreUnavailableException("redis: the ledger stream of " + tenantId + " holds more than "
+                        + MAX_REBUILD_STREAM_ENTRIES + " undrained events, so its budget windows cannot be rebuilt until the "
+                        + "worker drains it", null);
+            }
+            if (attempt >= MAX_REBUILD_ATTEMPTS) {
+                throw new StoreUnavailableException("redis: budget windows of " + tenantId + " kept changing while rebuilt", null);
             }
         }
-        eval(init, keys, args);
         JsonLog.info("redis_windows_rebuilt", "tenant", tenantId, "windows", windows.size());
     }
 
@@ -253,6 +260,34 @@ public final class RedisCounters implements SpendCounters {
         args.add(held);
     }
 
+    private void rebuildArgs(String tenantId, WindowRef w, long nowMs, List<String> args) {
+        args.add(w.rolling() ? "r" : "c");
+        args.add(Long.toString(expireAt(w, nowMs)));
+        if (w.rolling()) {
+            long lo = Math.floorDiv(nowMs, w.bucketMs()) - WindowRef.ROLLING_BUCKETS;
+            Map<Long, Long> buckets = history.spentPerBucket(tenantId, lo * w.bucketMs(), w.bucketMs());
+            args.add(Long.toString(lo));
+            args.add("0");
+            args.add("0");
+            args.add(Long.toString(w.bucketMs()));
+            args.add(Integer.toString(buckets.size()));
+            for (Map.Entry<Long, Long> e : buckets.entrySet()) {
+                args.add(Long.toString(Math.max(e.getKey(), lo)));
+                args.add(Long.toString(e.getValue()));
+            }
+        } else {
+            args.add(Long.toString(history.spentMicroUsd(tenantId, w.startMs(), w.endMs())));
+            args.add(Long.toString(w.startMs()));
+            args.add(Long.toString(w.endMs()));
+            args.add("0");
+            args.add("0");
+        }
+    }
+
+    static String drainEpoch(String tenantId) {
+        return key(tenantId, "ledger:epoch");
+    }
+
     static String ledgerStream(String tenantId) {
         return key(tenantId, "ledger");
     }
@@ -264,6 +299,9 @@ public final class RedisCounters implements SpendCounters {
     }
 
     static final String LEDGER_GROUP = "ledger";
+    /** A window rebuild scans the tenant's undrained events in one script; a longer backlog waits for the drain. */
+    static final int MAX_REBUILD_STREAM_ENTRIES = 100_000;
+    static final int MAX_REBUILD_ATTEMPTS = 5;
     /** Streams whose consumer group is known to exist; forgotten when Redis says it does not (NOGROUP). */
     private final java.util.Set<String> groupsCreated = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final java.util.concurrent.atomic.AtomicLong groupsRecreated = new java.util.concurrent.atomic.AtomicLong();
@@ -292,9 +330,10 @@ public final class RedisCounters implements SpendCounters {
             }
             if (entries.isEmpty()) break;
             committed += commit(tenantId, entries, sink);
-            StreamEntryID[] ids = entries.stream().map(StreamEntry::getID).toArray(StreamEntryID[]::new);
-            call(() -> redis.xack(stream, LEDGER_GROUP, ids));
-            call(() -> redis.xdel(stream, ids));
+            List<String> ackArgs = new ArrayList<>(entries.size() + 1);
+            ackArgs.add(LEDGER_GROUP);
+            for (StreamEntry e : entries) ackArgs.add(e.getID().toString());
+            eval(ack, List.of(stream, drainEpoch(tenantId)), ackArgs);
         }
         return committed;
     }

@@ -41,6 +41,25 @@ class RedisCountersTest extends SpendCountersContract {
     }
 
     @Test
+    void aWindowBuiltWhileTheDrainIsBehindCountsTheEventsStillInTheStream() throws Exception {
+        // Two calls settled; no worker has drained them, so the ledger database has neither.
+        for (long cost : new long[] {300, 450}) {
+            Reservation r = ((Admission.Admitted) admit(500, T0, MONTHLY_1000)).reservation();
+            io.budgetguard.ledger.UsageEvent e = new io.budgetguard.ledger.UsageEvent(r.id(), tenant, "key_1", r.endpoint(),
+                    r.model(), io.budgetguard.ledger.UsageEvent.Status.OK, 10, 0, 5, 500, cost, 200,
+                    java.time.Instant.ofEpochMilli(T0), java.time.Instant.ofEpochMilli(T0 + 5));
+            counters.settle(r, cost, T0, e);
+        }
+        // A daily cap and a rolling one are added now: built from the database (0) plus the undrained stream (750).
+        assertEquals(750, usage(T0 + 1_000, new Budget(BudgetPeriod.DAILY, 1_000)).spentMicroUsd());
+        assertEquals(750, usage(T0 + 1_000, new Budget(BudgetPeriod.parse("rolling:24h"), 1_000)).spentMicroUsd());
+        // An event outside a window does not count in it.
+        assertEquals(0, usage(T0 + 86_400_000L, new Budget(BudgetPeriod.DAILY, 1_000)).spentMicroUsd(), "the next day");
+        assertInstanceOf(Admission.OverBudget.class, counters.admit(res(300, T0 + 2_000, new Budget(BudgetPeriod.DAILY, 1_000)),
+                1_000_000, T0 + 2_000), "750 spent + 300 would pass the new $0.001 daily cap");
+    }
+
+    @Test
     void scriptsAreReloadedWhenRedisForgetsThem() throws Exception {
         admit(100, T0, MONTHLY_1000);
         assertEquals("+OK", redis.command("SCRIPT", "FLUSH"));
