@@ -5,12 +5,14 @@
 -- The caller read the drain epoch before it queried the database; the drain bumps it in the same step that deletes
 -- drained entries. If it moved, an event may have left the stream after that query: 'RETRY'. An entry drained into
 -- the database but not yet deleted is counted twice (over, never under), for at most one drain batch.
--- KEYS[1..n] window hashes, KEYS[n+1] ledger stream, KEYS[n+2] drain epoch.
+-- Reservations outstanding when a window is built (admitted before it existed: a budget added mid-flight) are
+-- reserved in it as well, each remembered as field h:<id> so that its settle releases it.
+-- KEYS[1..n] window hashes, KEYS[n+1] ledger stream, KEYS[n+2] drain epoch, KEYS[n+3] reservations hash.
 -- ARGV[1] epoch seen before the database query ('' = none), ARGV[2] most stream entries to scan, then per key:
--- kind ('c' | 'r'), expire-at ms, spent (c) or lo bucket (r), start ms, end ms, bucket ms,
+-- kind ('c' | 'r'), expire-at ms, spent (c) or lo bucket (r), start ms, end ms, bucket ms, window id,
 -- number of bucket pairs, then that many (bucket index, amount) pairs.
 -- Returns 'OK' | 'RETRY' | 'BACKLOG'.
-local n = #KEYS - 2
+local n = #KEYS - 3
 local stream = KEYS[n + 1]
 if (redis.call('GET', KEYS[n + 2]) or '') ~= ARGV[1] then return 'RETRY' end
 if redis.call('XLEN', stream) > tonumber(ARGV[2]) then return 'BACKLOG' end
@@ -28,6 +30,19 @@ for _, entry in ipairs(redis.call('XRANGE', stream, '-', '+')) do
   end
 end
 
+local outstanding = {}
+local res = redis.call('HGETALL', KEYS[n + 3])
+for i = 1, #res, 2 do
+  local ok, r = pcall(cjson.decode, res[i + 1])
+  if ok and type(r) == 'table' and tonumber(r.est) and tonumber(r.c) then
+    local held = {}
+    if type(r.w) == 'table' then
+      for _, w in ipairs(r.w) do held[tostring(w.id)] = true end
+    end
+    outstanding[#outstanding + 1] = {res[i], tonumber(r.est), tonumber(r.c), held}
+  end
+end
+
 local a = 3
 for k = 1, n do
   local kind = ARGV[a]
@@ -36,8 +51,9 @@ for k = 1, n do
   local start_ms = tonumber(ARGV[a + 3])
   local end_ms = tonumber(ARGV[a + 4])
   local bucket_ms = tonumber(ARGV[a + 5])
-  local pairs_n = tonumber(ARGV[a + 6])
-  a = a + 7
+  local window_id = ARGV[a + 6]
+  local pairs_n = tonumber(ARGV[a + 7])
+  a = a + 8
   if redis.call('EXISTS', KEYS[k]) == 0 then
     if kind == 'c' then
       local spent = value
@@ -61,6 +77,14 @@ for k = 1, n do
       end
       redis.call('HSET', KEYS[k], 'sum', int(sum))
     end
+    local reserved = 0
+    for _, r in ipairs(outstanding) do
+      if not r[4][window_id] and (kind == 'r' or (r[3] >= start_ms and r[3] < end_ms)) then
+        redis.call('HSET', KEYS[k], 'h:' .. r[1], int(r[2]))
+        reserved = reserved + r[2]
+      end
+    end
+    if reserved > 0 then redis.call('HSET', KEYS[k], 'reserved', int(reserved)) end
     redis.call('PEXPIREAT', KEYS[k], expire_at)
   end
   a = a + 2 * pairs_n

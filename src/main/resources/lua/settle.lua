@@ -24,6 +24,13 @@ for w = 1, #KEYS - 4 do
   local key = KEYS[4 + w]
   local base = 7 + (w - 1) * 4
   if redis.call('EXISTS', key) == 1 then
+    local since_built = ARGV[base + 4] == 's' and redis.call('HGET', key, 'h:' .. rid)
+    if since_built then
+      -- reserved for this request when the window was built mid-flight (init.lua): released here
+      redis.call('HDEL', key, 'h:' .. rid)
+      local reserved = tonumber(redis.call('HGET', key, 'reserved') or '0')
+      redis.call('HSET', key, 'reserved', int(math.max(0, reserved - tonumber(since_built))))
+    end
     if had and ARGV[base + 4] == 'h' then
       local reserved = tonumber(redis.call('HGET', key, 'reserved') or '0')
       if reserved < est then

@@ -31,6 +31,8 @@ public final class EmbeddedCounters implements SpendCounters {
     private static final class Window {
         final WindowRef ref;
         final BucketedSum rolling;
+        /** Reservations outstanding when this window was built (it never saw their admission): id to estimate. */
+        final Map<String, Long> heldSinceBuilt = new HashMap<>();
         long spent;
         long reserved;
 
@@ -104,9 +106,15 @@ public final class EmbeddedCounters implements SpendCounters {
                 if (w.rolling != null) w.rolling.add(nowMs, held.createdMs(), actualMicroUsd);
                 else w.spent += actualMicroUsd;
             }
-            for (WindowRef ref : SpendCounters.spendOnly(held, current)) {
-                Window w = t.windows.get(ref.id());
-                if (w == null) continue; // built later from the ledger, which will have this row
+            java.util.Set<String> heldIds = new java.util.HashSet<>();
+            for (WindowRef ref : held.windows()) heldIds.add(ref.id());
+            java.util.Set<String> spendOnly = new java.util.HashSet<>();
+            for (WindowRef ref : SpendCounters.spendOnly(held, current)) spendOnly.add(ref.id());
+            for (Window w : t.windows.values()) {
+                if (heldIds.contains(w.ref.id())) continue;
+                Long reservedSinceBuilt = w.heldSinceBuilt.remove(held.id());
+                if (reservedSinceBuilt != null) w.reserved -= reservedSinceBuilt;
+                else if (!spendOnly.contains(w.ref.id())) continue;
                 if (w.rolling != null) w.rolling.add(nowMs, held.createdMs(), actualMicroUsd);
                 else w.spent += actualMicroUsd;
             }
@@ -166,6 +174,13 @@ public final class EmbeddedCounters implements SpendCounters {
             }
         } else {
             w.spent = history.spentMicroUsd(tenantId, ref.startMs(), ref.endMs());
+        }
+        // Requests admitted before this window existed (a budget added mid-flight) are reserved in it too.
+        for (Reservation r : t.reservations.values()) {
+            if (!ref.rolling() && (r.createdMs() < ref.startMs() || r.createdMs() >= ref.endMs())) continue;
+            if (r.windows().stream().anyMatch(x -> x.id().equals(ref.id()))) continue;
+            w.reserved += r.estimateMicroUsd();
+            w.heldSinceBuilt.put(r.id(), r.estimateMicroUsd());
         }
         t.windows.put(ref.id(), w);
         return w;

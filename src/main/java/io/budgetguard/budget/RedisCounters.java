@@ -206,6 +206,7 @@ public final class RedisCounters implements SpendCounters {
             }
             keys.add(ledgerStream(tenantId));
             keys.add(drainEpoch(tenantId));
+            keys.add(key(tenantId, "res"));
             String result = str(eval(init, keys, args));
             if (result.equals("OK")) break;
             if (result.equals("BACKLOG")) {
@@ -270,6 +271,7 @@ public final class RedisCounters implements SpendCounters {
             args.add("0");
             args.add("0");
             args.add(Long.toString(w.bucketMs()));
+            args.add(w.id());
             args.add(Integer.toString(buckets.size()));
             for (Map.Entry<Long, Long> e : buckets.entrySet()) {
                 args.add(Long.toString(Math.max(e.getKey(), lo)));
@@ -280,6 +282,7 @@ public final class RedisCounters implements SpendCounters {
             args.add(Long.toString(w.startMs()));
             args.add(Long.toString(w.endMs()));
             args.add("0");
+            args.add(w.id());
             args.add("0");
         }
     }

@@ -40,12 +40,17 @@ public final class ReservationExpiry {
     int expireTenant(String tenantId) {
         long now = clock.millis();
         int settled = 0;
+        java.util.List<io.budgetguard.budget.WindowRef> current = null;
         for (Reservation r : counters.expired(tenantId, now, MAX_PER_TENANT)) {
+            if (current == null) {
+                current = tenants.find(tenantId).map(t -> io.budgetguard.budget.WindowRef.all(t.budgets(), now))
+                        .orElse(java.util.List.of());
+            }
             Instant started = Instant.ofEpochMilli(r.createdMs());
             Instant finished = Instant.ofEpochMilli(Math.max(now, r.createdMs()));
             UsageEvent event = new UsageEvent(r.id(), r.tenantId(), r.apiKeyId(), r.endpoint(), r.model(),
                     UsageEvent.Status.EXPIRED, 0, 0, 0, r.estimateMicroUsd(), r.estimateMicroUsd(), null, started, finished);
-            SpendCounters.SettleResult result = counters.settle(r, r.estimateMicroUsd(), now, event);
+            SpendCounters.SettleResult result = counters.settle(r, r.estimateMicroUsd(), now, event, current);
             if (result == SpendCounters.SettleResult.ALREADY) continue;
             if (!counters.recordsLedger()) ledger.append(event);
             JsonLog.warn("reservation_expired", "request_id", r.id(), "tenant", r.tenantId(),

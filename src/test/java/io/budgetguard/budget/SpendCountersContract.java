@@ -80,9 +80,11 @@ abstract class SpendCountersContract {
         Budget daily = new Budget(BudgetPeriod.DAILY, 1_000_000);
         Budget rolling = new Budget(BudgetPeriod.parse("rolling:24h"), 1_000_000);
         Reservation inFlight = ((Admission.Admitted) admit(500, T0, MONTHLY_1000)).reservation();
-        // The tenant gets a daily and a rolling budget now: their windows are built (from the ledger: nothing yet).
+        // The tenant gets a daily and a rolling budget now: their windows are built (from the ledger: nothing yet),
+        // and the request already in flight is reserved in them too, so a cap added now cannot be overrun by it.
         assertEquals(0, usage(T0 + 1_000, daily).spentMicroUsd());
-        assertEquals(0, usage(T0 + 1_000, rolling).spentMicroUsd());
+        assertEquals(500, usage(T0 + 1_000, daily).reservedMicroUsd());
+        assertEquals(500, usage(T0 + 1_000, rolling).reservedMicroUsd());
         List<WindowRef> current = List.of(WindowRef.of(MONTHLY_1000, T0 + 2_000), WindowRef.of(daily, T0 + 2_000),
                 WindowRef.of(rolling, T0 + 2_000));
         counters.settle(inFlight, 300, T0 + 2_000, null, current);
@@ -90,7 +92,17 @@ abstract class SpendCountersContract {
         assertEquals(0, usage(T0 + 2_000, MONTHLY_1000).reservedMicroUsd(), "the held window releases its reservation");
         assertEquals(300, usage(T0 + 2_000, daily).spentMicroUsd(), "the window added mid-flight counts the call");
         assertEquals(300, usage(T0 + 2_000, rolling).spentMicroUsd());
-        assertEquals(0, usage(T0 + 2_000, daily).reservedMicroUsd(), "and never had anything reserved to release");
+        assertEquals(0, usage(T0 + 2_000, daily).reservedMicroUsd(), "and releases what it reserved for the call");
+        assertEquals(0, usage(T0 + 2_000, rolling).reservedMicroUsd());
+    }
+
+    @Test
+    void aWindowBuiltMidFlightHoldsTheOutstandingReservationsSoItsCapCannotBeOverrun() {
+        Budget daily = new Budget(BudgetPeriod.DAILY, 1_000);
+        admit(800, T0, MONTHLY_1000); // in flight, admitted before the daily budget existed
+        // The daily cap of 1,000 is added: 800 are already reserved in it, so 300 more do not fit, 200 do.
+        assertInstanceOf(Admission.OverBudget.class, counters.admit(res(300, T0 + 1_000, daily), 1_000_000, T0 + 1_000));
+        assertInstanceOf(Admission.Admitted.class, counters.admit(res(200, T0 + 1_000, daily), 1_000_000, T0 + 1_000));
     }
 
     @Test
