@@ -172,6 +172,10 @@ public final class Gateway implements AutoCloseable {
             }
             Worker worker = new Worker(duties, s.workerPeriodMs());
             HttpApi http = serve ? HttpApi.start(s, routes, json, metrics) : null;
+            if (serve && s.openaiKey() == null) {
+                JsonLog.warn("no_upstream_key", "message", "neither OPENAI_KEY nor OPENAI_API_KEY is set: requests are "
+                        + "forwarded without an Authorization header, and OpenAI answers them 401");
+            }
             JsonLog.info("started", "role", serve ? "gateway" : "worker", "port", http == null ? null : http.port(),
                     "database", db.dialect(),
                     "version", Version.get(),

@@ -26,6 +26,8 @@ public final class SettingsLoader {
 
     private final Map<String, String> vars;
     private final List<String> problems = new ArrayList<>();
+    /** Every variable this load looked at, in order (the documentation test checks each is documented). */
+    private final java.util.Set<String> read = new java.util.LinkedHashSet<>();
 
     private SettingsLoader(Map<String, String> vars) {
         this.vars = vars;
@@ -62,10 +64,14 @@ public final class SettingsLoader {
         }
         long defaultBudgetMicroUsd = usd("DEFAULT_BUDGET_USD", "10");
         String prices = str("PRICES_PATH");
+        if (prices != null && !Files.isReadable(Path.of(prices))) {
+            problems.add("PRICES_PATH: no readable file at " + prices + " (expected a JSON price list shaped like "
+                    + "src/main/resources/prices.json; unset it to use the shipped table)");
+        }
         long reservationTimeoutS = longIn("RESERVATION_TIMEOUT_S", 900, 10, 86_400);
         URI baseUrl = baseUrl();
         return new Settings(
-                str("OPENAI_KEY"),
+                str("OPENAI_KEY") != null ? str("OPENAI_KEY") : str("OPENAI_API_KEY"),
                 baseUrl,
                 adminKey(),
                 intIn("MAX_REQS_PER_MIN", 100, 1, 1_000_000),
@@ -284,7 +290,15 @@ public final class SettingsLoader {
         }
     }
 
+    /** The variables a load of {@code vars} reads, whether or not they are set. */
+    static java.util.Set<String> variablesRead(Map<String, String> vars) {
+        SettingsLoader l = new SettingsLoader(vars);
+        l.build();
+        return l.read;
+    }
+
     private String str(String name) {
+        read.add(name);
         String v = vars.get(name);
         return v == null || v.isBlank() ? null : v.trim();
     }

@@ -56,6 +56,20 @@ class SettingsLoaderTest {
     }
 
     @Test
+    void openAiApiKeyIsAcceptedWhenOpenAiKeyIsUnsetAndOpenAiKeyWins() throws Exception {
+        assertEquals("sk-from-sdk-variable", SettingsLoader.fromMap(Map.of("OPENAI_API_KEY", "sk-from-sdk-variable")).openaiKey());
+        assertEquals("sk-own", SettingsLoader.fromMap(Map.of("OPENAI_API_KEY", "sk-other", "OPENAI_KEY", "sk-own")).openaiKey());
+        assertNull(SettingsLoader.fromMap(Map.of()).openaiKey());
+    }
+
+    @Test
+    void aPricesPathThatIsNotThereIsOneLineNamingIt() {
+        ConfigException e = assertThrows(ConfigException.class, () -> SettingsLoader.fromMap(Map.of("PRICES_PATH", "/nonexistent/prices.json")));
+        assertEquals(1, e.problems().size(), e.problems().toString());
+        assertTrue(e.problems().get(0).startsWith("PRICES_PATH: no readable file at /nonexistent/prices.json"), e.problems().toString());
+    }
+
+    @Test
     void boundsAreCheckedAtTheirLimits() throws Exception {
         assertEquals(1024, SettingsLoader.fromMap(Map.of("MAX_BODY_BYTES", "1024")).maxBodyBytes());
         assertThrows(ConfigException.class, () -> SettingsLoader.fromMap(Map.of("MAX_BODY_BYTES", "1023")));

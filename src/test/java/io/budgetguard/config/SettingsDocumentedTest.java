@@ -1,0 +1,49 @@
+package io.budgetguard.config;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every variable the settings loader reads is documented in the README's configuration table and listed in
+ * .env.example: a setting added to the code without its documentation fails here, so the two cannot drift.
+ */
+class SettingsDocumentedTest {
+    /** Loads that between them take every branch that reads a variable (plain, https with proxy and trust store). */
+    static Set<String> everyVariableRead(Path dir) throws Exception {
+        Path trust = Files.writeString(dir.resolve("trust.p12"), "");
+        Set<String> all = new TreeSet<>();
+        all.addAll(SettingsLoader.variablesRead(Map.of()));
+        all.addAll(SettingsLoader.variablesRead(Map.of("OPENAI_BASE_URL", "https://api.openai.com/v1",
+                "HTTPS_PROXY", "http://proxy:3128", "UPSTREAM_TRUST_STORE", trust.toString())));
+        all.addAll(SettingsLoader.variablesRead(Map.of("OPENAI_BASE_URL", "http://127.0.0.1:8080", "HTTP_PROXY", "http://p:1")));
+        all.removeIf(name -> !name.equals(name.toUpperCase(Locale.ROOT))); // lowercase proxy spellings: the same setting
+        return all;
+    }
+
+    @Test
+    void everySettingIsInTheReadmeTableAndInDotEnvExample(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        // The names in the first cell of each row of the README's tables ("| `PORT` / `HOST` | ...").
+        Set<String> documented = new TreeSet<>();
+        for (String line : Files.readAllLines(Path.of("README.md"))) {
+            if (!line.startsWith("| `")) continue;
+            var m = java.util.regex.Pattern.compile("`([A-Z][A-Z0-9_]+)`").matcher(line.substring(0, line.indexOf('|', 1)));
+            while (m.find()) documented.add(m.group(1));
+        }
+        String example = Files.readString(Path.of(".env.example"));
+        List<String> missing = new ArrayList<>();
+        for (String name : everyVariableRead(dir)) {
+            if (!documented.contains(name)) missing.add(name + " (README configuration table)");
+            if (!example.lines().anyMatch(l -> l.matches("#?\\s*" + name + "=.*"))) missing.add(name + " (.env.example)");
+        }
+        assertTrue(missing.isEmpty(), "undocumented settings: " + missing);
+    }
+}
