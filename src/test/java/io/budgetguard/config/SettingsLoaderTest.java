@@ -62,6 +62,20 @@ class SettingsLoaderTest {
         assertNull(SettingsLoader.fromMap(Map.of()).openaiKey());
     }
 
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"change-me-to-a-long-random-string", "CHANGEME0123456789abcdef",
+            "your-admin-key-goes-here", "aaaaaaaaaaaaaaaaaaaaaaaa", "abababababababababab", "0123456"})
+    void aPlaceholderOrWeakAdminKeyIsRefusedWithoutEchoingIt(String key) {
+        ConfigException e = assertThrows(ConfigException.class, () -> SettingsLoader.fromMap(Map.of("ADMIN_API_KEY", key)));
+        assertTrue(e.problems().get(0).startsWith("ADMIN_API_KEY: "), e.problems().toString());
+        assertFalse(e.getMessage().contains(key), "the key itself is never echoed");
+    }
+
+    @Test
+    void aRandomAdminKeyIsAccepted() throws Exception {
+        assertEquals("3f9c2a7be1d04c6f8a5e", SettingsLoader.fromMap(Map.of("ADMIN_API_KEY", "3f9c2a7be1d04c6f8a5e")).adminApiKey());
+    }
+
     @Test
     void aPricesPathThatIsNotThereIsOneLineNamingIt() {
         ConfigException e = assertThrows(ConfigException.class, () -> SettingsLoader.fromMap(Map.of("PRICES_PATH", "/nonexistent/prices.json")));
