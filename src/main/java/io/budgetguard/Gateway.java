@@ -145,7 +145,7 @@ public final class Gateway implements AutoCloseable {
             AlertStore alertStore = new AlertStore(db);
             TenantAuth auth = new TenantAuth(tenants, s.authCacheTtlMs());
             List<Route> routes = new ArrayList<>();
-            Metrics metrics = new Metrics();
+            Metrics metrics = new Metrics(s.metricsPerTenant());
             metrics.policyRevision(policy::revision);
             SpendCounters activeCounters = counters;
             routes.add(new Route("GET", "/health", (call, p) -> call.sendJson(json, 200, health(activePolicy))));

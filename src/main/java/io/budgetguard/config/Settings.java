@@ -52,7 +52,8 @@ public record Settings(
         long clientWriteTimeoutMs,
         long shutdownGraceS,
         JsonLimits jsonLimits,
-        long defaultMaxOutputTokens) {
+        long defaultMaxOutputTokens,
+        boolean metricsPerTenant) {
 
     /**
      * Bounds on every JSON body the gateway parses (admin API and proxy alike), applied by the parser itself before a

@@ -113,7 +113,8 @@ public final class SettingsLoader {
                 longIn("CLIENT_WRITE_TIMEOUT_MS", Settings.DEFAULT_CLIENT_WRITE_TIMEOUT_MS, 100, 3_600_000),
                 longIn("SHUTDOWN_GRACE_S", Settings.DEFAULT_SHUTDOWN_GRACE_S, 0, 3_600),
                 jsonLimits(),
-                longIn("DEFAULT_MAX_OUTPUT_TOKENS", 0, 0, 10_000_000));
+                longIn("DEFAULT_MAX_OUTPUT_TOKENS", 0, 0, 10_000_000),
+                bool("METRICS_PER_TENANT"));
     }
 
     private Settings.JsonLimits jsonLimits() {

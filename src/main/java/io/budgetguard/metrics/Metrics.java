@@ -15,6 +15,13 @@ import java.util.function.Supplier;
  * Label values are bounded: routes are patterns, outcomes are error codes, tenants are ids.
  */
 public final class Metrics {
+    /** Whether /metrics lists each tenant's spend (METRICS_PER_TENANT): off by default, since it names every tenant. */
+    private final boolean perTenant;
+
+    public Metrics(boolean perTenant) {
+        this.perTenant = perTenant;
+    }
+
     public static final int MAX_TENANT_SERIES = 10_000;
 
     public final Histogram admission = new Histogram("budgetguard_admission_seconds",
@@ -117,11 +124,20 @@ public final class Metrics {
         admission.render(b);
         policy.render(b);
         upstream.render(b);
-        b.append("# HELP budgetguard_spend_usd_total Settled spend through this gateway since it started, by tenant.\n");
-        b.append("# TYPE budgetguard_spend_usd_total counter\n");
-        for (Map.Entry<String, LongAdder> e : new TreeMap<>(spendMicroUsd).entrySet()) {
-            b.append("budgetguard_spend_usd_total{tenant=\"").append(escape(e.getKey())).append("\"} ")
-                    .append(Money.usd(e.getValue().sum()).toPlainString()).append('\n');
+        if (perTenant) {
+            b.append("# HELP budgetguard_spend_usd_total Settled spend through this gateway since it started, by tenant.\n");
+            b.append("# TYPE budgetguard_spend_usd_total counter\n");
+            for (Map.Entry<String, LongAdder> e : new TreeMap<>(spendMicroUsd).entrySet()) {
+                b.append("budgetguard_spend_usd_total{tenant=\"").append(escape(e.getKey())).append("\"} ")
+                        .append(Money.usd(e.getValue().sum()).toPlainString()).append('\n');
+            }
+        } else {
+            long total = 0;
+            for (LongAdder a : spendMicroUsd.values()) total += a.sum();
+            b.append("# HELP budgetguard_spend_usd_total Settled spend through this gateway since it started (per tenant "
+                    + "with METRICS_PER_TENANT=true).\n");
+            b.append("# TYPE budgetguard_spend_usd_total counter\n");
+            b.append("budgetguard_spend_usd_total ").append(Money.usd(total).toPlainString()).append('\n');
         }
         gauge(b, "budgetguard_reservations_outstanding", "Reservations this gateway holds for requests in flight.",
                 reservationsOutstanding.get());

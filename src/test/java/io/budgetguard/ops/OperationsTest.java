@@ -65,9 +65,21 @@ class OperationsTest {
         assertTrue(value(m, "budgetguard_requests_total{route=\"/v1/chat/completions\",outcome=\"invalid_api_key\"}") >= 1);
         assertTrue(value(m, "budgetguard_admission_seconds_count") >= 3);
         assertTrue(value(m, "budgetguard_upstream_seconds_count") >= 3);
-        assertTrue(value(m, "budgetguard_spend_usd_total{tenant=\"ops\"}") > 0);
+        assertTrue(value(m, "budgetguard_spend_usd_total") > 0, "one unlabelled total: tenant ids are not listed by default");
+        assertTrue(!m.contains("tenant=\"ops\""), "no per-tenant series unless METRICS_PER_TENANT=true");
         assertEquals(0, value(m, "budgetguard_reservations_outstanding"));
         assertTrue(m.contains("budgetguard_ledger_lag_seconds 0"));
+    }
+
+    @Test
+    void perTenantSpendSeriesAreOptIn() throws Exception {
+        try (TestGateway perTenant = TestGateway.start(upstream, Map.of("METRICS_PER_TENANT", "true"), java.time.Clock.systemUTC())) {
+            String key = perTenant.createTenantWithKey("listed");
+            assertEquals(200, perTenant.postJson("/v1/chat/completions", key,
+                    "{\"model\":\"gpt-4o-mini\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}").statusCode());
+            String m = perTenant.send(perTenant.request("/metrics").GET()).body();
+            assertTrue(value(m, "budgetguard_spend_usd_total{tenant=\"listed\"}") > 0, m);
+        }
     }
 
     static double value(String metrics, String series) {
