@@ -106,12 +106,10 @@ public final class EmbeddedCounters implements SpendCounters {
                 if (w.rolling != null) w.rolling.add(nowMs, held.createdMs(), actualMicroUsd);
                 else w.spent += actualMicroUsd;
             }
-            java.util.Set<String> heldIds = new java.util.HashSet<>();
-            for (WindowRef ref : held.windows()) heldIds.add(ref.id());
             java.util.Set<String> spendOnly = new java.util.HashSet<>();
             for (WindowRef ref : SpendCounters.spendOnly(held, current)) spendOnly.add(ref.id());
             for (Window w : t.windows.values()) {
-                if (heldIds.contains(w.ref.id())) continue;
+                if (held.holds(w.ref.id())) continue;
                 Long reservedSinceBuilt = w.heldSinceBuilt.remove(held.id());
                 if (reservedSinceBuilt != null) w.reserved -= reservedSinceBuilt;
                 else if (!spendOnly.contains(w.ref.id())) continue;
@@ -177,8 +175,7 @@ public final class EmbeddedCounters implements SpendCounters {
         }
         // Requests admitted before this window existed (a budget added mid-flight) are reserved in it too.
         for (Reservation r : t.reservations.values()) {
-            if (!ref.rolling() && (r.createdMs() < ref.startMs() || r.createdMs() >= ref.endMs())) continue;
-            if (r.windows().stream().anyMatch(x -> x.id().equals(ref.id()))) continue;
+            if (!ref.covers(r.createdMs()) || r.holds(ref.id())) continue;
             w.reserved += r.estimateMicroUsd();
             w.heldSinceBuilt.put(r.id(), r.estimateMicroUsd());
         }

@@ -12,4 +12,10 @@ public record Reservation(String id, String tenantId, String apiKeyId, String en
         if (estimateMicroUsd < 0) throw new IllegalStateException("negative reservation");
         windows = List.copyOf(windows);
     }
+
+    /** Whether this reservation holds its estimate in the window with this id (it was admitted there). */
+    public boolean holds(String windowId) {
+        for (WindowRef w : windows) if (w.id().equals(windowId)) return true;
+        return false;
+    }
 }

@@ -35,13 +35,9 @@ public interface SpendCounters extends AutoCloseable {
 
     /** The windows of {@code current} the reservation did not hold that cover its start. */
     static List<WindowRef> spendOnly(Reservation r, List<WindowRef> current) {
-        if (current.isEmpty()) return List.of();
-        java.util.Set<String> held = new java.util.HashSet<>();
-        for (WindowRef w : r.windows()) held.add(w.id());
         List<WindowRef> out = new java.util.ArrayList<>(current.size());
         for (WindowRef w : current) {
-            if (held.contains(w.id())) continue;
-            if (w.rolling() || (w.startMs() <= r.createdMs() && r.createdMs() < w.endMs())) out.add(w);
+            if (!r.holds(w.id()) && w.covers(r.createdMs())) out.add(w);
         }
         return out;
     }

@@ -24,6 +24,11 @@ public record WindowRef(String id, BudgetPeriod period, long startMs, long endMs
         return period.kind() == BudgetPeriod.Kind.ROLLING;
     }
 
+    /** Whether a request started at {@code startedMs} counts in this window (a rolling window takes every request). */
+    public boolean covers(long startedMs) {
+        return rolling() || (startMs <= startedMs && startedMs < endMs);
+    }
+
     public long bucketMs() {
         return rolling() ? period.rollingSpan().toMillis() / ROLLING_BUCKETS : 0;
     }

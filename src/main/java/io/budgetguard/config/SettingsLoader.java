@@ -71,7 +71,7 @@ public final class SettingsLoader {
         long reservationTimeoutS = longIn("RESERVATION_TIMEOUT_S", 900, 10, 86_400);
         URI baseUrl = baseUrl();
         return new Settings(
-                str("OPENAI_KEY") != null ? str("OPENAI_KEY") : str("OPENAI_API_KEY"),
+                upstreamKey(),
                 baseUrl,
                 adminKey(),
                 intIn("MAX_REQS_PER_MIN", 100, 1, 1_000_000),
@@ -213,6 +213,12 @@ public final class SettingsLoader {
             "replaceme", "your-", "placeholder", "example", "xxxxxxxx");
     /** A key of fewer distinct characters is guessable however long it is ("aaaaaaaaaaaaaaaa"). */
     static final int MIN_ADMIN_KEY_DISTINCT_CHARS = 8;
+
+    /** OPENAI_KEY, else OPENAI_API_KEY (the variable OpenAI's SDKs read). */
+    private String upstreamKey() {
+        String key = str("OPENAI_KEY");
+        return key != null ? key : str("OPENAI_API_KEY");
+    }
 
     private String adminKey() {
         String key = str("ADMIN_API_KEY");

@@ -176,8 +176,7 @@ public final class HttpApi implements AutoCloseable {
             code = e.constraint() ? "conflict" : "invalid_value";
             JsonLog.warn("store_rejected", "request_id", call.requestId(), "sql_state", e.sqlState());
             sendError(call, e.constraint()
-                    ? new ApiException(409, "invalid_request_error", "conflict",
-                            "The change conflicts with stored data (SQLState " + e.sqlState() + "); nothing was changed.", null, Map.of())
+                    ? ApiException.conflict("The change conflicts with stored data (SQLState " + e.sqlState() + "); nothing was changed.")
                     : ApiException.invalidRequest("A value in the request cannot be stored (SQLState " + e.sqlState()
                             + "); nothing was changed."));
         } catch (IOException e) {

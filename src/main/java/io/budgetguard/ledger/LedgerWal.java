@@ -75,11 +75,15 @@ final class LedgerWal implements AutoCloseable {
             b.append('\n');
         }
         byte[] payload = b.toString().getBytes(StandardCharsets.UTF_8);
+        ByteBuffer buf = ByteBuffer.allocate(HEADER_BYTES + payload.length);
+        buf.put(MAGIC).putInt(payload.length).putInt(crc32c(payload)).put(payload).flip();
+        return buf;
+    }
+
+    private static int crc32c(byte[] payload) {
         CRC32C crc = new CRC32C();
         crc.update(payload);
-        ByteBuffer buf = ByteBuffer.allocate(HEADER_BYTES + payload.length);
-        buf.put(MAGIC).putInt(payload.length).putInt((int) crc.getValue()).put(payload).flip();
-        return buf;
+        return (int) crc.getValue();
     }
 
     /** Cuts the log back to {@code length}: the batch written after it never happened. */
@@ -115,9 +119,7 @@ final class LedgerWal implements AutoCloseable {
             if (all.remaining() < length) return new Contents(out, "a torn batch at byte " + at);
             byte[] payload = new byte[length];
             all.get(payload);
-            CRC32C crc = new CRC32C();
-            crc.update(payload);
-            if ((int) crc.getValue() != expected) return new Contents(out, "a batch failing its CRC32C at byte " + at);
+            if (crc32c(payload) != expected) return new Contents(out, "a batch failing its CRC32C at byte " + at);
             out.addAll(lines(payload));
         }
         return new Contents(out, null);

@@ -48,12 +48,12 @@ public final class Estimator {
         switch (kind) {
             case CHAT -> {
                 prompt = chatPrompt(enc, body, price);
-                output = outputCap(body, price, "max_completion_tokens", "max_tokens") * choices(body, "n");
+                output = outputCap(Kind.CHAT, body, price) * choices(body, "n");
             }
             case COMPLETION -> {
                 prompt = promptInput(enc, body.get("prompt")) + FIXED_MARGIN_TOKENS;
-                long max = body.path("max_tokens").canConvertToLong() && body.path("max_tokens").isIntegralNumber()
-                        ? Math.min(MAX_OUTPUT_TOKENS, Math.max(0, body.get("max_tokens").asLong())) : COMPLETIONS_DEFAULT_MAX_TOKENS;
+                Long asked = requestedOutputTokens(Kind.COMPLETION, body);
+                long max = asked != null ? asked : COMPLETIONS_DEFAULT_MAX_TOKENS;
                 output = max * Math.max(choices(body, "n"), choices(body, "best_of"));
             }
             case EMBEDDING -> {
@@ -62,7 +62,7 @@ public final class Estimator {
             }
             case RESPONSE -> {
                 prompt = responsePrompt(enc, body, price);
-                output = outputCap(body, price, "max_output_tokens");
+                output = outputCap(Kind.RESPONSE, body, price);
             }
             default -> throw new IllegalStateException("unknown kind " + kind);
         }
@@ -184,12 +184,10 @@ public final class Estimator {
         return null;
     }
 
-    private static long outputCap(JsonNode body, ModelPrice price, String... fields) {
-        for (String f : fields) {
-            JsonNode v = body.get(f);
-            if (v != null && v.isIntegralNumber() && v.canConvertToLong()) return Math.min(MAX_OUTPUT_TOKENS, Math.max(0, v.asLong()));
-        }
-        return price.maxOutputTokens();
+    /** The client's own output limit, else the model's output cap. */
+    private static long outputCap(Kind kind, JsonNode body, ModelPrice price) {
+        Long asked = requestedOutputTokens(kind, body);
+        return asked != null ? asked : price.maxOutputTokens();
     }
 
     private static long choices(JsonNode body, String field) {

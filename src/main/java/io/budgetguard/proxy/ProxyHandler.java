@@ -129,7 +129,7 @@ public final class ProxyHandler implements AutoCloseable {
     private List<WindowRef> currentWindows(String tenantId, long nowMs) {
         try {
             return tenants.get(tenantId).map(t -> WindowRef.all(t.budgets(), nowMs)).orElse(List.of());
-        } catch (RuntimeException e) {
+        } catch (io.budgetguard.store.StoreUnavailableException e) {
             return List.of(); // the store is away: the reservation's own windows still settle
         }
     }

@@ -44,19 +44,8 @@ record ProxyRequest(Endpoint endpoint, ObjectNode json, String model, boolean st
             stream = s.booleanValue();
         }
         boolean clientWantsUsage = stream && endpoint.usageNeedsStreamOptions() && wantsUsage(obj);
-        byte[] upstream = body;
-        if (stream && endpoint.usageNeedsStreamOptions() && !clientWantsUsage) {
-            // Ask for the final usage chunk so the cost is exact; it is stripped again on the way back.
-            ObjectNode copy = obj.deepCopy();
-            JsonNode opts = copy.get("stream_options");
-            ObjectNode so = opts != null && opts.isObject() ? (ObjectNode) opts : copy.putObject("stream_options");
-            so.put("include_usage", true);
-            try {
-                upstream = json.writeValueAsBytes(copy);
-            } catch (java.io.IOException e) {
-                throw new IllegalStateException("a parsed tree always serialises", e);
-            }
-        }
+        boolean askForUsage = stream && endpoint.usageNeedsStreamOptions() && !clientWantsUsage;
+        byte[] upstream = askForUsage ? withUsageRequested(obj, json) : body;
         return new ProxyRequest(endpoint, obj, model.asText(), stream, clientWantsUsage, upstream);
     }
 
@@ -78,14 +67,25 @@ record ProxyRequest(Endpoint endpoint, ObjectNode json, String model, boolean st
     ProxyRequest withOutputLimit(String field, long tokens, ObjectMapper mapper) {
         ObjectNode capped = json.deepCopy();
         capped.put(field, tokens);
-        ObjectNode upstream = capped;
-        if (stripUsageChunk()) {
-            upstream = capped.deepCopy();
-            JsonNode opts = upstream.get("stream_options");
-            (opts != null && opts.isObject() ? (ObjectNode) opts : upstream.putObject("stream_options")).put("include_usage", true);
-        }
+        byte[] upstream = stripUsageChunk() ? withUsageRequested(capped, mapper) : bytes(capped, mapper);
+        return new ProxyRequest(endpoint, capped, model, stream, clientWantsUsageChunk, upstream);
+    }
+
+    /**
+     * The body to send with the final usage chunk asked for, so the cost is exact (it is stripped again on the way
+     * back); {@code obj} itself is left as the client sent it.
+     */
+    private static byte[] withUsageRequested(ObjectNode obj, ObjectMapper mapper) {
+        ObjectNode copy = obj.deepCopy();
+        JsonNode opts = copy.get("stream_options");
+        ObjectNode so = opts != null && opts.isObject() ? (ObjectNode) opts : copy.putObject("stream_options");
+        so.put("include_usage", true);
+        return bytes(copy, mapper);
+    }
+
+    private static byte[] bytes(ObjectNode obj, ObjectMapper mapper) {
         try {
-            return new ProxyRequest(endpoint, capped, model, stream, clientWantsUsageChunk, mapper.writeValueAsBytes(upstream));
+            return mapper.writeValueAsBytes(obj);
         } catch (java.io.IOException e) {
             throw new IllegalStateException("a parsed tree always serialises", e);
         }

@@ -1,6 +1,5 @@
 package io.budgetguard.budget;
 
-import io.budgetguard.testing.PostgresDb;
 import io.budgetguard.testing.RedisServer;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -12,7 +11,7 @@ class ProductionWindowAddedMidFlightTest extends WindowAddedMidFlightContract {
     @Override
     Map<String, String> storeEnv() throws Exception {
         redis = RedisServer.start();
-        return Map.of("REDIS_URL", redis.url(), "DATABASE_URL", PostgresDb.create(), "WORKER_PERIOD_MS", "100");
+        return io.budgetguard.testing.TestGateway.productionStores(redis);
     }
 
     @AfterEach

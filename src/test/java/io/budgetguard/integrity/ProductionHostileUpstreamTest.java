@@ -1,6 +1,5 @@
 package io.budgetguard.integrity;
 
-import io.budgetguard.testing.PostgresDb;
 import io.budgetguard.testing.RedisServer;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -22,6 +21,6 @@ class ProductionHostileUpstreamTest extends HostileUpstreamContract {
 
     @Override
     Map<String, String> storeEnv() {
-        return Map.of("REDIS_URL", redis.url(), "DATABASE_URL", PostgresDb.create(), "WORKER_PERIOD_MS", "100");
+        return io.budgetguard.testing.TestGateway.productionStores(redis);
     }
 }

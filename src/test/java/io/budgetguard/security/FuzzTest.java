@@ -3,7 +3,6 @@ package io.budgetguard.security;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.budgetguard.testing.FakeOpenAI;
-import io.budgetguard.testing.PostgresDb;
 import io.budgetguard.testing.RedisServer;
 import io.budgetguard.testing.TestGateway;
 import java.math.BigDecimal;
@@ -45,8 +44,7 @@ class FuzzTest {
         upstream = new FakeOpenAI();
         redis = RedisServer.start();
         embedded = TestGateway.start(upstream);
-        production = TestGateway.start(upstream, Map.of("REDIS_URL", redis.url(), "DATABASE_URL", PostgresDb.create(),
-                "WORKER_PERIOD_MS", "100"), java.time.Clock.systemUTC());
+        production = TestGateway.start(upstream, TestGateway.productionStores(redis), java.time.Clock.systemUTC());
         embeddedKey = fuzzTenant(embedded);
         productionKey = fuzzTenant(production);
     }

@@ -1,6 +1,5 @@
 package io.budgetguard.security;
 
-import io.budgetguard.testing.PostgresDb;
 import io.budgetguard.testing.RedisServer;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -16,7 +15,7 @@ class ProductionMalformedInputTest extends MalformedInputContract {
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
-        return Map.of("REDIS_URL", redis.url(), "DATABASE_URL", PostgresDb.create(), "WORKER_PERIOD_MS", "100");
+        return io.budgetguard.testing.TestGateway.productionStores(redis);
     }
 
     @AfterAll

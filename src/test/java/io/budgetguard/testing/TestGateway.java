@@ -63,6 +63,11 @@ public final class TestGateway implements AutoCloseable {
         this.dataDir = dataDir;
     }
 
+    /** The production stores: counters and ledger stream in {@code redis}, a fresh Postgres database, a fast worker. */
+    public static Map<String, String> productionStores(RedisServer redis) {
+        return Map.of("REDIS_URL", redis.url(), "DATABASE_URL", PostgresDb.create(), "WORKER_PERIOD_MS", "100");
+    }
+
     public static TestGateway start(FakeOpenAI upstream) throws IOException {
         return start(upstream, Map.of(), Clock.systemUTC());
     }
