@@ -43,7 +43,10 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT DO NOTHING
 
 -- name: ledger_spent_between
-SELECT COALESCE(SUM(cost_usd), 0) FROM usage_ledger WHERE tenant_id = ? AND started_at >= ? AND started_at < ?
+-- Requests whose cost the caller holds in memory (in flight, or settled with the row still being written) are
+-- left out by id, so a window built while they settle counts each of them exactly once.
+SELECT COALESCE(SUM(cost_usd), 0) FROM usage_ledger
+WHERE tenant_id = ? AND started_at >= ? AND started_at < ? AND NOT (request_id = ANY(?))
 
 -- name: usage_by_model
 SELECT COALESCE(model, '') AS k, COUNT(*), COALESCE(SUM(prompt_tokens), 0), COALESCE(SUM(completion_tokens), 0),
@@ -57,8 +60,13 @@ SELECT to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS k, COUNT(*), COAL
 FROM usage_ledger WHERE tenant_id = ? AND started_at >= ? AND started_at < ?
 GROUP BY 1 ORDER BY 1
 
--- name: ledger_costs_since
-SELECT started_at, cost_usd FROM usage_ledger WHERE tenant_id = ? AND started_at >= ?
+-- name: ledger_bucket_sums
+-- A rolling window's spend per bucket (floor(started epoch ms / bucket ms)), summed in the database: at most a
+-- window's worth of buckets cross the wire however many rows the ledger holds. Exclusions as above.
+SELECT bucket, SUM(cost_usd) FROM (
+  SELECT FLOOR(EXTRACT(EPOCH FROM started_at) * 1000 / ?) AS bucket, cost_usd FROM usage_ledger
+  WHERE tenant_id = ? AND started_at >= ? AND NOT (request_id = ANY(?))
+) costs GROUP BY bucket
 
 -- name: reservation_insert
 INSERT INTO reservations (request_id, tenant_id, api_key_id, endpoint, model, estimated_cost_usd, started_at)

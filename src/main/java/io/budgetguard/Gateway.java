@@ -19,6 +19,7 @@ import io.budgetguard.policy.PolicyEngine;
 import io.budgetguard.worker.ReservationExpiry;
 import io.budgetguard.worker.LedgerDrain;
 import io.budgetguard.worker.Worker;
+import io.budgetguard.budget.TenantSweep;
 import io.budgetguard.config.Settings;
 import io.budgetguard.http.HttpApi;
 import io.budgetguard.http.Route;
@@ -106,9 +107,9 @@ public final class Gateway implements AutoCloseable {
     }
 
     /**
-     * {@code serve}: the gateway. With shared counters (Redis) the ledger drain and alerts are left to
-     * {@code worker} processes; reservation expiry still runs here (whichever process notices first). On the
-     * embedded store there is no separate worker, so every duty runs here.
+     * {@code serve}: the gateway. With shared counters (Redis) every background duty (drain, expiry, alerts,
+     * partitions) is left to {@code worker} processes, so background cost does not grow with the number of
+     * gateways. On the embedded store there is no separate worker, so every duty runs here.
      */
     public static Gateway startServe(Settings s, Clock clock) throws IOException {
         return start(s, clock, true, s.redisUrl() == null);
@@ -157,19 +158,8 @@ public final class Gateway implements AutoCloseable {
                     new DenialLog(db), metrics);
             routes.addAll(proxy.routes());
             routes.addAll(new AdminHandler(s, json, clock, tenants, directory, auth, counters, ledger, alertStore).routes());
-            ReservationExpiry expiry = new ReservationExpiry(counters, tenants, ledger, clock);
-            BudgetAlerts alerts = new BudgetAlerts(tenants, alertStore, counters, s.alertWebhookUrl(), clock, json);
-            List<Worker.Duty> duties = new ArrayList<>(List.of(new Worker.Duty("reservation_expiry", expiry::runOnce),
-                    new Worker.Duty("ledger_partitions", () -> db.ensureLedgerPartitions(clock.instant()))));
-            if (workerDuties) duties.add(new Worker.Duty("budget_alerts", alerts::runOnce));
-            if (workerDuties && counters instanceof RedisCounters redis) {
-                LedgerDrain drain = new LedgerDrain(redis, tenants, ledger, clock, s.ledgerClaimIdleMs());
-                duties.add(0, new Worker.Duty("ledger_drain", drain::runUntilCaughtUp));
-                metrics.ledgerBacklog(() -> {
-                    long[] health = redis.drainHealth();
-                    return new long[] {drain.pendingEvents(), drain.oldestAgeMs(), health[0], health[1], drain.tenantFailures()};
-                });
-            }
+            List<Worker.Duty> duties = workerDuties
+                    ? duties(s, clock, db, tenants, counters, ledger, alertStore, json, metrics, graceMs) : List.of();
             Worker worker = new Worker(duties, s.workerPeriodMs());
             HttpApi http = serve ? HttpApi.start(s, routes, json, metrics) : null;
             if (serve && s.openaiKey() == null) {
@@ -192,6 +182,37 @@ public final class Gateway implements AutoCloseable {
             db.close();
             throw e;
         }
+    }
+
+    /** Tenant ids a full sweep pages through at most (a thousand pages of the directory). */
+    static final int MAX_TENANT_PAGES = 1_000;
+
+    /**
+     * The background duties, each visiting only tenants with recent activity (its own {@link TenantSweep}); they
+     * look back past the longest a reservation can stay outstanding plus two periods.
+     */
+    private static List<Worker.Duty> duties(Settings s, Clock clock, Database db, TenantStore tenants, SpendCounters counters,
+                                            Ledger ledger, AlertStore alertStore, ObjectMapper json, Metrics metrics, long graceMs) {
+        long lookBackMs = graceMs + 2 * s.workerPeriodMs();
+        java.util.function.Consumer<java.util.function.Consumer<String>> everyTenant = c -> tenants.forEachId(MAX_TENANT_PAGES, c);
+        List<Worker.Duty> duties = new ArrayList<>();
+        if (counters instanceof RedisCounters redis) {
+            LedgerDrain drain = new LedgerDrain(redis, new TenantSweep("ledger_drain", counters, everyTenant, lookBackMs, clock),
+                    ledger, clock, s.ledgerClaimIdleMs());
+            duties.add(new Worker.Duty("ledger_drain", drain::runUntilCaughtUp));
+            metrics.ledgerBacklog(() -> {
+                long[] health = redis.drainHealth();
+                return new long[] {drain.pendingEvents(), drain.oldestAgeMs(), health[0], health[1], drain.tenantFailures()};
+            });
+        }
+        ReservationExpiry expiry = new ReservationExpiry(counters, tenants,
+                new TenantSweep("reservation_expiry", counters, everyTenant, lookBackMs, clock), clock);
+        duties.add(new Worker.Duty("reservation_expiry", expiry::runOnce));
+        duties.add(new Worker.Duty("ledger_partitions", () -> db.ensureLedgerPartitions(clock.instant())));
+        BudgetAlerts alerts = new BudgetAlerts(tenants, new TenantSweep("budget_alerts", counters, everyTenant, lookBackMs, clock),
+                alertStore, counters, s.alertWebhookUrl(), clock, json);
+        duties.add(new Worker.Duty("budget_alerts", alerts::runOnce));
+        return duties;
     }
 
     /** Readiness: 200 when the database and the counters answer, else 503 saying which does not. */

@@ -133,6 +133,7 @@ public final class AdminHandler {
         List<Budget> budgets = AdminInput.budgets(in.get("budgets"));
         if (!tenants.replaceBudgets(id, budgets, clock.instant())) throw tenantNotFound(id);
         directory.forget(id);
+        counters.markActive(id, clock.millis()); // a lower limit may already be crossed: the alert duty looks
         call.sendJson(json, 200, tenantView(existing(id)));
     }
 
@@ -202,6 +203,7 @@ public final class AdminHandler {
             }
         }
         alerts.replace(t.id(), new AlertSettings(pcts, webhook));
+        counters.markActive(t.id(), clock.millis());
         call.sendJson(json, 200, tenantView(t));
     }
 

@@ -29,10 +29,10 @@ public final class BudgetAlerts {
     static final int MAX_ATTEMPTS = 8;
     static final long MAX_BACKOFF_MS = 300_000;
     static final long CLAIM_MS = 60_000;
-    static final int MAX_TENANT_PAGES = 1_000;
     static final Duration SEND_TIMEOUT = Duration.ofSeconds(5);
 
     private final TenantStore tenants;
+    private final io.budgetguard.budget.TenantSweep sweep;
     private final AlertStore store;
     private final SpendCounters counters;
     private final String globalWebhook;
@@ -41,9 +41,11 @@ public final class BudgetAlerts {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(SEND_TIMEOUT)
             .followRedirects(HttpClient.Redirect.NEVER).build();
 
-    public BudgetAlerts(TenantStore tenants, AlertStore store, SpendCounters counters, String globalWebhook, Clock clock,
-                        ObjectMapper json) {
+    /** @param sweep which tenants a pass checks (those with recent activity: spend only moves with activity) */
+    public BudgetAlerts(TenantStore tenants, io.budgetguard.budget.TenantSweep sweep, AlertStore store, SpendCounters counters,
+                        String globalWebhook, Clock clock, ObjectMapper json) {
         this.tenants = tenants;
+        this.sweep = sweep;
         this.store = store;
         this.counters = counters;
         this.globalWebhook = globalWebhook;
@@ -53,7 +55,18 @@ public final class BudgetAlerts {
 
     /** One pass: record newly crossed thresholds, then send what is due. Returns how many were sent. */
     public int runOnce() {
-        tenants.forEachId(MAX_TENANT_PAGES, id -> tenants.find(id).ifPresent(this::check));
+        sweep.forEach(id -> {
+            try {
+                tenants.find(id).ifPresent(this::check);
+                return true;
+            } catch (io.budgetguard.store.StoreUnavailableException e) {
+                JsonLog.warn("budget_alerts_tenant_failed", "tenant", id, "error", e.getMessage());
+                return false;
+            } catch (RuntimeException e) {
+                JsonLog.bug("budget_alerts_tenant_failed", e, "tenant", id);
+                return false;
+            }
+        });
         return deliverDue();
     }
 

@@ -1,26 +1,34 @@
 package io.budgetguard.budget;
 
-import io.budgetguard.log.JsonLog;
+import io.budgetguard.ledger.UsageEvent;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * In-process counters for the embedded default: one lock per tenant (never a global one) makes admission and
- * settle atomic. Windows are loaded from the ledger the first time they are touched, so a restart neither
- * forgets spend nor refuses requests that fit.
+ * settle atomic, and settle writes the request's ledger row. Windows are loaded from the ledger the first time
+ * they are touched, outside the tenant's lock (a rolling window may sum millions of rows): only admissions of
+ * that tenant wait for the load, settles go on, and the window is installed in one step under the lock.
  */
 public final class EmbeddedCounters implements SpendCounters {
     public static final long RATE_BUCKET_MS = 1_000;
     public static final int RATE_BUCKETS = 60;
+    /** Loads a caller waits for before it starts one itself or gives up (a window being replaced meanwhile). */
+    static final int MAX_LOAD_ROUNDS = 8;
 
     private final SpendHistory history;
     private final long graceMs;
     private final ConcurrentHashMap<String, TenantState> tenants = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Long> lastActiveMs = new ConcurrentHashMap<>();
 
     /** @param graceMs how long a closed calendar window is kept for late settles */
     public EmbeddedCounters(SpendHistory history, long graceMs) {
@@ -44,6 +52,32 @@ public final class EmbeddedCounters implements SpendCounters {
         long spent(long nowMs) {
             return rolling == null ? spent : rolling.roll(nowMs);
         }
+
+        void count(long nowMs, long startedMs, long costMicroUsd) {
+            if (rolling != null) rolling.add(nowMs, startedMs, costMicroUsd);
+            else spent += costMicroUsd;
+        }
+    }
+
+    /** A settled request as a window load needs it: when it started and what it cost. */
+    private record Settled(long startedMs, long costMicroUsd) {}
+
+    /**
+     * A window being loaded. The query leaves out {@code excluded} (requests in flight, or settled with their row
+     * still being written, when the load began); their cost comes from memory instead: those settled by the time
+     * of the install from {@code settled}, those still in flight as reservations held since built. A request
+     * admitted during the load writes its row only after the install, so the query cannot have seen it either.
+     */
+    private static final class Load {
+        final WindowRef ref;
+        final Set<String> excluded;
+        final Map<String, Settled> settled = new HashMap<>();
+        final CompletableFuture<Window> done = new CompletableFuture<>();
+
+        Load(WindowRef ref, Set<String> excluded) {
+            this.ref = ref;
+            this.excluded = excluded;
+        }
     }
 
     private static final class TenantState {
@@ -51,90 +85,228 @@ public final class EmbeddedCounters implements SpendCounters {
         final BucketedSum rate = new BucketedSum(RATE_BUCKET_MS, RATE_BUCKETS);
         final Map<String, Window> windows = new HashMap<>();
         final Map<String, Reservation> reservations = new HashMap<>();
+        /** Settled requests whose ledger row is being written. */
+        final Map<String, Settled> unwritten = new HashMap<>();
+        final Map<String, Load> loading = new HashMap<>();
     }
 
     @Override
     public Admission admit(Reservation proposed, int rateLimitPerMin, long nowMs) {
+        markActive(proposed.tenantId(), nowMs);
         TenantState t = tenants.computeIfAbsent(proposed.tenantId(), id -> new TenantState());
-        t.lock.lock();
-        try {
-            long count = t.rate.roll(nowMs);
-            if (count >= rateLimitPerMin) {
-                return new Admission.RateLimited(new RateState(rateLimitPerMin, 0, t.rate.msUntilOldestLeaves(nowMs)),
-                        t.rate.msUntilOldestLeaves(nowMs));
-            }
-            RateState after = new RateState(rateLimitPerMin, (int) (rateLimitPerMin - count - 1), RATE_BUCKET_MS * (RATE_BUCKETS + 1));
-            List<Window> ws = new ArrayList<>(proposed.windows().size());
-            for (WindowRef ref : proposed.windows()) {
-                Window w = window(t, proposed.tenantId(), ref, nowMs);
-                long spent = w.spent(nowMs);
-                if (spent + w.reserved + proposed.estimateMicroUsd() > ref.limitMicroUsd()) {
-                    return new Admission.OverBudget(ref, spent, w.reserved, after);
+        for (int round = 0; ; round++) {
+            List<Load> mine = new ArrayList<>();
+            List<Load> pending = new ArrayList<>();
+            t.lock.lock();
+            try {
+                long count = t.rate.roll(nowMs);
+                if (count >= rateLimitPerMin) {
+                    return new Admission.RateLimited(new RateState(rateLimitPerMin, 0, t.rate.msUntilOldestLeaves(nowMs)),
+                            t.rate.msUntilOldestLeaves(nowMs));
                 }
-                ws.add(w);
+                List<Window> ws = installed(t, proposed.windows(), mine, pending);
+                if (ws != null) return admitLocked(t, proposed, ws, rateLimitPerMin, count, nowMs);
+            } finally {
+                t.lock.unlock();
             }
-            t.rate.add(nowMs, nowMs, 1);
-            for (Window w : ws) w.reserved += proposed.estimateMicroUsd();
-            t.reservations.put(proposed.id(), proposed);
-            prune(t, nowMs);
-            return new Admission.Admitted(proposed, after);
-        } finally {
-            t.lock.unlock();
+            awaitLoads(t, proposed.tenantId(), mine, pending, nowMs, round);
         }
     }
 
-    @Override
-    public boolean recordsLedger() {
-        return false;
+    private Admission admitLocked(TenantState t, Reservation proposed, List<Window> ws, int rateLimitPerMin, long count,
+                                  long nowMs) {
+        RateState after = new RateState(rateLimitPerMin, (int) (rateLimitPerMin - count - 1), RATE_BUCKET_MS * (RATE_BUCKETS + 1));
+        for (int i = 0; i < ws.size(); i++) {
+            Window w = ws.get(i);
+            WindowRef ref = proposed.windows().get(i); // the limit as the tenant has it now, not as when installed
+            long spent = w.spent(nowMs);
+            if (spent + w.reserved + proposed.estimateMicroUsd() > ref.limitMicroUsd()) {
+                return new Admission.OverBudget(ref, spent, w.reserved, after);
+            }
+        }
+        t.rate.add(nowMs, nowMs, 1);
+        for (Window w : ws) w.reserved += proposed.estimateMicroUsd();
+        t.reservations.put(proposed.id(), proposed);
+        prune(t, nowMs);
+        return new Admission.Admitted(proposed, after);
+    }
+
+    /**
+     * Under the lock: the windows of {@code refs} when all are installed; otherwise null, with the loads to wait
+     * for in {@code pending}, of which those this caller must run (nobody loaded the window yet) also in {@code mine}.
+     */
+    private static List<Window> installed(TenantState t, List<WindowRef> refs, List<Load> mine, List<Load> pending) {
+        List<Window> ws = new ArrayList<>(refs.size());
+        for (WindowRef ref : refs) {
+            Window w = t.windows.get(ref.id());
+            if (w != null) {
+                ws.add(w);
+                continue;
+            }
+            Load load = t.loading.get(ref.id());
+            if (load == null) {
+                Set<String> excluded = new HashSet<>(t.reservations.keySet());
+                excluded.addAll(t.unwritten.keySet());
+                load = new Load(ref, excluded);
+                load.settled.putAll(t.unwritten);
+                t.loading.put(ref.id(), load);
+                mine.add(load);
+            }
+            pending.add(load);
+        }
+        return pending.isEmpty() ? ws : null;
+    }
+
+    /** Outside the lock: runs the loads this caller started, waits for the others'. */
+    private void awaitLoads(TenantState t, String tenantId, List<Load> mine, List<Load> pending, long nowMs, int round) {
+        for (Load load : mine) run(t, tenantId, load, nowMs);
+        if (round >= MAX_LOAD_ROUNDS) {
+            throw new IllegalStateException("budget windows of " + tenantId + " still missing after " + round + " loads");
+        }
+        for (Load load : pending) {
+            try {
+                load.done.join();
+            } catch (CompletionException e) {
+                if (e.getCause() instanceof RuntimeException re) throw re;
+                throw e;
+            }
+        }
+    }
+
+    /** Loads one window from the ledger (no lock held), then installs it under the lock. */
+    private void run(TenantState t, String tenantId, Load load, long nowMs) {
+        WindowRef ref = load.ref;
+        try {
+            Window w = new Window(ref);
+            if (w.rolling != null) {
+                long from = (w.rolling.bucketOf(nowMs) - WindowRef.ROLLING_BUCKETS) * ref.bucketMs();
+                for (Map.Entry<Long, Long> e : history.spentPerBucket(tenantId, from, ref.bucketMs(), load.excluded).entrySet()) {
+                    w.rolling.add(nowMs, e.getKey() * ref.bucketMs(), e.getValue());
+                }
+            } else {
+                w.spent = history.spentMicroUsd(tenantId, ref.startMs(), ref.endMs(), load.excluded);
+            }
+            install(t, load, w, nowMs);
+        } catch (RuntimeException | Error e) {
+            t.lock.lock();
+            try {
+                t.loading.remove(ref.id(), load);
+            } finally {
+                t.lock.unlock();
+            }
+            load.done.completeExceptionally(e);
+        }
+    }
+
+    private static void install(TenantState t, Load load, Window w, long nowMs) {
+        t.lock.lock();
+        try {
+            for (Settled s : load.settled.values()) {
+                if (w.ref.covers(s.startedMs())) w.count(nowMs, s.startedMs(), s.costMicroUsd());
+            }
+            // Requests in flight that this window never saw admitted are reserved in it too.
+            for (Reservation r : t.reservations.values()) {
+                if (!w.ref.covers(r.createdMs()) || r.holds(w.ref.id())) continue;
+                w.reserved += r.estimateMicroUsd();
+                w.heldSinceBuilt.put(r.id(), r.estimateMicroUsd());
+            }
+            t.windows.put(w.ref.id(), w);
+            t.loading.remove(w.ref.id(), load);
+        } finally {
+            t.lock.unlock();
+        }
+        load.done.complete(w);
     }
 
     @Override
-    public SettleResult settle(Reservation r, long actualMicroUsd, long nowMs, io.budgetguard.ledger.UsageEvent ignored,
-                               List<WindowRef> current) {
+    public SettleResult settle(Reservation r, long actualMicroUsd, long nowMs, UsageEvent event, List<WindowRef> current) {
         if (actualMicroUsd < 0) throw new IllegalStateException("negative cost");
         TenantState t = tenants.get(r.tenantId());
         if (t == null) return SettleResult.ALREADY;
+        markActive(r.tenantId(), nowMs);
+        List<CompletableFuture<Window>> installsFirst = new ArrayList<>();
         t.lock.lock();
         try {
             Reservation held = t.reservations.remove(r.id());
             if (held == null) return SettleResult.ALREADY;
-            for (WindowRef ref : held.windows()) {
-                Window w = t.windows.get(ref.id());
-                if (w == null) continue; // pruned long after its end: the ledger still has the cost
-                w.reserved -= held.estimateMicroUsd();
-                if (w.reserved < 0) throw new IllegalStateException("reserved went negative in " + ref.id() + ": " + w.reserved);
-                if (w.rolling != null) w.rolling.add(nowMs, held.createdMs(), actualMicroUsd);
-                else w.spent += actualMicroUsd;
+            settleLocked(t, held, actualMicroUsd, nowMs, current);
+            Settled settled = new Settled(held.createdMs(), actualMicroUsd);
+            for (Load load : t.loading.values()) {
+                load.settled.put(held.id(), settled);
+                if (!load.excluded.contains(held.id())) installsFirst.add(load.done);
             }
-            java.util.Set<String> spendOnly = new java.util.HashSet<>();
-            for (WindowRef ref : SpendCounters.spendOnly(held, current)) spendOnly.add(ref.id());
-            for (Window w : t.windows.values()) {
-                if (held.holds(w.ref.id())) continue;
-                Long reservedSinceBuilt = w.heldSinceBuilt.remove(held.id());
-                if (reservedSinceBuilt != null) w.reserved -= reservedSinceBuilt;
-                else if (!spendOnly.contains(w.ref.id())) continue;
-                if (w.rolling != null) w.rolling.add(nowMs, held.createdMs(), actualMicroUsd);
-                else w.spent += actualMicroUsd;
-            }
-            return SettleResult.SETTLED;
+            if (event != null) t.unwritten.put(held.id(), settled);
         } finally {
             t.lock.unlock();
+        }
+        if (event != null) write(t, event, installsFirst);
+        return SettleResult.SETTLED;
+    }
+
+    private static void settleLocked(TenantState t, Reservation held, long actualMicroUsd, long nowMs, List<WindowRef> current) {
+        for (WindowRef ref : held.windows()) {
+            Window w = t.windows.get(ref.id());
+            if (w == null) continue; // pruned long after its end: the ledger still has the cost
+            w.reserved -= held.estimateMicroUsd();
+            if (w.reserved < 0) throw new IllegalStateException("reserved went negative in " + ref.id() + ": " + w.reserved);
+            w.count(nowMs, held.createdMs(), actualMicroUsd);
+        }
+        Set<String> spendOnly = new HashSet<>();
+        for (WindowRef ref : SpendCounters.spendOnly(held, current)) spendOnly.add(ref.id());
+        for (Window w : t.windows.values()) {
+            if (held.holds(w.ref.id())) continue;
+            Long reservedSinceBuilt = w.heldSinceBuilt.remove(held.id());
+            if (reservedSinceBuilt != null) w.reserved -= reservedSinceBuilt;
+            else if (!spendOnly.contains(w.ref.id())) continue;
+            w.count(nowMs, held.createdMs(), actualMicroUsd);
+        }
+    }
+
+    /**
+     * Writes the row after the lock is released; a request admitted while a window was loading waits for that
+     * install first, so the load's query never sees a row it would count a second time.
+     */
+    private void write(TenantState t, UsageEvent event, List<CompletableFuture<Window>> installsFirst) {
+        try {
+            for (CompletableFuture<Window> install : installsFirst) {
+                try {
+                    install.join();
+                } catch (CompletionException e) {
+                    // the load failed: nobody will count from the query, write at once
+                }
+            }
+            history.append(event);
+        } finally {
+            t.lock.lock();
+            try {
+                t.unwritten.remove(event.requestId());
+            } finally {
+                t.lock.unlock();
+            }
         }
     }
 
     @Override
     public List<WindowUsage> usage(String tenantId, List<WindowRef> refs, long nowMs) {
         TenantState t = tenants.computeIfAbsent(tenantId, id -> new TenantState());
-        t.lock.lock();
-        try {
-            List<WindowUsage> out = new ArrayList<>(refs.size());
-            for (WindowRef ref : refs) {
-                Window w = window(t, tenantId, ref, nowMs);
-                out.add(new WindowUsage(ref, w.spent(nowMs), w.reserved));
+        for (int round = 0; ; round++) {
+            List<Load> mine = new ArrayList<>();
+            List<Load> pending = new ArrayList<>();
+            t.lock.lock();
+            try {
+                List<Window> ws = installed(t, refs, mine, pending);
+                if (ws != null) {
+                    List<WindowUsage> out = new ArrayList<>(ws.size());
+                    for (int i = 0; i < ws.size(); i++) {
+                        Window w = ws.get(i);
+                        out.add(new WindowUsage(refs.get(i), w.spent(nowMs), w.reserved));
+                    }
+                    return out;
+                }
+            } finally {
+                t.lock.unlock();
             }
-            return out;
-        } finally {
-            t.lock.unlock();
+            awaitLoads(t, tenantId, mine, pending, nowMs, round);
         }
     }
 
@@ -155,32 +327,29 @@ public final class EmbeddedCounters implements SpendCounters {
         }
     }
 
-    /** Tenants this process holds counters for (the expiry duty walks them). */
-    public List<String> tenantIds() {
-        return new ArrayList<>(tenants.keySet());
+    @Override
+    public void markActive(String tenantId, long nowMs) {
+        lastActiveMs.merge(tenantId, nowMs, Math::max);
     }
 
-    /** The window's counter; on first touch its settled spend is loaded from the ledger. */
-    private Window window(TenantState t, String tenantId, WindowRef ref, long nowMs) {
-        Window w = t.windows.get(ref.id());
-        if (w != null) return w;
-        w = new Window(ref);
-        if (w.rolling != null) {
-            long from = (w.rolling.bucketOf(nowMs) - WindowRef.ROLLING_BUCKETS) * ref.bucketMs();
-            for (Map.Entry<Long, Long> e : history.spentPerBucket(tenantId, from, ref.bucketMs()).entrySet()) {
-                w.rolling.add(nowMs, e.getKey() * ref.bucketMs(), e.getValue());
-            }
-        } else {
-            w.spent = history.spentMicroUsd(tenantId, ref.startMs(), ref.endMs());
+    @Override
+    public List<String> activeSince(long sinceMs, int max) {
+        List<String> out = new ArrayList<>();
+        for (Map.Entry<String, Long> e : lastActiveMs.entrySet()) {
+            if (out.size() >= max) break;
+            if (e.getValue() >= sinceMs) out.add(e.getKey());
         }
-        // Requests admitted before this window existed (a budget added mid-flight) are reserved in it too.
-        for (Reservation r : t.reservations.values()) {
-            if (!ref.covers(r.createdMs()) || r.holds(ref.id())) continue;
-            w.reserved += r.estimateMicroUsd();
-            w.heldSinceBuilt.put(r.id(), r.estimateMicroUsd());
-        }
-        t.windows.put(ref.id(), w);
-        return w;
+        return out;
+    }
+
+    @Override
+    public void forgetActiveBefore(long beforeMs) {
+        lastActiveMs.values().removeIf(ms -> ms < beforeMs);
+    }
+
+    @Override
+    public String activityEpoch() {
+        return "in-process"; // the marks live as long as the counters
     }
 
     /** Forgets calendar windows closed for longer than the grace period and holding no reservation. */

@@ -29,6 +29,8 @@ import redis.clients.jedis.params.XAddParams;
 import redis.clients.jedis.params.XReadGroupParams;
 import redis.clients.jedis.resps.StreamEntry;
 import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.params.SetParams;
+import redis.clients.jedis.params.ZAddParams;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.exceptions.JedisNoScriptException;
@@ -129,6 +131,7 @@ public final class RedisCounters implements SpendCounters {
 
     @Override
     public Admission admit(Reservation p, int rateLimitPerMin, long nowMs) {
+        markActive(p.tenantId(), nowMs);
         List<String> keys = new ArrayList<>(3 + p.windows().size());
         keys.add(key(p.tenantId(), "rate"));
         keys.add(key(p.tenantId(), "res"));
@@ -221,15 +224,52 @@ public final class RedisCounters implements SpendCounters {
         JsonLog.info("redis_windows_rebuilt", "tenant", tenantId, "windows", windows.size());
     }
 
+    static final String ACTIVE_TENANTS = "bg:active";
+    /** Set once when missing: a new value means the marks (and everything else) were lost. */
+    static final String ACTIVE_EPOCH = "bg:active:epoch";
+    /** A gateway tells Redis a tenant is active at most this often (the duties look back far longer). */
+    static final long ACTIVE_MARK_INTERVAL_MS = 1_000;
+    static final int MAX_MARKS_REMEMBERED = 100_000;
+    private final Map<String, Long> markedMs = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * One sorted set (tenant → last active ms) for the whole deployment, outside the tenant's slot (so outside the
+     * scripts): written before the admission it announces, at most once per ACTIVE_MARK_INTERVAL_MS per tenant
+     * and gateway.
+     */
     @Override
-    public boolean recordsLedger() {
-        return true;
+    public void markActive(String tenantId, long nowMs) {
+        Long last = markedMs.get(tenantId);
+        if (last != null && nowMs - last < ACTIVE_MARK_INTERVAL_MS && nowMs >= last) return;
+        call(() -> redis.zadd(ACTIVE_TENANTS, nowMs, tenantId, ZAddParams.zAddParams().gt()));
+        if (markedMs.size() >= MAX_MARKS_REMEMBERED) markedMs.clear();
+        markedMs.put(tenantId, nowMs);
+    }
+
+    @Override
+    public List<String> activeSince(long sinceMs, int max) {
+        return call(() -> redis.zrangeByScore(ACTIVE_TENANTS, Long.toString(sinceMs), "+inf", 0, max));
+    }
+
+    @Override
+    public String activityEpoch() {
+        String epoch = call(() -> redis.get(ACTIVE_EPOCH));
+        if (epoch != null) return epoch;
+        call(() -> redis.set(ACTIVE_EPOCH, Long.toHexString(new java.security.SecureRandom().nextLong()),
+                SetParams.setParams().nx()));
+        return call(() -> redis.get(ACTIVE_EPOCH));
+    }
+
+    @Override
+    public void forgetActiveBefore(long beforeMs) {
+        call(() -> redis.zremrangeByScore(ACTIVE_TENANTS, "-inf", "(" + beforeMs));
     }
 
     @Override
     public SettleResult settle(Reservation r, long actualMicroUsd, long nowMs, io.budgetguard.ledger.UsageEvent event,
                                List<WindowRef> current) {
         if (actualMicroUsd < 0) throw new IllegalStateException("negative cost");
+        markActive(r.tenantId(), nowMs);
         List<String> keys = new ArrayList<>(4 + r.windows().size());
         keys.add(key(r.tenantId(), "res"));
         keys.add(key(r.tenantId(), "dl"));
@@ -266,7 +306,7 @@ public final class RedisCounters implements SpendCounters {
         args.add(Long.toString(expireAt(w, nowMs)));
         if (w.rolling()) {
             long lo = Math.floorDiv(nowMs, w.bucketMs()) - WindowRef.ROLLING_BUCKETS;
-            Map<Long, Long> buckets = history.spentPerBucket(tenantId, lo * w.bucketMs(), w.bucketMs());
+            Map<Long, Long> buckets = history.spentPerBucket(tenantId, lo * w.bucketMs(), w.bucketMs(), List.of());
             args.add(Long.toString(lo));
             args.add("0");
             args.add("0");
@@ -278,7 +318,7 @@ public final class RedisCounters implements SpendCounters {
                 args.add(Long.toString(e.getValue()));
             }
         } else {
-            args.add(Long.toString(history.spentMicroUsd(tenantId, w.startMs(), w.endMs())));
+            args.add(Long.toString(history.spentMicroUsd(tenantId, w.startMs(), w.endMs(), List.of())));
             args.add(Long.toString(w.startMs()));
             args.add(Long.toString(w.endMs()));
             args.add("0");

@@ -14,8 +14,9 @@ public interface SpendCounters extends AutoCloseable {
     Admission admit(Reservation proposed, int rateLimitPerMin, long nowMs);
 
     /**
-     * Replaces the reservation by the actual cost. Stores that {@link #recordsLedger()} also append
-     * {@code ledgerEvent} to their ledger stream in the same atomic step (not when the result is ALREADY).
+     * Replaces the reservation by the actual cost and records {@code ledgerEvent} (not when the result is ALREADY;
+     * not at all when it is null): Redis appends it to the tenant's ledger stream in the same atomic step, the
+     * in-process counters write the ledger row before returning.
      */
     SettleResult settle(Reservation r, long actualMicroUsd, long nowMs, io.budgetguard.ledger.UsageEvent ledgerEvent,
                         List<WindowRef> current);
@@ -42,8 +43,23 @@ public interface SpendCounters extends AutoCloseable {
         return out;
     }
 
-    /** True when settle carries the ledger event (Redis stream); false when the caller writes the ledger row. */
-    boolean recordsLedger();
+    /**
+     * Marks the tenant as having work for the background duties (expiry, drain, alerts visit active tenants only).
+     * Admission and settle mark their tenant themselves; an admin change to its budgets calls this.
+     */
+    void markActive(String tenantId, long nowMs);
+
+    /** Tenants marked active at or after {@code sinceMs}, at most {@code max}. */
+    List<String> activeSince(long sinceMs, int max);
+
+    /** Forgets activity marks older than {@code beforeMs}. */
+    void forgetActiveBefore(long beforeMs);
+
+    /**
+     * Identifies the store's set of activity marks: it changes when the marks were lost (Redis restarted empty or
+     * flushed), so the duties know to visit every tenant until the gateways have marked theirs again.
+     */
+    String activityEpoch();
 
     /** The current state of each window. */
     List<WindowUsage> usage(String tenantId, List<WindowRef> windows, long nowMs);

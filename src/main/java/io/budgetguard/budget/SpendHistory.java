@@ -1,10 +1,22 @@
 package io.budgetguard.budget;
 
-/** Settled spend as the ledger knows it: what counters are rebuilt from when they are missing. */
-public interface SpendHistory {
-    /** Spend of requests started in [fromMs, toMs). */
-    long spentMicroUsd(String tenantId, long fromMs, long toMs);
+import java.util.Collection;
+import java.util.Map;
 
-    /** Spend of requests started at or after {@code fromMs}, summed per bucket index (floor(started / bucketMs)). */
-    java.util.Map<Long, Long> spentPerBucket(String tenantId, long fromMs, long bucketMs);
+/**
+ * The ledger as the counters see it: settled spend to rebuild windows from, and (for the in-process counters)
+ * where a settled request's row is written.
+ */
+public interface SpendHistory {
+    /** Spend of requests started in [fromMs, toMs), leaving out the requests in {@code excludedIds}. */
+    long spentMicroUsd(String tenantId, long fromMs, long toMs, Collection<String> excludedIds);
+
+    /**
+     * Spend of requests started at or after {@code fromMs}, summed per bucket index (floor(started / bucketMs)) by
+     * the database, leaving out the requests in {@code excludedIds}.
+     */
+    Map<Long, Long> spentPerBucket(String tenantId, long fromMs, long bucketMs, Collection<String> excludedIds);
+
+    /** Writes the settled request's row; returns once it is durable (false when it existed already). */
+    boolean append(io.budgetguard.ledger.UsageEvent event);
 }

@@ -22,9 +22,6 @@ import java.util.List;
  * the database itself rejects UPDATE and DELETE.
  */
 public final class Ledger implements SpendHistory, AutoCloseable {
-    /** Rows read at most when rebuilding one rolling window from the ledger. */
-    public static final int MAX_REBUILD_ROWS = 10_000_000;
-
     private final Database db;
     private final boolean journaled;
     /** Embedded mode: every request writes twice; concurrent requests share commits. */
@@ -41,6 +38,7 @@ public final class Ledger implements SpendHistory, AutoCloseable {
      * Appends the event and, in the same transaction, drops its reservation journal row; false when a row with
      * its request id already existed (a replay writes nothing).
      */
+    @Override
     public boolean append(UsageEvent e) {
         if (!journaled) {
             try (Connection c = db.connection()) {
@@ -149,23 +147,34 @@ public final class Ledger implements SpendHistory, AutoCloseable {
     }
 
     @Override
-    public long spentMicroUsd(String tenantId, long fromMs, long toMs) {
-        return spentMicroUsd(tenantId, Instant.ofEpochMilli(fromMs), Instant.ofEpochMilli(toMs));
+    public long spentMicroUsd(String tenantId, long fromMs, long toMs, java.util.Collection<String> excludedIds) {
+        try (Connection c = db.connection();
+             PreparedStatement ps = c.prepareStatement(db.query("ledger_spent_between"))) {
+            ps.setString(1, tenantId);
+            ps.setObject(2, Database.utc(Instant.ofEpochMilli(fromMs)));
+            ps.setObject(3, Database.utc(Instant.ofEpochMilli(toMs)));
+            ps.setArray(4, c.createArrayOf("VARCHAR", excludedIds.toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return Money.microUsdFromSql(rs.getBigDecimal(1));
+            }
+        } catch (SQLException ex) {
+            throw Database.unavailable("ledger spend", ex);
+        }
     }
 
     @Override
-    public Map<Long, Long> spentPerBucket(String tenantId, long fromMs, long bucketMs) {
+    public Map<Long, Long> spentPerBucket(String tenantId, long fromMs, long bucketMs, java.util.Collection<String> excludedIds) {
         Map<Long, Long> out = new HashMap<>();
         try (Connection c = db.connection();
-             PreparedStatement ps = c.prepareStatement(db.query("ledger_costs_since"))) {
-            ps.setString(1, tenantId);
-            ps.setObject(2, Database.utc(Instant.ofEpochMilli(fromMs)));
-            ps.setFetchSize(10_000);
+             PreparedStatement ps = c.prepareStatement(db.query("ledger_bucket_sums"))) {
+            ps.setLong(1, bucketMs);
+            ps.setString(2, tenantId);
+            ps.setObject(3, Database.utc(Instant.ofEpochMilli(fromMs)));
+            ps.setArray(4, c.createArrayOf("VARCHAR", excludedIds.toArray()));
             try (ResultSet rs = ps.executeQuery()) {
-                for (int rows = 0; rs.next(); rows++) {
-                    if (rows >= MAX_REBUILD_ROWS) throw new IllegalStateException("rolling window rebuild exceeds " + MAX_REBUILD_ROWS + " rows");
-                    long started = rs.getObject(1, java.time.OffsetDateTime.class).toInstant().toEpochMilli();
-                    out.merge(Math.floorDiv(started, bucketMs), Money.microUsdFromSql(rs.getBigDecimal(2)), Long::sum);
+                while (rs.next()) {
+                    out.merge(rs.getBigDecimal(1).longValueExact(), Money.microUsdFromSql(rs.getBigDecimal(2)), Long::sum);
                 }
             }
         } catch (SQLException ex) {
@@ -176,18 +185,7 @@ public final class Ledger implements SpendHistory, AutoCloseable {
 
     /** Settled spend of a tenant for requests started in [from, to). */
     public long spentMicroUsd(String tenantId, Instant from, Instant to) {
-        try (Connection c = db.connection();
-             PreparedStatement ps = c.prepareStatement(db.query("ledger_spent_between"))) {
-            ps.setString(1, tenantId);
-            ps.setObject(2, Database.utc(from));
-            ps.setObject(3, Database.utc(to));
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return Money.microUsdFromSql(rs.getBigDecimal(1));
-            }
-        } catch (SQLException ex) {
-            throw Database.unavailable("ledger spend", ex);
-        }
+        return spentMicroUsd(tenantId, from.toEpochMilli(), to.toEpochMilli(), List.of());
     }
 
     /** One CSV line per UTC day, tenant and model. */

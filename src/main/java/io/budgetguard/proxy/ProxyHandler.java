@@ -272,7 +272,7 @@ public final class ProxyHandler implements AutoCloseable {
 
     /**
      * Settles the reservation and records the ledger event: in Redis the settle script appends it to the
-     * tenant's ledger stream in the same atomic step; in-process, the ledger row is written here.
+     * tenant's ledger stream in the same atomic step; the in-process counters write the ledger row themselves.
      */
     private void settle(Reservation r, Outcome o, long cost) {
         Usage u = o.usage() == null ? Usage.NONE : o.usage();
@@ -290,11 +290,12 @@ public final class ProxyHandler implements AutoCloseable {
                 metrics.settledTwice();
                 JsonLog.error("invariant_settled_twice", "request_id", r.id(), "tenant", r.tenantId());
             }
-            recorded = counters.recordsLedger();
+            recorded = true;
         } catch (io.budgetguard.store.StoreUnavailableException e) {
             // Redis went away after the upstream call: write the row straight to the ledger database. The
             // reservation stays and expires at its estimate (its 'expired' event then conflicts with this row),
-            // so the budget over-counts until then and never under-counts.
+            // so the budget over-counts until then and never under-counts. In-process, the row's write failed
+            // after the counters settled: written once more here, and logged whole if that fails too.
             JsonLog.warn("settle_deferred", "request_id", r.id(), "tenant", r.tenantId(), "error", e.getMessage());
             recorded = false;
         }

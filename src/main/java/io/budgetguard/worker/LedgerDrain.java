@@ -4,7 +4,7 @@ import io.budgetguard.budget.RedisCounters;
 import io.budgetguard.ledger.Ledger;
 import io.budgetguard.log.JsonLog;
 import io.budgetguard.store.StoreUnavailableException;
-import io.budgetguard.store.TenantStore;
+import io.budgetguard.budget.TenantSweep;
 import java.lang.management.ManagementFactory;
 import java.time.Clock;
 import java.util.List;
@@ -20,12 +20,11 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class LedgerDrain {
     static final int BATCH_SIZE = 500;
     static final int MAX_BATCHES_PER_TENANT = 20;
-    static final int MAX_TENANT_PAGES = 1_000;
     /** Passes run back to back while some tenant still had more than a pass takes (catching up after load). */
     static final int MAX_CATCH_UP_PASSES = 1_000;
 
     private final RedisCounters counters;
-    private final TenantStore tenants;
+    private final TenantSweep sweep;
     private final Ledger ledger;
     private final Clock clock;
     private final String consumer;
@@ -37,17 +36,17 @@ public final class LedgerDrain {
     private final AtomicLong tenantFailures = new AtomicLong();
 
     /** @param claimIdleMs entries another consumer has held unacknowledged this long are taken over (it died) */
-    public LedgerDrain(RedisCounters counters, TenantStore tenants, Ledger ledger, Clock clock, long claimIdleMs) {
-        this(counters, tenants, ledger, clock, claimIdleMs, BATCH_SIZE, MAX_BATCHES_PER_TENANT);
+    public LedgerDrain(RedisCounters counters, TenantSweep sweep, Ledger ledger, Clock clock, long claimIdleMs) {
+        this(counters, sweep, ledger, clock, claimIdleMs, BATCH_SIZE, MAX_BATCHES_PER_TENANT);
     }
 
-    LedgerDrain(RedisCounters counters, TenantStore tenants, Ledger ledger, Clock clock, long claimIdleMs,
+    LedgerDrain(RedisCounters counters, TenantSweep sweep, Ledger ledger, Clock clock, long claimIdleMs,
                 int batchSize, int maxBatchesPerTenant) {
         this.claimIdleMs = claimIdleMs;
         this.batchSize = batchSize;
         this.maxBatchesPerTenant = maxBatchesPerTenant;
         this.counters = counters;
-        this.tenants = tenants;
+        this.sweep = sweep;
         this.ledger = ledger;
         this.clock = clock;
         this.consumer = ManagementFactory.getRuntimeMXBean().getName() + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong());
@@ -71,48 +70,57 @@ public final class LedgerDrain {
     private record Pass(int moved, boolean saturated) {}
 
     /**
-     * One pass over every tenant; returns how many events reached the ledger database. While the database is
-     * down nothing is drained (entries stay pending in Redis) but the backlog is still measured, over the
-     * tenants known from the last listing.
+     * One pass over the tenants with recent activity; returns how many events reached the ledger database. While
+     * the database is down nothing is drained (entries stay pending in Redis) but the backlog is still measured.
      */
     public int runOnce() {
         return pass().moved();
     }
 
     private Pass pass() {
-        int moved = 0;
-        boolean saturated = false;
-        long pending = 0;
-        long oldest = 0;
-        boolean databaseDown = false;
-        for (String id : tenantIds()) {
-            if (!databaseDown) {
-                try {
-                    int n = counters.drainLedger(id, consumer, claimIdleMs, batchSize, maxBatchesPerTenant, ledger::appendBatch);
-                    if (n == batchSize * maxBatchesPerTenant) saturated = true;
-                    moved += n;
-                } catch (StoreUnavailableException e) {
-                    // The database is down: every tenant would fail the same way, so stop writing for this pass
-                    // (entries stay pending in Redis). Redis down for this tenant: counted, and the pass goes on.
-                    databaseDown = !e.getMessage().startsWith("redis");
-                    if (!databaseDown) tenantFailed(id, e);
-                } catch (RuntimeException e) {
-                    tenantFailed(id, e);
+        int[] moved = {0};
+        boolean[] saturated = {false};
+        long[] pending = {0};
+        long[] oldest = {0};
+        boolean[] databaseDown = {false};
+        try {
+            sweep.forEach(id -> {
+                boolean ok = !databaseDown[0];
+                if (ok) {
+                    try {
+                        int n = counters.drainLedger(id, consumer, claimIdleMs, batchSize, maxBatchesPerTenant, ledger::appendBatch);
+                        if (n == batchSize * maxBatchesPerTenant) saturated[0] = true;
+                        moved[0] += n;
+                    } catch (StoreUnavailableException e) {
+                        // The database is down: every tenant would fail the same way, so stop writing for this pass
+                        // (entries stay pending in Redis). Redis down for this tenant: counted, and the pass goes on.
+                        databaseDown[0] = !e.getMessage().startsWith("redis");
+                        if (!databaseDown[0]) tenantFailed(id, e);
+                        ok = false;
+                    } catch (RuntimeException e) {
+                        tenantFailed(id, e);
+                        ok = false;
+                    }
                 }
-            }
-            try {
-                long[] backlog = counters.ledgerBacklog(id, clock.millis());
-                pending += backlog[0];
-                oldest = Math.max(oldest, backlog[1]);
-            } catch (RuntimeException e) {
-                // measured again next pass
-            }
+                try {
+                    long[] backlog = counters.ledgerBacklog(id, clock.millis());
+                    pending[0] += backlog[0];
+                    oldest[0] = Math.max(oldest[0], backlog[1]);
+                } catch (RuntimeException e) {
+                    // measured again next pass
+                }
+                return ok;
+            });
+        } catch (StoreUnavailableException e) {
+            // Redis is down: the sweep cannot even list the active tenants; the entries wait in Redis.
+            JsonLog.warn("ledger_drain_waiting", "reason", e.getMessage());
+            return new Pass(moved[0], false);
         }
-        pendingEvents.set(pending);
-        oldestAgeMs.set(oldest);
-        if (moved > 0) JsonLog.info("ledger_drained", "events", moved, "pending", pending);
-        if (databaseDown) JsonLog.warn("ledger_drain_waiting", "reason", "database unavailable", "pending", pending);
-        return new Pass(moved, saturated);
+        pendingEvents.set(pending[0]);
+        oldestAgeMs.set(oldest[0]);
+        if (moved[0] > 0) JsonLog.info("ledger_drained", "events", moved[0], "pending", pending[0]);
+        if (databaseDown[0]) JsonLog.warn("ledger_drain_waiting", "reason", "database unavailable", "pending", pending[0]);
+        return new Pass(moved[0], saturated[0]);
     }
 
     /** One tenant's drain failed: logged and counted; the other tenants of the pass are still drained. */
@@ -125,20 +133,6 @@ public final class LedgerDrain {
     /** Tenant drains that failed since start (each skipped for its pass, retried the next). */
     public long tenantFailures() {
         return tenantFailures.get();
-    }
-
-    private volatile List<String> knownTenants = List.of();
-
-    /** Every tenant id, or the last known list while the database cannot be asked. */
-    private List<String> tenantIds() {
-        try {
-            List<String> all = new java.util.ArrayList<>();
-            tenants.forEachId(MAX_TENANT_PAGES, all::add);
-            knownTenants = List.copyOf(all);
-        } catch (StoreUnavailableException e) {
-            // keep the last list
-        }
-        return knownTenants;
     }
 
     public long pendingEvents() {

@@ -2,7 +2,8 @@ package io.budgetguard.worker;
 
 import io.budgetguard.budget.Reservation;
 import io.budgetguard.budget.SpendCounters;
-import io.budgetguard.ledger.Ledger;
+import io.budgetguard.budget.TenantSweep;
+import io.budgetguard.store.StoreUnavailableException;
 import io.budgetguard.ledger.UsageEvent;
 import io.budgetguard.log.JsonLog;
 import io.budgetguard.store.TenantStore;
@@ -15,25 +16,36 @@ import java.time.Instant;
  * reservation first settles it; settle is idempotent, so the others change nothing.
  */
 public final class ReservationExpiry {
-    static final int MAX_TENANT_PAGES = 1_000;
     static final int MAX_PER_TENANT = 256;
 
     private final SpendCounters counters;
     private final TenantStore tenants;
-    private final Ledger ledger;
+    private final TenantSweep sweep;
     private final Clock clock;
 
-    public ReservationExpiry(SpendCounters counters, TenantStore tenants, Ledger ledger, Clock clock) {
+    /** @param sweep which tenants a pass visits (those with recent activity) */
+    public ReservationExpiry(SpendCounters counters, TenantStore tenants, TenantSweep sweep, Clock clock) {
         this.counters = counters;
         this.tenants = tenants;
-        this.ledger = ledger;
+        this.sweep = sweep;
         this.clock = clock;
     }
 
-    /** One pass over every tenant; returns how many reservations it settled. */
+    /** One pass over the tenants that may hold reservations; returns how many it settled. */
     public int runOnce() {
         int[] settled = {0};
-        tenants.forEachId(MAX_TENANT_PAGES, id -> settled[0] += expireTenant(id));
+        sweep.forEach(id -> {
+            try {
+                settled[0] += expireTenant(id);
+                return true;
+            } catch (StoreUnavailableException e) {
+                JsonLog.warn("reservation_expiry_tenant_failed", "tenant", id, "error", e.getMessage());
+                return false;
+            } catch (RuntimeException e) {
+                JsonLog.bug("reservation_expiry_tenant_failed", e, "tenant", id);
+                return false;
+            }
+        });
         return settled[0];
     }
 
@@ -52,7 +64,6 @@ public final class ReservationExpiry {
                     UsageEvent.Status.EXPIRED, 0, 0, 0, r.estimateMicroUsd(), r.estimateMicroUsd(), null, started, finished);
             SpendCounters.SettleResult result = counters.settle(r, r.estimateMicroUsd(), now, event, current);
             if (result == SpendCounters.SettleResult.ALREADY) continue;
-            if (!counters.recordsLedger()) ledger.append(event);
             JsonLog.warn("reservation_expired", "request_id", r.id(), "tenant", r.tenantId(),
                     "estimate_micro_usd", r.estimateMicroUsd());
             settled++;

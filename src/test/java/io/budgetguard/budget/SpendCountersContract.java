@@ -106,6 +106,17 @@ abstract class SpendCountersContract {
     }
 
     @Test
+    void aLoweredLimitAppliesAtTheNextAdmissionAndInWhatUsageReports() {
+        Budget lowered = new Budget(BudgetPeriod.MONTHLY, 500);
+        counters.settle(((Admission.Admitted) admit(400, T0, MONTHLY_1000)).reservation(), 400, T0);
+        assertInstanceOf(Admission.OverBudget.class, counters.admit(res(101, T0, lowered), 1_000_000, T0), "limit + 1");
+        assertInstanceOf(Admission.Admitted.class, counters.admit(res(99, T0, lowered), 1_000_000, T0), "limit - 1");
+        assertInstanceOf(Admission.Admitted.class, counters.admit(res(1, T0, lowered), 1_000_000, T0), "exactly the limit");
+        assertEquals(500, usage(T0, lowered).window().limitMicroUsd());
+        assertEquals(0, usage(T0, lowered).remainingMicroUsd());
+    }
+
+    @Test
     void aRefusedAdmissionChangesNothing() {
         admit(600, T0, MONTHLY_1000);
         Admission a = admit(600, T0, MONTHLY_1000);

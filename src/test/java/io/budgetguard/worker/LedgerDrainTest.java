@@ -74,7 +74,7 @@ class LedgerDrainTest {
         tenants.create(new Tenant("quiet", "quiet", 1_000, Instant.now(), List.of()));
         settle("busy", 95); // one pass takes 2 batches of 10
         settle("quiet", 3);
-        LedgerDrain drain = new LedgerDrain(counters, tenants, ledger, Clock.systemUTC(), 30_000, 10, 2);
+        LedgerDrain drain = new LedgerDrain(counters, sweep(counters), ledger, Clock.systemUTC(), 30_000, 10, 2);
         assertEquals(98, drain.runUntilCaughtUp());
         assertEquals(95, rows("busy"));
         assertEquals(3, rows("quiet"));
@@ -86,8 +86,14 @@ class LedgerDrainTest {
     void onePassMovesAtMostItsBoundPerTenant() {
         tenants.create(new Tenant("busy", "busy", 1_000, Instant.now(), List.of()));
         settle("busy", 45);
-        LedgerDrain drain = new LedgerDrain(counters, tenants, ledger, Clock.systemUTC(), 30_000, 10, 2);
+        LedgerDrain drain = new LedgerDrain(counters, sweep(counters), ledger, Clock.systemUTC(), 30_000, 10, 2);
         assertEquals(20, drain.runOnce());
         assertEquals(25, drain.pendingEvents());
+    }
+
+    /** Which tenants a drain visits: those with recent activity (every tenant on its first pass). */
+    private io.budgetguard.budget.TenantSweep sweep(io.budgetguard.budget.SpendCounters c) {
+        return new io.budgetguard.budget.TenantSweep("ledger_drain", c, each -> tenants.forEachId(1_000, each), 3_600_000,
+                Clock.systemUTC());
     }
 }

@@ -46,7 +46,8 @@ class ReservationExpiryTest {
         Budget monthly = new Budget(BudgetPeriod.MONTHLY, 1_000_000);
         tenants.create(new Tenant("acme", "Acme", 100, T0, List.of(monthly)));
         counters = new EmbeddedCounters(ledger, 3_600_000);
-        expiry = new ReservationExpiry(counters, tenants, ledger, clock);
+        expiry = new ReservationExpiry(counters, tenants,
+                new io.budgetguard.budget.TenantSweep("reservation_expiry", counters, c -> tenants.forEachId(1_000, c), 3_600_000, clock), clock);
         r = new Reservation("req_stuck", "acme", "key_1", "/v1/chat/completions", "gpt-4o", 777, T0.toEpochMilli(),
                 T0.toEpochMilli() + 900_000, List.of(WindowRef.of(monthly, T0.toEpochMilli())));
         assertEquals(Admission.Admitted.class, counters.admit(r, 100, T0.toEpochMilli()).getClass());
@@ -69,7 +70,7 @@ class ReservationExpiryTest {
         now.set(T0.plusSeconds(900));
         assertEquals(1, expiry.runOnce());
         assertEquals(0, expiry.runOnce(), "settled once");
-        assertEquals(777, ledger.spentMicroUsd("acme", T0.minusSeconds(60).toEpochMilli(), T0.plusSeconds(3_600).toEpochMilli()));
+        assertEquals(777, ledger.spentMicroUsd("acme", T0.minusSeconds(60).toEpochMilli(), T0.plusSeconds(3_600).toEpochMilli(), List.of()));
         try (var c = db.connection(); var st = c.createStatement();
              var rs = st.executeQuery("SELECT status, cost_usd FROM usage_ledger WHERE request_id = 'req_stuck'")) {
             rs.next();
