@@ -47,7 +47,8 @@ common=(OPENAI_BASE_URL=http://127.0.0.1:$up OPENAI_KEY=sk-bench ADMIN_API_KEY=$
         REDIS_URL=redis://127.0.0.1:$rp DATABASE_URL="$dburl" WORKER_PERIOD_MS=$period_ms)
 env "${common[@]}" PORT=$gw java -jar "$jar" serve > "$work/serve.log" 2>&1 &
 serve_pid=$!; pids+=($serve_pid)
-for _ in $(seq 150); do curl -sf "http://127.0.0.1:$gw/health" >/dev/null && break; sleep 0.2; done
+for _ in $(seq 300); do curl -sf "http://127.0.0.1:$gw/health" >/dev/null && break; sleep 0.2; done
+curl -sf "http://127.0.0.1:$gw/health" >/dev/null || { echo "serve did not start:"; tail -n 20 "$work/serve.log"; exit 1; }
 psql "$dburl" -qc "INSERT INTO tenants (id, name, rate_limit_per_min, created_at, updated_at)
   SELECT 'idle' || g, 'idle' || g, 600, now(), now() FROM generate_series(1, $idle) g;
   INSERT INTO budgets (tenant_id, period, limit_usd) SELECT 'idle' || g, 'monthly', 100 FROM generate_series(1, $idle) g;" >/dev/null
