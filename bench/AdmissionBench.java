@@ -1,13 +1,13 @@
 // Admission + settle throughput and latency for the two counter stores.
 // Run: bench/admission.sh   (or: java -cp target/budgetguard.jar bench/AdmissionBench.java embedded|redis [redis-url])
 import io.budgetguard.budget.Admission;
-import io.budgetguard.budget.Budget;
-import io.budgetguard.budget.BudgetPeriod;
+import io.budgetguard.core.Budget;
+import io.budgetguard.core.BudgetPeriod;
 import io.budgetguard.budget.EmbeddedCounters;
 import io.budgetguard.budget.RedisCounters;
-import io.budgetguard.budget.Reservation;
+import io.budgetguard.core.Reservation;
 import io.budgetguard.budget.SpendCounters;
-import io.budgetguard.budget.WindowRef;
+import io.budgetguard.core.WindowRef;
 import io.budgetguard.config.SettingsLoader;
 import io.budgetguard.ledger.Ledger;
 import io.budgetguard.store.Database;
@@ -31,7 +31,7 @@ public class AdmissionBench {
         db.migrate();
         Ledger ledger = new Ledger(db, false);
         SpendCounters counters = store.equals("redis")
-                ? RedisCounters.connect(SettingsLoader.fromMap(Map.of("REDIS_URL", args[1], "REDIS_POOL_SIZE", "64")), ledger, 3_600_000)
+                ? new RedisCounters(io.budgetguard.budget.RedisStore.connect(args[1], 64, 2_000), ledger, 3_600_000)
                 : new EmbeddedCounters(ledger, 3_600_000);
         List<Budget> budgets = List.of(new Budget(BudgetPeriod.MONTHLY, 1_000_000_000_000L),
                 new Budget(BudgetPeriod.DAILY, 1_000_000_000_000L), new Budget(BudgetPeriod.parse("rolling:24h"), 1_000_000_000_000L));

@@ -9,17 +9,14 @@ import io.budgetguard.admin.AdminHandler;
 import io.budgetguard.auth.TenantAuth;
 import io.budgetguard.budget.EmbeddedCounters;
 import io.budgetguard.budget.RedisCounters;
+import io.budgetguard.budget.RedisStore;
 import io.budgetguard.budget.SpendCounters;
-import io.budgetguard.store.TenantDirectory;
+import io.budgetguard.tenant.TenantDirectory;
 import io.budgetguard.policy.DenialLog;
 import io.budgetguard.metrics.Metrics;
 import io.budgetguard.alert.AlertStore;
-import io.budgetguard.alert.BudgetAlerts;
 import io.budgetguard.policy.PolicyEngine;
-import io.budgetguard.worker.ReservationExpiry;
-import io.budgetguard.worker.LedgerDrain;
 import io.budgetguard.worker.Worker;
-import io.budgetguard.budget.TenantSweep;
 import io.budgetguard.config.Settings;
 import io.budgetguard.http.HttpApi;
 import io.budgetguard.http.Route;
@@ -28,7 +25,7 @@ import io.budgetguard.log.JsonLog;
 import io.budgetguard.pricing.PriceTable;
 import io.budgetguard.proxy.ProxyHandler;
 import io.budgetguard.store.Database;
-import io.budgetguard.store.TenantStore;
+import io.budgetguard.tenant.TenantStore;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -70,21 +67,7 @@ public final class Gateway implements AutoCloseable {
     }
 
     public static ObjectMapper objectMapper(io.budgetguard.config.Settings.JsonLimits limits) {
-        // Requests run on virtual threads, which Jackson's default thread-local buffer pool cannot reuse across:
-        // a shared pool hands the same parse and write buffers from request to request.
-        com.fasterxml.jackson.core.JsonFactory factory = com.fasterxml.jackson.core.JsonFactory.builder()
-                .recyclerPool(com.fasterxml.jackson.core.util.JsonRecyclerPools.sharedConcurrentDequePool())
-                .build();
-        JsonMapper mapper = JsonMapper.builder(factory)
-                .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-                .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-                .enable(JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN)
-                .build();
-        mapper.getFactory().setStreamReadConstraints(StreamReadConstraints.builder()
-                .maxNestingDepth(limits.maxDepth()).maxStringLength(limits.maxStringChars())
-                .maxNumberLength(limits.maxNumberChars()).maxNameLength(limits.maxNameChars()).build());
-        return mapper;
+        return io.budgetguard.http.JsonMappers.bounded(limits);
     }
 
     /** Postgres when DATABASE_URL is set, else the embedded H2 file; migrated either way. */
@@ -101,155 +84,123 @@ public final class Gateway implements AutoCloseable {
         return db;
     }
 
-    /** {@code all}: the gateway and every worker duty in one process. */
+    /** What a process runs: the HTTP API, the background duties, or both. */
+    enum Role {
+        /** {@code all}: the gateway and every worker duty in one process. */
+        ALL,
+        /**
+         * {@code serve}: the gateway. With shared counters (Redis) every background duty (drain, expiry, alerts,
+         * partitions) is left to {@code worker} processes, so background cost does not grow with the number of
+         * gateways. On the embedded store there is no separate worker, so every duty runs here.
+         */
+        SERVE,
+        /** {@code worker}: the background duties over the shared stores, no HTTP (needs REDIS_URL). */
+        WORKER;
+
+        boolean serves() {
+            return this != WORKER;
+        }
+
+        boolean runsDuties(Settings s) {
+            return this != SERVE || s.redisUrl() == null;
+        }
+    }
+
     public static Gateway start(Settings s, Clock clock) throws IOException {
-        return start(s, clock, true, true);
+        return start(s, clock, Role.ALL);
     }
 
-    /**
-     * {@code serve}: the gateway. With shared counters (Redis) every background duty (drain, expiry, alerts,
-     * partitions) is left to {@code worker} processes, so background cost does not grow with the number of
-     * gateways. On the embedded store there is no separate worker, so every duty runs here.
-     */
     public static Gateway startServe(Settings s, Clock clock) throws IOException {
-        return start(s, clock, true, s.redisUrl() == null);
+        return start(s, clock, Role.SERVE);
     }
 
-    /** The worker alone: background duties over the shared stores, no HTTP (needs REDIS_URL). */
     public static Gateway startWorker(Settings s, Clock clock) throws IOException {
         if (s.redisUrl() == null) throw new IllegalStateException("a separate worker needs shared counters (REDIS_URL)");
-        return start(s, clock, false, true);
+        return start(s, clock, Role.WORKER);
     }
 
-    private static Gateway start(Settings s, Clock clock, boolean serve, boolean workerDuties) throws IOException {
+    /** What start opened so far, closed in reverse order when a later step fails (a port in use, a store down). */
+    private static final class Opened {
+        private final java.util.ArrayDeque<AutoCloseable> stack = new java.util.ArrayDeque<>();
+
+        <T extends AutoCloseable> T add(T resource) {
+            stack.push(resource);
+            return resource;
+        }
+
+        void closeAll(Throwable failure) {
+            while (!stack.isEmpty()) {
+                try {
+                    stack.pop().close();
+                } catch (Exception e) {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+    }
+
+    /** The steps of a start, top to bottom; each resource is closed again if a later step fails. */
+    private static Gateway start(Settings s, Clock clock, Role role) throws IOException {
         ObjectMapper json = objectMapper(s.jsonLimits());
         PriceTable prices = PriceTable.load(json, s.pricesPath(), s.defaultPriceMicroUsdPerMTok());
-        Database db = openDatabase(s);
-        SpendCounters counters = null;
-        PolicyEngine policy = null;
-        Ledger ledger = null;
-        ProxyHandler proxy = null;
+        Opened opened = new Opened();
+        Database db = opened.add(openDatabase(s));
         try {
-            policy = serve && s.opaPolicyPath() != null
-                    ? PolicyEngine.start(s.opaPolicyPath(), s.opaPolicyPathExplicit(), s.policyPoolSize(), s.policyTimeoutMs(),
-                            s.dev(), s.policyPollMs(), json)
-                    : PolicyEngine.disabled(json);
-            PolicyEngine activePolicy = policy;
-            TenantStore tenants = new TenantStore(db);
-            boolean embeddedCounters = s.redisUrl() == null;
-            ledger = new Ledger(db, embeddedCounters);
-            int recovered = ledger.recoverOrphans(clock.instant());
-            if (recovered > 0) JsonLog.warn("orphaned_reservations_recovered", "count", recovered);
+            PolicyEngine policy = opened.add(policy(s, role, json));
+            Ledger ledger = opened.add(new Ledger(db, s.redisUrl() == null));
+            recoverOrphans(ledger, clock);
             long graceMs = 2 * s.reservationTimeoutS() * 1000 + 60_000;
-            counters = embeddedCounters ? new EmbeddedCounters(ledger, graceMs) : RedisCounters.connect(s, ledger, graceMs);
+            SpendCounters counters = opened.add(counters(s, ledger, graceMs));
+            TenantStore tenants = new TenantStore(db);
             TenantDirectory directory = new TenantDirectory(tenants, s.authCacheTtlMs());
             AlertStore alertStore = new AlertStore(db);
-            TenantAuth auth = new TenantAuth(tenants, s.authCacheTtlMs());
-            List<Route> routes = new ArrayList<>();
             Metrics metrics = new Metrics(s.metricsPerTenant());
             metrics.policyRevision(policy::revision);
-            SpendCounters activeCounters = counters;
-            routes.add(new Route("GET", "/health", (call, p) -> call.sendJson(json, 200, health(activePolicy))));
-            routes.add(new Route("GET", "/ready", (call, p) -> ready(call, json, db, activeCounters)));
-            routes.add(new Route("GET", "/metrics", (call, p) ->
-                    call.sendText(200, "text/plain; version=0.0.4; charset=utf-8", metrics.render())));
-            routes.addAll(new io.budgetguard.docs.StaticPages().routes());
-            proxy = new ProxyHandler(s, json, clock, auth, directory, prices, counters, ledger, policy,
-                    new DenialLog(db), metrics);
+            TenantAuth auth = new TenantAuth(tenants, s.authCacheTtlMs()); // one cache: admin revocations reach the proxy
+            ProxyHandler proxy = opened.add(new ProxyHandler(s, json, clock, auth, directory, prices, counters, ledger, policy,
+                    new DenialLog(db), metrics));
+            List<Route> routes = new ArrayList<>(OperationsRoutes.of(json, db, counters, policy, metrics));
             routes.addAll(proxy.routes());
             routes.addAll(new AdminHandler(s, json, clock, tenants, directory, auth, counters, ledger, alertStore).routes());
-            List<Worker.Duty> duties = workerDuties
-                    ? duties(s, clock, db, tenants, counters, ledger, alertStore, json, metrics, graceMs) : List.of();
-            Worker worker = new Worker(duties, s.workerPeriodMs());
-            HttpApi http = serve ? HttpApi.start(s, routes, json, metrics) : null;
-            if (serve && s.openaiKey() == null) {
-                JsonLog.warn("no_upstream_key", "message", "neither OPENAI_KEY nor OPENAI_API_KEY is set: requests are "
-                        + "forwarded without an Authorization header, and OpenAI answers them 401");
-            }
-            JsonLog.info("started", "role", serve ? "gateway" : "worker", "port", http == null ? null : http.port(),
-                    "database", db.dialect(),
-                    "version", Version.get(),
-                    "counters", embeddedCounters ? "embedded" : "redis",
-                    "data_dir", s.dataDir().toAbsolutePath().toString(), "upstream", s.openaiBaseUrl().toString(),
-                    "models_priced", prices.size(), "openai_key", s.openaiKey() != null,
-                    "admin_api", s.adminEnabled() ? "enabled" : "disabled: set ADMIN_API_KEY to enable it");
+            Worker worker = opened.add(new Worker(role.runsDuties(s)
+                    ? Duties.of(s, clock, db, tenants, counters, ledger, alertStore, json, metrics, graceMs) : List.of(),
+                    s.workerPeriodMs()));
+            HttpApi http = role.serves() ? opened.add(HttpApi.start(s, routes, json, metrics)) : null;
+            logStarted(s, role, db, http, prices);
             return new Gateway(db, ledger, counters, policy, proxy, http, worker, metrics, routes, s.shutdownGraceS() * 1000);
         } catch (IOException | RuntimeException e) {
-            if (proxy != null) proxy.close();
-            if (policy != null) policy.close();
-            if (counters != null) counters.close();
-            if (ledger != null) ledger.close();
-            db.close();
+            opened.closeAll(e);
             throw e;
         }
     }
 
-    /** Tenant ids a full sweep pages through at most (a thousand pages of the directory). */
-    static final int MAX_TENANT_PAGES = 1_000;
-
-    /**
-     * The background duties, each visiting only tenants with recent activity (its own {@link TenantSweep}); they
-     * look back past the longest a reservation can stay outstanding plus two periods.
-     */
-    private static List<Worker.Duty> duties(Settings s, Clock clock, Database db, TenantStore tenants, SpendCounters counters,
-                                            Ledger ledger, AlertStore alertStore, ObjectMapper json, Metrics metrics, long graceMs) {
-        long lookBackMs = graceMs + 2 * s.workerPeriodMs();
-        java.util.function.Consumer<java.util.function.Consumer<String>> everyTenant = c -> tenants.forEachId(MAX_TENANT_PAGES, c);
-        List<Worker.Duty> duties = new ArrayList<>();
-        if (counters instanceof RedisCounters redis) {
-            LedgerDrain drain = new LedgerDrain(redis, new TenantSweep("ledger_drain", counters, everyTenant, lookBackMs, clock),
-                    ledger, clock, s.ledgerClaimIdleMs());
-            duties.add(new Worker.Duty("ledger_drain", drain::runUntilCaughtUp));
-            metrics.ledgerBacklog(() -> {
-                long[] health = redis.drainHealth();
-                return new long[] {drain.pendingEvents(), drain.oldestAgeMs(), health[0], health[1], drain.tenantFailures()};
-            });
-        }
-        ReservationExpiry expiry = new ReservationExpiry(counters, tenants,
-                new TenantSweep("reservation_expiry", counters, everyTenant, lookBackMs, clock), clock);
-        duties.add(new Worker.Duty("reservation_expiry", expiry::runOnce));
-        duties.add(new Worker.Duty("ledger_partitions", () -> db.ensureLedgerPartitions(clock.instant())));
-        BudgetAlerts alerts = new BudgetAlerts(tenants, new TenantSweep("budget_alerts", counters, everyTenant, lookBackMs, clock),
-                alertStore, counters, s.alertWebhookUrl(), clock, json);
-        duties.add(new Worker.Duty("budget_alerts", alerts::runOnce));
-        return duties;
+    private static PolicyEngine policy(Settings s, Role role, ObjectMapper json) throws IOException {
+        if (!role.serves() || s.opaPolicyPath() == null) return PolicyEngine.disabled(json);
+        return PolicyEngine.start(s.opaPolicyPath(), s.opaPolicyPathExplicit(), s.policyPoolSize(), s.policyTimeoutMs(),
+                s.dev(), s.policyPollMs(), json);
     }
 
-    /** Readiness: 200 when the database and the counters answer, else 503 saying which does not. */
-    private static void ready(io.budgetguard.http.HttpCall call, ObjectMapper json, Database db, SpendCounters counters)
-            throws IOException {
-        Map<String, Object> checks = new java.util.LinkedHashMap<>();
-        checks.put("database", probe(db::ping));
-        checks.put("counters", probe(counters::ping));
-        boolean ok = checks.values().stream().allMatch("ok"::equals);
-        Map<String, Object> body = new java.util.LinkedHashMap<>();
-        body.put("status", ok ? "ready" : "unavailable");
-        body.put("checks", checks);
-        if (!ok) {
-            body.put("error", Map.of("message", "A store is unreachable: " + checks, "type", "server_error",
-                    "code", "store_unavailable"));
-        }
-        call.sendJson(json, ok ? 200 : 503, body);
+    private static void recoverOrphans(Ledger ledger, Clock clock) {
+        int recovered = ledger.recoverOrphans(clock.instant());
+        if (recovered > 0) JsonLog.warn("orphaned_reservations_recovered", "count", recovered);
     }
 
-    private static String probe(Runnable check) {
-        try {
-            check.run();
-            return "ok";
-        } catch (RuntimeException e) {
-            return "down: " + e.getMessage();
-        }
+    /** In-process counters without REDIS_URL; Redis (standalone or Cluster) with it. */
+    private static SpendCounters counters(Settings s, Ledger ledger, long graceMs) {
+        if (s.redisUrl() == null) return new EmbeddedCounters(ledger, graceMs);
+        return new RedisCounters(RedisStore.connect(s.redisUrl(), s.redisPoolSize(), s.redisTimeoutMs()), ledger, graceMs);
     }
 
-    private static Map<String, Object> health(PolicyEngine policy) {
-        Map<String, Object> p = new java.util.LinkedHashMap<>();
-        p.put("enabled", policy.enabled());
-        p.put("revision", policy.revision());
-        Map<String, Object> h = new java.util.LinkedHashMap<>();
-        h.put("status", "ok");
-        h.put("version", Version.get());
-        h.put("policy", p);
-        return h;
+    private static void logStarted(Settings s, Role role, Database db, HttpApi http, PriceTable prices) {
+        if (role.serves() && s.openaiKey() == null) {
+            JsonLog.warn("no_upstream_key", "message", "neither OPENAI_KEY nor OPENAI_API_KEY is set: requests are "
+                    + "forwarded without an Authorization header, and OpenAI answers them 401");
+        }
+        JsonLog.info("started", "role", role.serves() ? "gateway" : "worker", "port", http == null ? null : http.port(),
+                "database", db.dialect(), "version", Version.get(), "counters", s.redisUrl() == null ? "embedded" : "redis",
+                "data_dir", s.dataDir().toAbsolutePath().toString(), "upstream", s.openaiBaseUrl().toString(),
+                "models_priced", prices.size(), "openai_key", s.openaiKey() != null,
+                "admin_api", s.adminEnabled() ? "enabled" : "disabled: set ADMIN_API_KEY to enable it");
     }
 
     /** The routes this gateway answers (the OpenAPI test checks the document against them). */

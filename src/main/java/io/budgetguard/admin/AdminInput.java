@@ -2,9 +2,9 @@ package io.budgetguard.admin;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.budgetguard.budget.Budget;
-import io.budgetguard.budget.BudgetPeriod;
-import io.budgetguard.budget.Money;
+import io.budgetguard.core.Budget;
+import io.budgetguard.core.BudgetPeriod;
+import io.budgetguard.core.Money;
 import io.budgetguard.http.ApiException;
 import io.budgetguard.http.Identifier;
 import java.util.ArrayList;

@@ -2,9 +2,9 @@ package io.budgetguard.admin;
 
 import io.budgetguard.auth.KeyMaterial;
 import io.budgetguard.config.Settings;
-import io.budgetguard.store.ApiKey;
-import io.budgetguard.store.Tenant;
-import io.budgetguard.store.TenantStore;
+import io.budgetguard.tenant.ApiKey;
+import io.budgetguard.tenant.Tenant;
+import io.budgetguard.tenant.TenantStore;
 import java.io.PrintStream;
 import java.time.Clock;
 
@@ -22,7 +22,7 @@ public final class Seed {
                 clock.instant(), null);
         tenants.insertKey(record, KeyMaterial.hash(key));
         out.println(created ? "Created tenant 'demo' with budgets " + s.defaultBudgets().stream()
-                .map(b -> b.period().name() + " $" + io.budgetguard.budget.Money.usd(b.limitMicroUsd()).stripTrailingZeros().toPlainString())
+                .map(b -> b.period().name() + " $" + io.budgetguard.core.Money.usd(b.limitMicroUsd()).stripTrailingZeros().toPlainString())
                 .toList() + "." : "Tenant 'demo' already exists; issued it a new key.");
         out.println("API key for tenant 'demo' (shown once, stored only as a hash):");
         out.println(key);

@@ -2,13 +2,13 @@ package io.budgetguard.alert;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.budgetguard.budget.Forecast;
-import io.budgetguard.budget.Money;
+import io.budgetguard.core.Money;
 import io.budgetguard.budget.SpendCounters;
-import io.budgetguard.budget.WindowRef;
+import io.budgetguard.core.WindowRef;
 import io.budgetguard.budget.WindowUsage;
 import io.budgetguard.log.JsonLog;
-import io.budgetguard.store.Tenant;
-import io.budgetguard.store.TenantStore;
+import io.budgetguard.tenant.Tenant;
+import io.budgetguard.tenant.TenantStore;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -59,7 +59,7 @@ public final class BudgetAlerts {
             try {
                 tenants.find(id).ifPresent(this::check);
                 return true;
-            } catch (io.budgetguard.store.StoreUnavailableException e) {
+            } catch (io.budgetguard.core.StoreUnavailableException e) {
                 JsonLog.warn("budget_alerts_tenant_failed", "tenant", id, "error", e.getMessage());
                 return false;
             } catch (RuntimeException e) {
@@ -104,7 +104,7 @@ public final class BudgetAlerts {
      * most once per threshold per UTC day, and again on a later day it crosses the threshold.
      */
     static String alertWindowId(WindowRef w, long nowMs) {
-        if (w.period().kind() != io.budgetguard.budget.BudgetPeriod.Kind.ROLLING) return w.id();
+        if (w.period().kind() != io.budgetguard.core.BudgetPeriod.Kind.ROLLING) return w.id();
         return w.id() + "@" + Math.floorDiv(nowMs, w.period().rollingSpan().toMillis());
     }
 

@@ -2,9 +2,9 @@ package io.budgetguard.auth;
 
 import com.sun.net.httpserver.Headers;
 import io.budgetguard.http.ApiException;
-import io.budgetguard.store.ApiKey;
+import io.budgetguard.tenant.ApiKey;
 import io.budgetguard.store.ReadThroughCache;
-import io.budgetguard.store.TenantStore;
+import io.budgetguard.tenant.TenantStore;
 
 /**
  * Authenticates tenant requests by key hash. Lookups are cached for at most {@code ttlMs} (≤ 1 s), so a

@@ -1,5 +1,8 @@
 package io.budgetguard.budget;
 
+import io.budgetguard.core.Reservation;
+import io.budgetguard.core.WindowRef;
+
 /** The answer of one atomic admission step. */
 public sealed interface Admission {
     /** Admitted: the estimate is reserved in every window. */

@@ -1,6 +1,9 @@
 package io.budgetguard.budget;
 
-import io.budgetguard.ledger.UsageEvent;
+import io.budgetguard.core.Reservation;
+import io.budgetguard.core.WindowRef;
+
+import io.budgetguard.core.UsageEvent;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;

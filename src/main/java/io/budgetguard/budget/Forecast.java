@@ -1,5 +1,7 @@
 package io.budgetguard.budget;
 
+import io.budgetguard.core.WindowRef;
+
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 

@@ -1,5 +1,8 @@
 package io.budgetguard.budget;
 
+import io.budgetguard.core.Reservation;
+import io.budgetguard.core.WindowRef;
+
 import java.util.List;
 
 /**
@@ -18,7 +21,7 @@ public interface SpendCounters extends AutoCloseable {
      * not at all when it is null): Redis appends it to the tenant's ledger stream in the same atomic step, the
      * in-process counters write the ledger row before returning.
      */
-    SettleResult settle(Reservation r, long actualMicroUsd, long nowMs, io.budgetguard.ledger.UsageEvent ledgerEvent,
+    SettleResult settle(Reservation r, long actualMicroUsd, long nowMs, io.budgetguard.core.UsageEvent ledgerEvent,
                         List<WindowRef> current);
 
     /**
@@ -26,7 +29,7 @@ public interface SpendCounters extends AutoCloseable {
      * reservation did not hold (a budget added while the request was in flight) and that cover its start, when the
      * counters already hold them (one that is built later reads the ledger, which will have the row).
      */
-    default SettleResult settle(Reservation r, long actualMicroUsd, long nowMs, io.budgetguard.ledger.UsageEvent ledgerEvent) {
+    default SettleResult settle(Reservation r, long actualMicroUsd, long nowMs, io.budgetguard.core.UsageEvent ledgerEvent) {
         return settle(r, actualMicroUsd, nowMs, ledgerEvent, List.of());
     }
 

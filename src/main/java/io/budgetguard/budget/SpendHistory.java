@@ -18,5 +18,5 @@ public interface SpendHistory {
     Map<Long, Long> spentPerBucket(String tenantId, long fromMs, long bucketMs, Collection<String> excludedIds);
 
     /** Writes the settled request's row; returns once it is durable (false when it existed already). */
-    boolean append(io.budgetguard.ledger.UsageEvent event);
+    boolean append(io.budgetguard.core.UsageEvent event);
 }

@@ -1,6 +1,6 @@
 package io.budgetguard.config;
 
-import io.budgetguard.budget.Budget;
+import io.budgetguard.core.Budget;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.List;

@@ -1,8 +1,8 @@
 package io.budgetguard.config;
 
-import io.budgetguard.budget.Budget;
-import io.budgetguard.budget.BudgetPeriod;
-import io.budgetguard.budget.Money;
+import io.budgetguard.core.Budget;
+import io.budgetguard.core.BudgetPeriod;
+import io.budgetguard.core.Money;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -28,6 +28,8 @@ public final class SettingsLoader {
     private final List<String> problems = new ArrayList<>();
     /** Every variable this load looked at, in order (the documentation test checks each is documented). */
     private final java.util.Set<String> read = new java.util.LinkedHashSet<>();
+    /** Whole-number settings read: name to {default, min, max} (the README's defaults are checked against it). */
+    private final Map<String, long[]> numeric = new java.util.LinkedHashMap<>();
 
     private SettingsLoader(Map<String, String> vars) {
         this.vars = vars;
@@ -69,52 +71,55 @@ public final class SettingsLoader {
                     + "src/main/resources/prices.json; unset it to use the shipped table)");
         }
         long reservationTimeoutS = longIn("RESERVATION_TIMEOUT_S", 900, 10, 86_400);
+        // Read by Logback itself (logback.xml) when logging starts; checked here so a bad value stops the start.
+        intIn("LOG_QUEUE_LINES", 10_000, 100, 1_000_000);
         URI baseUrl = baseUrl();
-        return new Settings(
-                upstreamKey(),
-                baseUrl,
-                adminKey(),
-                intIn("MAX_REQS_PER_MIN", 100, 1, 1_000_000),
-                budgetPeriods(defaultBudgetMicroUsd),
-                "off".equals(policyPath) ? null : Path.of(policyPath == null ? "policy/bundle.tar.gz" : policyPath),
-                policyPath != null && !"off".equals(policyPath),
-                bool("BUDGETGUARD_DEV"),
-                databaseUrl,
-                redisUrl,
-                str("HOST", "0.0.0.0"),
-                intIn("PORT", Settings.DEFAULT_PORT, 0, 65_535),
-                reservationTimeoutS,
-                dataDir,
-                prices == null ? null : Path.of(prices),
-                defaultPrice(),
-                intIn("MAX_BODY_BYTES", Settings.DEFAULT_MAX_BODY_BYTES, 1024, 64 * 1024 * 1024),
-                intIn("MAX_HEADER_BYTES", Settings.DEFAULT_MAX_HEADER_BYTES, 1024, 1024 * 1024),
-                intIn("MAX_INFLIGHT_REQUESTS", Settings.DEFAULT_MAX_INFLIGHT_REQUESTS, 1, 100_000),
-                longIn("REQUEST_READ_TIMEOUT_MS", Settings.DEFAULT_REQUEST_READ_TIMEOUT_MS, 100, 600_000),
-                longIn("CLIENT_IDLE_TIMEOUT_MS", Settings.DEFAULT_CLIENT_IDLE_TIMEOUT_MS, 100, 3_600_000),
-                longIn("UPSTREAM_CONNECT_TIMEOUT_MS", Settings.DEFAULT_UPSTREAM_CONNECT_TIMEOUT_MS, 10, 600_000),
-                longIn("UPSTREAM_FIRST_BYTE_TIMEOUT_MS", Settings.DEFAULT_UPSTREAM_FIRST_BYTE_TIMEOUT_MS, 10, 3_600_000),
-                longIn("UPSTREAM_IDLE_TIMEOUT_MS", Settings.DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS, 10, 3_600_000),
-                intIn("MAX_SSE_EVENT_BYTES", Settings.DEFAULT_MAX_SSE_EVENT_BYTES, 1024, 64 * 1024 * 1024),
-                longIn("AUTH_CACHE_TTL_MS", Settings.DEFAULT_AUTH_CACHE_TTL_MS, 0, 1_000),
-                longIn("REDIS_TIMEOUT_MS", Settings.DEFAULT_REDIS_TIMEOUT_MS, 10, 60_000),
-                intIn("REDIS_POOL_SIZE", Settings.DEFAULT_REDIS_POOL_SIZE, 1, 4096),
-                intIn("POLICY_POOL_SIZE", Settings.defaultPolicyPoolSize(), 1, 256),
-                intIn("POLICY_PROMPT_BYTES_MAX", Settings.DEFAULT_POLICY_PROMPT_BYTES_MAX, 0, 1024 * 1024),
-                longIn("POLICY_TIMEOUT_MS", Settings.DEFAULT_POLICY_TIMEOUT_MS, 1, 60_000),
-                longIn("POLICY_POLL_MS", Settings.DEFAULT_POLICY_POLL_MS, 50, 60_000),
-                webhook(),
-                longIn("WORKER_PERIOD_MS", 5_000, 50, 3_600_000),
-                intIn("DB_POOL_SIZE", 16, 1, 1_000),
-                longIn("DB_TIMEOUT_MS", 2_000, 100, 60_000),
-                longIn("LEDGER_CLAIM_IDLE_MS", 30_000, 100, 3_600_000),
-                upstreamLimits(baseUrl),
-                requestDeadlineMs(reservationTimeoutS),
-                longIn("CLIENT_WRITE_TIMEOUT_MS", Settings.DEFAULT_CLIENT_WRITE_TIMEOUT_MS, 100, 3_600_000),
-                longIn("SHUTDOWN_GRACE_S", Settings.DEFAULT_SHUTDOWN_GRACE_S, 0, 3_600),
-                jsonLimits(),
-                longIn("DEFAULT_MAX_OUTPUT_TOKENS", 0, 0, 10_000_000),
-                bool("METRICS_PER_TENANT"));
+        return new SettingsBuilder()
+                .openaiKey(upstreamKey())
+                .openaiBaseUrl(baseUrl)
+                .adminApiKey(adminKey())
+                .maxReqsPerMin(intIn("MAX_REQS_PER_MIN", 100, 1, 1_000_000))
+                .defaultBudgets(budgetPeriods(defaultBudgetMicroUsd))
+                .opaPolicyPath("off".equals(policyPath) ? null : Path.of(policyPath == null ? "policy/bundle.tar.gz" : policyPath))
+                .opaPolicyPathExplicit(policyPath != null && !"off".equals(policyPath))
+                .dev(bool("BUDGETGUARD_DEV"))
+                .databaseUrl(databaseUrl)
+                .redisUrl(redisUrl)
+                .bindAddress(str("HOST", "0.0.0.0"))
+                .port(intIn("PORT", Settings.DEFAULT_PORT, 0, 65_535))
+                .reservationTimeoutS(reservationTimeoutS)
+                .dataDir(dataDir)
+                .pricesPath(prices == null ? null : Path.of(prices))
+                .defaultPriceMicroUsdPerMTok(defaultPrice())
+                .maxBodyBytes(intIn("MAX_BODY_BYTES", Settings.DEFAULT_MAX_BODY_BYTES, 1024, 64 * 1024 * 1024))
+                .maxHeaderBytes(intIn("MAX_HEADER_BYTES", Settings.DEFAULT_MAX_HEADER_BYTES, 1024, 1024 * 1024))
+                .maxInflightRequests(intIn("MAX_INFLIGHT_REQUESTS", Settings.DEFAULT_MAX_INFLIGHT_REQUESTS, 1, 100_000))
+                .requestReadTimeoutMs(longIn("REQUEST_READ_TIMEOUT_MS", Settings.DEFAULT_REQUEST_READ_TIMEOUT_MS, 100, 600_000))
+                .clientIdleTimeoutMs(longIn("CLIENT_IDLE_TIMEOUT_MS", Settings.DEFAULT_CLIENT_IDLE_TIMEOUT_MS, 100, 3_600_000))
+                .upstreamConnectTimeoutMs(longIn("UPSTREAM_CONNECT_TIMEOUT_MS", Settings.DEFAULT_UPSTREAM_CONNECT_TIMEOUT_MS, 10, 600_000))
+                .upstreamFirstByteTimeoutMs(longIn("UPSTREAM_FIRST_BYTE_TIMEOUT_MS", Settings.DEFAULT_UPSTREAM_FIRST_BYTE_TIMEOUT_MS, 10, 3_600_000))
+                .upstreamIdleTimeoutMs(longIn("UPSTREAM_IDLE_TIMEOUT_MS", Settings.DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS, 10, 3_600_000))
+                .maxSseEventBytes(intIn("MAX_SSE_EVENT_BYTES", Settings.DEFAULT_MAX_SSE_EVENT_BYTES, 1024, 64 * 1024 * 1024))
+                .authCacheTtlMs(longIn("AUTH_CACHE_TTL_MS", Settings.DEFAULT_AUTH_CACHE_TTL_MS, 0, 1_000))
+                .redisTimeoutMs(longIn("REDIS_TIMEOUT_MS", Settings.DEFAULT_REDIS_TIMEOUT_MS, 10, 60_000))
+                .redisPoolSize(intIn("REDIS_POOL_SIZE", Settings.DEFAULT_REDIS_POOL_SIZE, 1, 4096))
+                .policyPoolSize(intIn("POLICY_POOL_SIZE", Settings.defaultPolicyPoolSize(), 1, 256))
+                .policyPromptBytesMax(intIn("POLICY_PROMPT_BYTES_MAX", Settings.DEFAULT_POLICY_PROMPT_BYTES_MAX, 0, 1024 * 1024))
+                .policyTimeoutMs(longIn("POLICY_TIMEOUT_MS", Settings.DEFAULT_POLICY_TIMEOUT_MS, 1, 60_000))
+                .policyPollMs(longIn("POLICY_POLL_MS", Settings.DEFAULT_POLICY_POLL_MS, 50, 60_000))
+                .alertWebhookUrl(webhook())
+                .workerPeriodMs(longIn("WORKER_PERIOD_MS", 5_000, 50, 3_600_000))
+                .dbPoolSize(intIn("DB_POOL_SIZE", 16, 1, 1_000))
+                .dbTimeoutMs(longIn("DB_TIMEOUT_MS", 2_000, 100, 60_000))
+                .ledgerClaimIdleMs(longIn("LEDGER_CLAIM_IDLE_MS", 30_000, 100, 3_600_000))
+                .upstreamLimits(upstreamLimits(baseUrl))
+                .requestDeadlineMs(requestDeadlineMs(reservationTimeoutS))
+                .clientWriteTimeoutMs(longIn("CLIENT_WRITE_TIMEOUT_MS", Settings.DEFAULT_CLIENT_WRITE_TIMEOUT_MS, 100, 3_600_000))
+                .shutdownGraceS(longIn("SHUTDOWN_GRACE_S", Settings.DEFAULT_SHUTDOWN_GRACE_S, 0, 3_600))
+                .jsonLimits(jsonLimits())
+                .defaultMaxOutputTokens(longIn("DEFAULT_MAX_OUTPUT_TOKENS", 0, 0, 10_000_000))
+                .metricsPerTenant(bool("METRICS_PER_TENANT"))
+                .build();
     }
 
     private Settings.JsonLimits jsonLimits() {
@@ -314,6 +319,13 @@ public final class SettingsLoader {
         }
     }
 
+    /** Each whole-number setting a load of {@code vars} reads, with its default and bounds: {default, min, max}. */
+    static Map<String, long[]> numericSettings(Map<String, String> vars) {
+        SettingsLoader l = new SettingsLoader(vars);
+        l.build();
+        return l.numeric;
+    }
+
     /** The variables a load of {@code vars} reads, whether or not they are set. */
     static java.util.Set<String> variablesRead(Map<String, String> vars) {
         SettingsLoader l = new SettingsLoader(vars);
@@ -349,6 +361,7 @@ public final class SettingsLoader {
     }
 
     private long longIn(String name, long dflt, long min, long max) {
+        numeric.put(name, new long[] {dflt, min, max});
         String v = str(name);
         if (v == null) return dflt;
         try {

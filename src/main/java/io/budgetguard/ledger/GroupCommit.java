@@ -1,8 +1,10 @@
 package io.budgetguard.ledger;
 
-import io.budgetguard.budget.Reservation;
+import io.budgetguard.core.UsageEvent;
+
+import io.budgetguard.core.Reservation;
 import io.budgetguard.store.Database;
-import io.budgetguard.store.StoreUnavailableException;
+import io.budgetguard.core.StoreUnavailableException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;

@@ -1,7 +1,9 @@
 package io.budgetguard.ledger;
 
-import io.budgetguard.budget.Money;
-import io.budgetguard.budget.Reservation;
+import io.budgetguard.core.UsageEvent;
+
+import io.budgetguard.core.Money;
+import io.budgetguard.core.Reservation;
 import io.budgetguard.budget.SpendHistory;
 import java.util.HashMap;
 import java.util.Map;

@@ -1,9 +1,12 @@
 package io.budgetguard.ledger;
 
+import io.budgetguard.core.UsageEvent;
+import io.budgetguard.core.UsageEventJson;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.budgetguard.budget.Reservation;
+import io.budgetguard.core.Reservation;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

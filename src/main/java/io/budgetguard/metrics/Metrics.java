@@ -1,6 +1,6 @@
 package io.budgetguard.metrics;
 
-import io.budgetguard.budget.Money;
+import io.budgetguard.core.Money;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;

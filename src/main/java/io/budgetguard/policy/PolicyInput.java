@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.budgetguard.budget.Money;
+import io.budgetguard.core.Money;
 import io.budgetguard.budget.WindowUsage;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;

@@ -2,7 +2,7 @@ package io.budgetguard.pricing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.budgetguard.budget.Money;
+import io.budgetguard.core.Money;
 import java.io.IOException;
 import java.io.InputStream;
 import java.math.BigDecimal;

@@ -5,15 +5,15 @@ import io.budgetguard.auth.Caller;
 import io.budgetguard.auth.TenantAuth;
 import io.budgetguard.budget.Admission;
 import io.budgetguard.budget.RateState;
-import io.budgetguard.budget.Reservation;
+import io.budgetguard.core.Reservation;
 import io.budgetguard.budget.SpendCounters;
-import io.budgetguard.budget.WindowRef;
+import io.budgetguard.core.WindowRef;
 import io.budgetguard.config.Settings;
 import io.budgetguard.http.ApiException;
 import io.budgetguard.http.HttpCall;
 import io.budgetguard.http.Route;
 import io.budgetguard.ledger.Ledger;
-import io.budgetguard.ledger.UsageEvent;
+import io.budgetguard.core.UsageEvent;
 import io.budgetguard.log.JsonLog;
 import io.budgetguard.metrics.Metrics;
 import io.budgetguard.pricing.Estimate;
@@ -24,8 +24,8 @@ import io.budgetguard.policy.DenialLog;
 import io.budgetguard.policy.PolicyDecision;
 import io.budgetguard.policy.PolicyEngine;
 import io.budgetguard.policy.PolicyInput;
-import io.budgetguard.store.Tenant;
-import io.budgetguard.store.TenantDirectory;
+import io.budgetguard.tenant.Tenant;
+import io.budgetguard.tenant.TenantDirectory;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -129,7 +129,7 @@ public final class ProxyHandler implements AutoCloseable {
     private List<WindowRef> currentWindows(String tenantId, long nowMs) {
         try {
             return tenants.get(tenantId).map(t -> WindowRef.all(t.budgets(), nowMs)).orElse(List.of());
-        } catch (io.budgetguard.store.StoreUnavailableException e) {
+        } catch (io.budgetguard.core.StoreUnavailableException e) {
             return List.of(); // the store is away: the reservation's own windows still settle
         }
     }
@@ -291,7 +291,7 @@ public final class ProxyHandler implements AutoCloseable {
                 JsonLog.error("invariant_settled_twice", "request_id", r.id(), "tenant", r.tenantId());
             }
             recorded = true;
-        } catch (io.budgetguard.store.StoreUnavailableException e) {
+        } catch (io.budgetguard.core.StoreUnavailableException e) {
             // Redis went away after the upstream call: write the row straight to the ledger database. The
             // reservation stays and expires at its estimate (its 'expired' event then conflicts with this row),
             // so the budget over-counts until then and never under-counts. In-process, the row's write failed

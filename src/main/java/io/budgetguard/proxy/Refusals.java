@@ -1,11 +1,11 @@
 package io.budgetguard.proxy;
 
 import io.budgetguard.budget.Admission;
-import io.budgetguard.budget.Money;
-import io.budgetguard.budget.WindowRef;
+import io.budgetguard.core.Money;
+import io.budgetguard.core.WindowRef;
 import io.budgetguard.http.ApiException;
 import io.budgetguard.pricing.Estimate;
-import io.budgetguard.store.Tenant;
+import io.budgetguard.tenant.Tenant;
 import java.time.Instant;
 import java.util.Map;
 

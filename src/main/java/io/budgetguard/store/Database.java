@@ -1,5 +1,8 @@
 package io.budgetguard.store;
 
+import io.budgetguard.core.StoreRejectedException;
+import io.budgetguard.core.StoreUnavailableException;
+
 import io.budgetguard.log.JsonLog;
 import java.nio.file.Files;
 import java.nio.file.Path;

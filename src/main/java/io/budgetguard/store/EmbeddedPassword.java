@@ -1,5 +1,7 @@
 package io.budgetguard.store;
 
+import io.budgetguard.core.StoreUnavailableException;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

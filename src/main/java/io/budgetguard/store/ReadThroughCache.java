@@ -1,5 +1,7 @@
 package io.budgetguard.store;
 
+import io.budgetguard.core.StoreUnavailableException;
+
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import java.util.Optional;

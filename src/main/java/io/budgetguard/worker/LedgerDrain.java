@@ -1,9 +1,9 @@
 package io.budgetguard.worker;
 
-import io.budgetguard.budget.RedisCounters;
+import io.budgetguard.ledger.RedisLedgerStream;
 import io.budgetguard.ledger.Ledger;
 import io.budgetguard.log.JsonLog;
-import io.budgetguard.store.StoreUnavailableException;
+import io.budgetguard.core.StoreUnavailableException;
 import io.budgetguard.budget.TenantSweep;
 import java.lang.management.ManagementFactory;
 import java.time.Clock;
@@ -23,7 +23,7 @@ public final class LedgerDrain {
     /** Passes run back to back while some tenant still had more than a pass takes (catching up after load). */
     static final int MAX_CATCH_UP_PASSES = 1_000;
 
-    private final RedisCounters counters;
+    private final RedisLedgerStream stream;
     private final TenantSweep sweep;
     private final Ledger ledger;
     private final Clock clock;
@@ -36,16 +36,16 @@ public final class LedgerDrain {
     private final AtomicLong tenantFailures = new AtomicLong();
 
     /** @param claimIdleMs entries another consumer has held unacknowledged this long are taken over (it died) */
-    public LedgerDrain(RedisCounters counters, TenantSweep sweep, Ledger ledger, Clock clock, long claimIdleMs) {
-        this(counters, sweep, ledger, clock, claimIdleMs, BATCH_SIZE, MAX_BATCHES_PER_TENANT);
+    public LedgerDrain(RedisLedgerStream stream, TenantSweep sweep, Ledger ledger, Clock clock, long claimIdleMs) {
+        this(stream, sweep, ledger, clock, claimIdleMs, BATCH_SIZE, MAX_BATCHES_PER_TENANT);
     }
 
-    LedgerDrain(RedisCounters counters, TenantSweep sweep, Ledger ledger, Clock clock, long claimIdleMs,
+    LedgerDrain(RedisLedgerStream stream, TenantSweep sweep, Ledger ledger, Clock clock, long claimIdleMs,
                 int batchSize, int maxBatchesPerTenant) {
         this.claimIdleMs = claimIdleMs;
         this.batchSize = batchSize;
         this.maxBatchesPerTenant = maxBatchesPerTenant;
-        this.counters = counters;
+        this.stream = stream;
         this.sweep = sweep;
         this.ledger = ledger;
         this.clock = clock;
@@ -88,7 +88,7 @@ public final class LedgerDrain {
                 boolean ok = !databaseDown[0];
                 if (ok) {
                     try {
-                        int n = counters.drainLedger(id, consumer, claimIdleMs, batchSize, maxBatchesPerTenant, ledger::appendBatch);
+                        int n = stream.drain(id, consumer, claimIdleMs, batchSize, maxBatchesPerTenant, ledger::appendBatch);
                         if (n == batchSize * maxBatchesPerTenant) saturated[0] = true;
                         moved[0] += n;
                     } catch (StoreUnavailableException e) {
@@ -103,7 +103,7 @@ public final class LedgerDrain {
                     }
                 }
                 try {
-                    long[] backlog = counters.ledgerBacklog(id, clock.millis());
+                    long[] backlog = stream.backlog(id, clock.millis());
                     pending[0] += backlog[0];
                     oldest[0] = Math.max(oldest[0], backlog[1]);
                 } catch (RuntimeException e) {

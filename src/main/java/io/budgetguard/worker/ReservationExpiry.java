@@ -1,12 +1,12 @@
 package io.budgetguard.worker;
 
-import io.budgetguard.budget.Reservation;
+import io.budgetguard.core.Reservation;
 import io.budgetguard.budget.SpendCounters;
 import io.budgetguard.budget.TenantSweep;
-import io.budgetguard.store.StoreUnavailableException;
-import io.budgetguard.ledger.UsageEvent;
+import io.budgetguard.core.StoreUnavailableException;
+import io.budgetguard.core.UsageEvent;
 import io.budgetguard.log.JsonLog;
-import io.budgetguard.store.TenantStore;
+import io.budgetguard.tenant.TenantStore;
 import java.time.Clock;
 import java.time.Instant;
 
@@ -52,10 +52,10 @@ public final class ReservationExpiry {
     int expireTenant(String tenantId) {
         long now = clock.millis();
         int settled = 0;
-        java.util.List<io.budgetguard.budget.WindowRef> current = null;
+        java.util.List<io.budgetguard.core.WindowRef> current = null;
         for (Reservation r : counters.expired(tenantId, now, MAX_PER_TENANT)) {
             if (current == null) {
-                current = tenants.find(tenantId).map(t -> io.budgetguard.budget.WindowRef.all(t.budgets(), now))
+                current = tenants.find(tenantId).map(t -> io.budgetguard.core.WindowRef.all(t.budgets(), now))
                         .orElse(java.util.List.of());
             }
             Instant started = Instant.ofEpochMilli(r.createdMs());

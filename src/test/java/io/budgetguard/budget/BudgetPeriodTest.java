@@ -1,5 +1,9 @@
 package io.budgetguard.budget;
 
+import io.budgetguard.core.BudgetPeriod;
+import io.budgetguard.core.BudgetWindow;
+import io.budgetguard.core.Money;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 

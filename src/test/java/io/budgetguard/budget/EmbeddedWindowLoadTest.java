@@ -1,11 +1,16 @@
 package io.budgetguard.budget;
 
+import io.budgetguard.core.Budget;
+import io.budgetguard.core.BudgetPeriod;
+import io.budgetguard.core.Reservation;
+import io.budgetguard.core.WindowRef;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
 import io.budgetguard.ledger.Ledger;
-import io.budgetguard.ledger.UsageEvent;
+import io.budgetguard.core.UsageEvent;
 import io.budgetguard.store.Database;
 import java.nio.file.Files;
 import java.time.Instant;
@@ -61,7 +66,7 @@ class EmbeddedWindowLoadTest {
                     throw new IllegalStateException(e);
                 }
             }
-            if (databaseDown) throw new io.budgetguard.store.StoreUnavailableException("database unavailable: test", null);
+            if (databaseDown) throw new io.budgetguard.core.StoreUnavailableException("database unavailable: test", null);
             return ledger.spentPerBucket(tenantId, fromMs, bucketMs, excludedIds);
         }
 
@@ -153,7 +158,7 @@ class EmbeddedWindowLoadTest {
         history.open.countDown();
         var failed = org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.ExecutionException.class,
                 () -> first.get(60, TimeUnit.SECONDS));
-        assertInstanceOf(io.budgetguard.store.StoreUnavailableException.class, failed.getCause(), "503, not a bug");
+        assertInstanceOf(io.budgetguard.core.StoreUnavailableException.class, failed.getCause(), "503, not a bug");
         history.databaseDown = false;
         admitted(res("big", 20, rolling));
         assertEquals(ROWS, counters.usage("big", List.of(WindowRef.of(rolling, now)), now).get(0).spentMicroUsd());

@@ -1,12 +1,16 @@
 package io.budgetguard.budget;
 
+import io.budgetguard.core.Budget;
+import io.budgetguard.core.BudgetPeriod;
+import io.budgetguard.core.Reservation;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.budgetguard.config.SettingsLoader;
 import io.budgetguard.ledger.Ledger;
-import io.budgetguard.store.StoreUnavailableException;
+import io.budgetguard.core.StoreUnavailableException;
 import io.budgetguard.testing.RedisServer;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -31,7 +35,7 @@ class RedisCountersTest extends SpendCountersContract {
     SpendCounters create(Ledger ledger) throws Exception {
         // Window keys expire at (window end + grace) by Redis's own clock; the tests' clock is fixed in the past,
         // so the grace is long enough that no test window has expired in real time.
-        return RedisCounters.connect(SettingsLoader.fromMap(Map.of("REDIS_URL", redis.url())), ledger, 90L * 86_400_000);
+        return new RedisCounters(io.budgetguard.budget.RedisStore.connect(redis.url(), 16, 2_000), ledger, 90L * 86_400_000);
     }
 
     @Override
@@ -45,8 +49,8 @@ class RedisCountersTest extends SpendCountersContract {
         // Two calls settled; no worker has drained them, so the ledger database has neither.
         for (long cost : new long[] {300, 450}) {
             Reservation r = ((Admission.Admitted) admit(500, T0, MONTHLY_1000)).reservation();
-            io.budgetguard.ledger.UsageEvent e = new io.budgetguard.ledger.UsageEvent(r.id(), tenant, "key_1", r.endpoint(),
-                    r.model(), io.budgetguard.ledger.UsageEvent.Status.OK, 10, 0, 5, 500, cost, 200,
+            io.budgetguard.core.UsageEvent e = new io.budgetguard.core.UsageEvent(r.id(), tenant, "key_1", r.endpoint(),
+                    r.model(), io.budgetguard.core.UsageEvent.Status.OK, 10, 0, 5, 500, cost, 200,
                     java.time.Instant.ofEpochMilli(T0), java.time.Instant.ofEpochMilli(T0 + 5));
             counters.settle(r, cost, T0, e);
         }
@@ -85,8 +89,7 @@ class RedisCountersTest extends SpendCountersContract {
 
     @Test
     void anUnreachableRedisIsStoreUnavailable() throws Exception {
-        try (SpendCounters dead = RedisCounters.connect(SettingsLoader.fromMap(Map.of("REDIS_URL", "redis://127.0.0.1:1",
-                "REDIS_TIMEOUT_MS", "200")), ledger, 1_000)) {
+        try (SpendCounters dead = new RedisCounters(io.budgetguard.budget.RedisStore.connect("redis://127.0.0.1:1", 4, 200), ledger, 1_000)) {
             assertThrows(StoreUnavailableException.class, () -> dead.admit(res(1, T0, MONTHLY_1000), 10, T0));
         }
     }

@@ -1,11 +1,16 @@
 package io.budgetguard.budget;
 
+import io.budgetguard.core.Budget;
+import io.budgetguard.core.BudgetPeriod;
+import io.budgetguard.core.Reservation;
+import io.budgetguard.core.WindowRef;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.budgetguard.ledger.Ledger;
-import io.budgetguard.ledger.UsageEvent;
+import io.budgetguard.core.UsageEvent;
 import io.budgetguard.store.Database;
 import java.nio.file.Files;
 import java.time.Instant;

@@ -46,4 +46,31 @@ class SettingsDocumentedTest {
         }
         assertTrue(missing.isEmpty(), "undocumented settings: " + missing);
     }
+
+    @Test
+    void theReadmeStatesTheDefaultTheLoaderUses() throws Exception {
+        // Rows such as "| `DB_POOL_SIZE` / `DB_TIMEOUT_MS` | meaning | `16` / `2000` |": the default cell, split on " / ",
+        // pairs with the names of the first cell in order. Computed defaults ("cores (min 2)") are stated in words.
+        Map<String, long[]> numeric = SettingsLoader.numericSettings(Map.of());
+        List<String> wrong = new ArrayList<>();
+        int checked = 0;
+        for (String line : Files.readAllLines(Path.of("README.md"))) {
+            if (!line.startsWith("| `")) continue;
+            String[] cells = line.split("\\|");
+            if (cells.length < 4) continue;
+            var m = java.util.regex.Pattern.compile("`([A-Z][A-Z0-9_]+)`").matcher(cells[1]);
+            List<String> names = new ArrayList<>();
+            while (m.find()) names.add(m.group(1));
+            String[] defaults = cells[cells.length - 1].split(" / ");
+            for (int i = 0; i < names.size() && names.size() == defaults.length; i++) {
+                long[] spec = numeric.get(names.get(i));
+                String stated = defaults[i].replaceAll("[`,\\s]", "");
+                if (spec == null || !stated.matches("-?\\d+")) continue;
+                checked++;
+                if (Long.parseLong(stated) != spec[0]) wrong.add(names.get(i) + ": README says " + stated + ", the loader uses " + spec[0]);
+            }
+        }
+        assertTrue(wrong.isEmpty(), "README defaults out of date: " + wrong);
+        assertTrue(checked >= 30, "the README's defaults are read (" + checked + " checked)");
+    }
 }

@@ -1,6 +1,6 @@
 package io.budgetguard.ledger;
 
-import io.budgetguard.budget.Reservation;
+import io.budgetguard.core.Reservation;
 import io.budgetguard.store.Database;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;

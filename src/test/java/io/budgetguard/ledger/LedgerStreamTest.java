@@ -1,16 +1,18 @@
 package io.budgetguard.ledger;
 
+import io.budgetguard.core.UsageEvent;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.budgetguard.budget.Admission;
-import io.budgetguard.budget.Budget;
-import io.budgetguard.budget.BudgetPeriod;
+import io.budgetguard.core.Budget;
+import io.budgetguard.core.BudgetPeriod;
 import io.budgetguard.budget.RedisCounters;
-import io.budgetguard.budget.Reservation;
+import io.budgetguard.core.Reservation;
 import io.budgetguard.budget.SpendCounters;
-import io.budgetguard.budget.WindowRef;
+import io.budgetguard.core.WindowRef;
 import io.budgetguard.config.SettingsLoader;
 import io.budgetguard.store.Database;
 import io.budgetguard.testing.RedisServer;
@@ -30,6 +32,7 @@ class LedgerStreamTest {
     Database db;
     Ledger ledger;
     RedisCounters counters;
+    RedisLedgerStream stream;
     String tenant;
     int seq;
 
@@ -48,7 +51,8 @@ class LedgerStreamTest {
         db = Database.embedded(Files.createTempDirectory("stream"));
         db.migrate();
         ledger = new Ledger(db, false);
-        counters = RedisCounters.connect(SettingsLoader.fromMap(Map.of("REDIS_URL", redis.url())), ledger, 3_600_000);
+        counters = new RedisCounters(io.budgetguard.budget.RedisStore.connect(redis.url(), 16, 2_000), ledger, 3_600_000);
+        stream = new RedisLedgerStream(counters.store());
         tenant = "s" + System.nanoTime();
     }
 
@@ -88,44 +92,44 @@ class LedgerStreamTest {
     @Test
     void drainingCommitsThenAcknowledgesAndLeavesNothingBehind() throws Exception {
         for (int i = 0; i < 5; i++) settled(100);
-        assertEquals(5, counters.drainLedger(tenant, "w1", 30_000, 2, 10, ledger::appendBatch));
+        assertEquals(5, stream.drain(tenant, "w1", 30_000, 2, 10, ledger::appendBatch));
         assertEquals(5, rows());
         assertEquals(0, stream(), "acknowledged entries are deleted");
-        assertEquals(0, counters.drainLedger(tenant, "w1", 30_000, 2, 10, ledger::appendBatch));
+        assertEquals(0, stream.drain(tenant, "w1", 30_000, 2, 10, ledger::appendBatch));
         assertEquals(500, ledger.spentMicroUsd(tenant, 0, Long.MAX_VALUE / 2, java.util.List.of()));
     }
 
     @Test
     void aFailedCommitLeavesEntriesPendingForTheNextDrain() throws Exception {
         for (int i = 0; i < 3; i++) settled(100);
-        assertThrows(IllegalStateException.class, () -> counters.drainLedger(tenant, "w1", 0, 10, 10, events -> {
+        assertThrows(IllegalStateException.class, () -> stream.drain(tenant, "w1", 0, 10, 10, events -> {
             throw new IllegalStateException("database down");
         }));
         assertEquals(3, stream(), "nothing acknowledged, nothing trimmed");
-        assertEquals(3, counters.drainLedger(tenant, "w1", 0, 10, 10, ledger::appendBatch));
+        assertEquals(3, stream.drain(tenant, "w1", 0, 10, 10, ledger::appendBatch));
         assertEquals(3, rows());
     }
 
     @Test
     void entriesADeadWorkerLeftAreClaimedByAnotherAndWrittenOnce() throws Exception {
         for (int i = 0; i < 4; i++) settled(100);
-        counters.drainLedger(tenant, "setup", 30_000, 1, 0, ledger::appendBatch); // creates the group, moves nothing
+        stream.drain(tenant, "setup", 30_000, 1, 0, ledger::appendBatch); // creates the group, moves nothing
         String read = redis.command("XREADGROUP", "GROUP", "ledger", "dead-worker", "COUNT", "10", "STREAMS",
                 "bg:{" + tenant + "}:ledger", ">");
         assertTrue(read.startsWith("*1"), read); // the dead worker took all four and never acknowledged them
-        assertEquals(0, counters.drainLedger(tenant, "w2", 60_000, 10, 10, ledger::appendBatch), "not idle long enough yet");
-        assertEquals(4, counters.drainLedger(tenant, "w2", 0, 10, 10, ledger::appendBatch), "claimed once idle");
+        assertEquals(0, stream.drain(tenant, "w2", 60_000, 10, 10, ledger::appendBatch), "not idle long enough yet");
+        assertEquals(4, stream.drain(tenant, "w2", 0, 10, 10, ledger::appendBatch), "claimed once idle");
         assertEquals(4, rows());
-        assertEquals(0, counters.drainLedger(tenant, "w2", 0, 10, 10, ledger::appendBatch), "and never written twice");
+        assertEquals(0, stream.drain(tenant, "w2", 0, 10, 10, ledger::appendBatch), "and never written twice");
     }
 
     @Test
     void theBacklogReportsPendingEventsAndTheirAge() throws Exception {
         settled(100);
-        long[] backlog = counters.ledgerBacklog(tenant, System.currentTimeMillis() + 5_000);
+        long[] backlog = stream.backlog(tenant, System.currentTimeMillis() + 5_000);
         assertEquals(1, backlog[0]);
         assertTrue(backlog[1] >= 5_000, "age " + backlog[1]);
-        counters.drainLedger(tenant, "w1", 30_000, 10, 10, ledger::appendBatch);
-        assertEquals(0, counters.ledgerBacklog(tenant, System.currentTimeMillis())[0]);
+        stream.drain(tenant, "w1", 30_000, 10, 10, ledger::appendBatch);
+        assertEquals(0, stream.backlog(tenant, System.currentTimeMillis())[0]);
     }
 }

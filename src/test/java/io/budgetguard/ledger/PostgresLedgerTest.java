@@ -1,5 +1,7 @@
 package io.budgetguard.ledger;
 
+import io.budgetguard.core.UsageEvent;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.budgetguard.budget.Budget;
-import io.budgetguard.budget.BudgetPeriod;
+import io.budgetguard.core.Budget;
+import io.budgetguard.core.BudgetPeriod;
 import io.budgetguard.budget.Forecast;
-import io.budgetguard.budget.WindowRef;
+import io.budgetguard.core.WindowRef;
 import io.budgetguard.budget.WindowUsage;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;

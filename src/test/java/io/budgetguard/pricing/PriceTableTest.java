@@ -17,8 +17,8 @@ class PriceTableTest {
 
     /** USD per 1M tokens (input, output) a name must be priced at, from OpenAI's list as the dataset carries it. */
     static long[] usd(String input, String output) {
-        return new long[] {io.budgetguard.budget.Money.microUsdFromUsd(new java.math.BigDecimal(input)),
-                io.budgetguard.budget.Money.microUsdFromUsd(new java.math.BigDecimal(output))};
+        return new long[] {io.budgetguard.core.Money.microUsdFromUsd(new java.math.BigDecimal(input)),
+                io.budgetguard.core.Money.microUsdFromUsd(new java.math.BigDecimal(output))};
     }
 
     @org.junit.jupiter.params.ParameterizedTest(name = "{0} is priced as {1}/{2} per 1M tokens")

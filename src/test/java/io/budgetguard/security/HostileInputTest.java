@@ -153,8 +153,7 @@ class HostileInputTest {
     @Test
     void aLoggedValueCannotForgeALogLine() {
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        PrintStream previous = System.out;
-        JsonLog.redirect(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        PrintStream previous = JsonLog.redirect(new PrintStream(captured, true, StandardCharsets.UTF_8));
         try {
             JsonLog.info("probe", "path", "/x\n{\"level\":\"error\",\"event\":\"forged\"}\u2028", "tenant", "a\"b\\c\r");
         } finally {

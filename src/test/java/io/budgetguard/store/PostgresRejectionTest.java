@@ -1,5 +1,11 @@
 package io.budgetguard.store;
 
+import io.budgetguard.core.StoreRejectedException;
+import io.budgetguard.core.StoreUnavailableException;
+import io.budgetguard.tenant.ApiKey;
+import io.budgetguard.tenant.Tenant;
+import io.budgetguard.tenant.TenantStore;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;

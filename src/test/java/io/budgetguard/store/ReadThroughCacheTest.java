@@ -1,5 +1,7 @@
 package io.budgetguard.store;
 
+import io.budgetguard.core.StoreUnavailableException;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -4,20 +4,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.budgetguard.budget.Admission;
-import io.budgetguard.budget.Budget;
-import io.budgetguard.budget.BudgetPeriod;
+import io.budgetguard.core.Budget;
+import io.budgetguard.core.BudgetPeriod;
 import io.budgetguard.budget.RedisCounters;
-import io.budgetguard.budget.Reservation;
+import io.budgetguard.core.Reservation;
 import io.budgetguard.budget.SpendCounters;
-import io.budgetguard.budget.WindowRef;
+import io.budgetguard.core.WindowRef;
 import io.budgetguard.config.SettingsLoader;
 import io.budgetguard.ledger.Ledger;
-import io.budgetguard.ledger.UsageEvent;
-import io.budgetguard.ledger.UsageEventJson;
+import io.budgetguard.core.UsageEvent;
+import io.budgetguard.core.UsageEventJson;
 import io.budgetguard.store.Database;
 import io.budgetguard.store.DatabaseUrl;
-import io.budgetguard.store.Tenant;
-import io.budgetguard.store.TenantStore;
+import io.budgetguard.tenant.Tenant;
+import io.budgetguard.tenant.TenantStore;
 import io.budgetguard.testing.PostgresDb;
 import io.budgetguard.testing.RedisServer;
 import java.time.Clock;
@@ -38,6 +38,7 @@ class LedgerDrainHealingTest {
     Database db;
     Ledger ledger;
     RedisCounters counters;
+    io.budgetguard.ledger.RedisLedgerStream stream;
     TenantStore tenants;
     LedgerDrain drain;
     int sequence;
@@ -52,8 +53,9 @@ class LedgerDrainHealingTest {
         tenants = new TenantStore(db);
         tenants.create(new Tenant("a", "a", 1_000_000, Instant.now(), List.of()));
         tenants.create(new Tenant("b", "b", 1_000_000, Instant.now(), List.of()));
-        counters = RedisCounters.connect(SettingsLoader.fromMap(Map.of("REDIS_URL", redis.url())), ledger, 3_600_000);
-        drain = new LedgerDrain(counters, sweep(counters), ledger, Clock.systemUTC(), 30_000);
+        counters = new RedisCounters(io.budgetguard.budget.RedisStore.connect(redis.url(), 16, 2_000), ledger, 3_600_000);
+        stream = new io.budgetguard.ledger.RedisLedgerStream(counters.store());
+        drain = new LedgerDrain(stream, sweep(counters), ledger, Clock.systemUTC(), 30_000);
     }
 
     @AfterEach
@@ -71,7 +73,7 @@ class LedgerDrainHealingTest {
         settle("a", 5);
         drain.runUntilCaughtUp();
         assertEquals(10, rows("a"));
-        assertEquals(1, counters.drainHealth()[0], "the recreation is counted");
+        assertEquals(1, stream.health()[0], "the recreation is counted");
         assertEquals(0, drain.pendingEvents());
     }
 
@@ -79,8 +81,8 @@ class LedgerDrainHealingTest {
     void aSecondWorkerJoinsTheGroupTheFirstCreated() throws Exception {
         settle("a", 3);
         assertEquals(3, drain.runUntilCaughtUp());
-        try (RedisCounters other = RedisCounters.connect(SettingsLoader.fromMap(Map.of("REDIS_URL", redis.url())), ledger, 3_600_000)) {
-            LedgerDrain second = new LedgerDrain(other, sweep(other), ledger, Clock.systemUTC(), 30_000);
+        try (RedisCounters other = new RedisCounters(io.budgetguard.budget.RedisStore.connect(redis.url(), 16, 2_000), ledger, 3_600_000)) {
+            LedgerDrain second = new LedgerDrain(new io.budgetguard.ledger.RedisLedgerStream(other.store()), sweep(other), ledger, Clock.systemUTC(), 30_000);
             settle("a", 3);
             assertEquals(3, second.runUntilCaughtUp(), "the group exists (BUSYGROUP) and the second worker drains through it");
             assertEquals(0, second.tenantFailures());
@@ -123,7 +125,7 @@ class LedgerDrainHealingTest {
         settle("a", 2);
         drain.runUntilCaughtUp();
         assertEquals(4, rows("a"), "the ordinary calls around the poisoned entries landed");
-        assertEquals(2, counters.drainHealth()[1], "both were dead-lettered");
+        assertEquals(2, stream.health()[1], "both were dead-lettered");
         assertEquals(":2", redis.command("XLEN", "bg:{a}:ledger:dead"), "kept, with why, in the dead-letter stream");
         assertEquals(0, drain.pendingEvents(), "nothing is retried forever");
         assertEquals(0, drain.runUntilCaughtUp());

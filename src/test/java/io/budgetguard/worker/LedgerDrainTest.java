@@ -4,18 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.budgetguard.budget.Admission;
-import io.budgetguard.budget.Budget;
-import io.budgetguard.budget.BudgetPeriod;
+import io.budgetguard.core.Budget;
+import io.budgetguard.core.BudgetPeriod;
 import io.budgetguard.budget.RedisCounters;
-import io.budgetguard.budget.Reservation;
+import io.budgetguard.core.Reservation;
 import io.budgetguard.budget.SpendCounters;
-import io.budgetguard.budget.WindowRef;
+import io.budgetguard.core.WindowRef;
 import io.budgetguard.config.SettingsLoader;
 import io.budgetguard.ledger.Ledger;
-import io.budgetguard.ledger.UsageEvent;
+import io.budgetguard.core.UsageEvent;
 import io.budgetguard.store.Database;
-import io.budgetguard.store.Tenant;
-import io.budgetguard.store.TenantStore;
+import io.budgetguard.tenant.Tenant;
+import io.budgetguard.tenant.TenantStore;
 import io.budgetguard.testing.RedisServer;
 import java.nio.file.Files;
 import java.time.Clock;
@@ -42,7 +42,7 @@ class LedgerDrainTest {
         db.migrate();
         ledger = new Ledger(db, false);
         tenants = new TenantStore(db);
-        counters = RedisCounters.connect(SettingsLoader.fromMap(Map.of("REDIS_URL", redis.url())), ledger, 3_600_000);
+        counters = new RedisCounters(io.budgetguard.budget.RedisStore.connect(redis.url(), 16, 2_000), ledger, 3_600_000);
     }
 
     @AfterEach
@@ -74,7 +74,7 @@ class LedgerDrainTest {
         tenants.create(new Tenant("quiet", "quiet", 1_000, Instant.now(), List.of()));
         settle("busy", 95); // one pass takes 2 batches of 10
         settle("quiet", 3);
-        LedgerDrain drain = new LedgerDrain(counters, sweep(counters), ledger, Clock.systemUTC(), 30_000, 10, 2);
+        LedgerDrain drain = new LedgerDrain(new io.budgetguard.ledger.RedisLedgerStream(counters.store()), sweep(counters), ledger, Clock.systemUTC(), 30_000, 10, 2);
         assertEquals(98, drain.runUntilCaughtUp());
         assertEquals(95, rows("busy"));
         assertEquals(3, rows("quiet"));
@@ -86,7 +86,7 @@ class LedgerDrainTest {
     void onePassMovesAtMostItsBoundPerTenant() {
         tenants.create(new Tenant("busy", "busy", 1_000, Instant.now(), List.of()));
         settle("busy", 45);
-        LedgerDrain drain = new LedgerDrain(counters, sweep(counters), ledger, Clock.systemUTC(), 30_000, 10, 2);
+        LedgerDrain drain = new LedgerDrain(new io.budgetguard.ledger.RedisLedgerStream(counters.store()), sweep(counters), ledger, Clock.systemUTC(), 30_000, 10, 2);
         assertEquals(20, drain.runOnce());
         assertEquals(25, drain.pendingEvents());
     }

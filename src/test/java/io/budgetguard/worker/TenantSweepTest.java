@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.budgetguard.budget.Admission;
-import io.budgetguard.budget.Reservation;
+import io.budgetguard.core.Reservation;
 import io.budgetguard.budget.RedisCounters;
 import io.budgetguard.budget.TenantSweep;
 import io.budgetguard.config.SettingsLoader;
@@ -38,7 +38,7 @@ class TenantSweepTest {
         redis = RedisServer.start();
         db = Database.embedded(Files.createTempDirectory("sweep"));
         db.migrate();
-        counters = RedisCounters.connect(SettingsLoader.fromMap(Map.of("REDIS_URL", redis.url())), new Ledger(db, false), 3_600_000);
+        counters = new RedisCounters(io.budgetguard.budget.RedisStore.connect(redis.url(), 16, 2_000), new Ledger(db, false), 3_600_000);
         sweep = new TenantSweep("test", counters, each -> DIRECTORY.forEach(each), LOOK_BACK_MS, clock);
     }
 

@@ -1,4 +1,4 @@
-package io.budgetguard.budget;
+package io.budgetguard.core;
 
 /** A tenant's limit for one period, in micro-USD. */
 public record Budget(BudgetPeriod period, long limitMicroUsd) {

@@ -1,4 +1,4 @@
-package io.budgetguard.store;
+package io.budgetguard.core;
 
 /**
  * The database was reachable and refused one value or one change: SQLState class 22 (a data error: a value it cannot
@@ -8,7 +8,7 @@ public final class StoreRejectedException extends RuntimeException {
     private final boolean constraint;
     private final String sqlState;
 
-    StoreRejectedException(String what, String sqlState, Throwable cause) {
+    public StoreRejectedException(String what, String sqlState, Throwable cause) {
         super(what + " was refused by the database (SQLState " + sqlState + ")", cause);
         this.constraint = sqlState.startsWith("23");
         this.sqlState = sqlState;

@@ -1,4 +1,6 @@
-package io.budgetguard.store;
+package io.budgetguard.tenant;
+
+import io.budgetguard.store.ReadThroughCache;
 
 import java.util.Optional;
 

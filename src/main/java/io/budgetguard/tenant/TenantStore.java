@@ -1,8 +1,10 @@
-package io.budgetguard.store;
+package io.budgetguard.tenant;
 
-import io.budgetguard.budget.Budget;
-import io.budgetguard.budget.BudgetPeriod;
-import io.budgetguard.budget.Money;
+import io.budgetguard.store.Database;
+
+import io.budgetguard.core.Budget;
+import io.budgetguard.core.BudgetPeriod;
+import io.budgetguard.core.Money;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

@@ -1,4 +1,4 @@
-package io.budgetguard.budget;
+package io.budgetguard.core;
 
 /** A budget window a reservation was made in: stable id ({@code monthly:<startMs>} or {@code rolling:1d}) and limit. */
 public record WindowRef(String id, BudgetPeriod period, long startMs, long endMs, long limitMicroUsd) {

@@ -1,4 +1,4 @@
-package io.budgetguard.budget;
+package io.budgetguard.core;
 
 import java.math.BigDecimal;
 import java.math.RoundingMode;

@@ -1,4 +1,4 @@
-package io.budgetguard.store;
+package io.budgetguard.core;
 
 /** The database could not be reached or refused to work: an operating error, answered 503 (fail closed). */
 public final class StoreUnavailableException extends RuntimeException {

@@ -1,4 +1,4 @@
-package io.budgetguard.ledger;
+package io.budgetguard.core;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

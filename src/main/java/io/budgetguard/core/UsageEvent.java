@@ -1,4 +1,4 @@
-package io.budgetguard.ledger;
+package io.budgetguard.core;
 
 import java.time.Instant;
 

@@ -1,4 +1,4 @@
-package io.budgetguard.store;
+package io.budgetguard.tenant;
 
 import java.time.Instant;
 

@@ -1,6 +1,6 @@
-package io.budgetguard.store;
+package io.budgetguard.tenant;
 
-import io.budgetguard.budget.Budget;
+import io.budgetguard.core.Budget;
 import java.time.Instant;
 import java.util.List;
 

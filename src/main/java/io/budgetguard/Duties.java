@@ -1,0 +1,56 @@
+package io.budgetguard;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.budgetguard.alert.AlertStore;
+import io.budgetguard.alert.BudgetAlerts;
+import io.budgetguard.budget.RedisCounters;
+import io.budgetguard.budget.SpendCounters;
+import io.budgetguard.budget.TenantSweep;
+import io.budgetguard.config.Settings;
+import io.budgetguard.ledger.Ledger;
+import io.budgetguard.metrics.Metrics;
+import io.budgetguard.store.Database;
+import io.budgetguard.tenant.TenantStore;
+import io.budgetguard.worker.LedgerDrain;
+import io.budgetguard.worker.ReservationExpiry;
+import io.budgetguard.worker.Worker;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The background duties a process runs, wired to the stores. */
+final class Duties {
+    private Duties() {}
+
+    /** Tenant ids a full sweep pages through at most (a thousand pages of the directory). */
+    static final int MAX_TENANT_PAGES = 1_000;
+
+    /**
+     * The background duties, each visiting only tenants with recent activity (its own {@link TenantSweep}); they
+     * look back past the longest a reservation can stay outstanding plus two periods.
+     */
+    static List<Worker.Duty> of(Settings s, Clock clock, Database db, TenantStore tenants, SpendCounters counters,
+                                            Ledger ledger, AlertStore alertStore, ObjectMapper json, Metrics metrics, long graceMs) {
+        long lookBackMs = graceMs + 2 * s.workerPeriodMs();
+        java.util.function.Consumer<java.util.function.Consumer<String>> everyTenant = c -> tenants.forEachId(MAX_TENANT_PAGES, c);
+        List<Worker.Duty> duties = new ArrayList<>();
+        if (counters instanceof RedisCounters redis) {
+            io.budgetguard.ledger.RedisLedgerStream stream = new io.budgetguard.ledger.RedisLedgerStream(redis.store());
+            LedgerDrain drain = new LedgerDrain(stream, new TenantSweep("ledger_drain", counters, everyTenant, lookBackMs, clock),
+                    ledger, clock, s.ledgerClaimIdleMs());
+            duties.add(new Worker.Duty("ledger_drain", drain::runUntilCaughtUp));
+            metrics.ledgerBacklog(() -> {
+                long[] health = stream.health();
+                return new long[] {drain.pendingEvents(), drain.oldestAgeMs(), health[0], health[1], drain.tenantFailures()};
+            });
+        }
+        ReservationExpiry expiry = new ReservationExpiry(counters, tenants,
+                new TenantSweep("reservation_expiry", counters, everyTenant, lookBackMs, clock), clock);
+        duties.add(new Worker.Duty("reservation_expiry", expiry::runOnce));
+        duties.add(new Worker.Duty("ledger_partitions", () -> db.ensureLedgerPartitions(clock.instant())));
+        BudgetAlerts alerts = new BudgetAlerts(tenants, new TenantSweep("budget_alerts", counters, everyTenant, lookBackMs, clock),
+                alertStore, counters, s.alertWebhookUrl(), clock, json);
+        duties.add(new Worker.Duty("budget_alerts", alerts::runOnce));
+        return duties;
+    }
+}

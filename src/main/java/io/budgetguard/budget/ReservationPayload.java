@@ -1,0 +1,56 @@
+package io.budgetguard.budget;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.budgetguard.core.BudgetPeriod;
+import io.budgetguard.core.Reservation;
+import io.budgetguard.core.WindowRef;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/** A reservation as Redis keeps it in the tenant's {@code res} hash (compact JSON), for expiry to settle it. */
+final class ReservationPayload {
+    private static final ObjectMapper json = new ObjectMapper();
+
+    private ReservationPayload() {}
+
+    /** What an expiry needs to settle and record a reservation whose gateway died. */
+    static String write(Reservation r) {
+        ObjectNode o = json.createObjectNode();
+        o.put("k", r.apiKeyId());
+        o.put("e", r.endpoint());
+        o.put("m", r.model());
+        o.put("est", r.estimateMicroUsd());
+        o.put("c", r.createdMs());
+        o.put("d", r.deadlineMs());
+        ArrayNode ws = o.putArray("w");
+        for (WindowRef w : r.windows()) {
+            ObjectNode wo = ws.addObject();
+            wo.put("id", w.id());
+            wo.put("p", w.period().name());
+            wo.put("s", w.startMs());
+            wo.put("e", w.endMs());
+            wo.put("l", w.limitMicroUsd());
+        }
+        return o.toString();
+    }
+
+    static Reservation read(String tenantId, String id, String payload) {
+        try {
+            JsonNode o = json.readTree(payload);
+            List<WindowRef> ws = new ArrayList<>();
+            for (JsonNode w : o.get("w")) {
+                ws.add(new WindowRef(w.get("id").asText(), BudgetPeriod.parse(w.get("p").asText()), w.get("s").asLong(),
+                        w.get("e").asLong(), w.get("l").asLong()));
+            }
+            return new Reservation(id, tenantId, o.get("k").asText(), o.get("e").asText(),
+                    o.get("m").isNull() ? null : o.get("m").asText(), o.get("est").asLong(), o.get("c").asLong(),
+                    o.get("d").asLong(), ws);
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalStateException("unreadable reservation " + id + " of " + tenantId, e);
+        }
+    }
+}

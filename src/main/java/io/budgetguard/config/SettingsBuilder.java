@@ -1,0 +1,114 @@
+package io.budgetguard.config;
+
+import io.budgetguard.core.Budget;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Builds {@link Settings} by name: a setting added to the record gets a setter here, and no call counts commas.
+ * Only {@link SettingsLoader} (which validates every value) and tests build settings; nothing has a default here.
+ */
+public final class SettingsBuilder {
+    private String openaiKey;
+    private URI openaiBaseUrl;
+    private String adminApiKey;
+    private int maxReqsPerMin;
+    private List<Budget> defaultBudgets;
+    private Path opaPolicyPath;
+    private boolean opaPolicyPathExplicit;
+    private boolean dev;
+    private String databaseUrl;
+    private String redisUrl;
+    private String bindAddress;
+    private int port;
+    private long reservationTimeoutS;
+    private Path dataDir;
+    private Path pricesPath;
+    private long[] defaultPriceMicroUsdPerMTok;
+    private int maxBodyBytes;
+    private int maxHeaderBytes;
+    private int maxInflightRequests;
+    private long requestReadTimeoutMs;
+    private long clientIdleTimeoutMs;
+    private long upstreamConnectTimeoutMs;
+    private long upstreamFirstByteTimeoutMs;
+    private long upstreamIdleTimeoutMs;
+    private int maxSseEventBytes;
+    private long authCacheTtlMs;
+    private long redisTimeoutMs;
+    private int redisPoolSize;
+    private int policyPoolSize;
+    private int policyPromptBytesMax;
+    private long policyTimeoutMs;
+    private long policyPollMs;
+    private String alertWebhookUrl;
+    private long workerPeriodMs;
+    private int dbPoolSize;
+    private long dbTimeoutMs;
+    private long ledgerClaimIdleMs;
+    private Settings.UpstreamLimits upstreamLimits;
+    private long requestDeadlineMs;
+    private long clientWriteTimeoutMs;
+    private long shutdownGraceS;
+    private Settings.JsonLimits jsonLimits;
+    private long defaultMaxOutputTokens;
+    private boolean metricsPerTenant;
+
+    SettingsBuilder() {}
+
+    public SettingsBuilder openaiKey(String value) { openaiKey = value; return this; }
+    public SettingsBuilder openaiBaseUrl(URI value) { openaiBaseUrl = value; return this; }
+    public SettingsBuilder adminApiKey(String value) { adminApiKey = value; return this; }
+    public SettingsBuilder maxReqsPerMin(int value) { maxReqsPerMin = value; return this; }
+    public SettingsBuilder defaultBudgets(List<Budget> value) { defaultBudgets = value; return this; }
+    public SettingsBuilder opaPolicyPath(Path value) { opaPolicyPath = value; return this; }
+    public SettingsBuilder opaPolicyPathExplicit(boolean value) { opaPolicyPathExplicit = value; return this; }
+    public SettingsBuilder dev(boolean value) { dev = value; return this; }
+    public SettingsBuilder databaseUrl(String value) { databaseUrl = value; return this; }
+    public SettingsBuilder redisUrl(String value) { redisUrl = value; return this; }
+    public SettingsBuilder bindAddress(String value) { bindAddress = value; return this; }
+    public SettingsBuilder port(int value) { port = value; return this; }
+    public SettingsBuilder reservationTimeoutS(long value) { reservationTimeoutS = value; return this; }
+    public SettingsBuilder dataDir(Path value) { dataDir = value; return this; }
+    public SettingsBuilder pricesPath(Path value) { pricesPath = value; return this; }
+    public SettingsBuilder defaultPriceMicroUsdPerMTok(long[] value) { defaultPriceMicroUsdPerMTok = value; return this; }
+    public SettingsBuilder maxBodyBytes(int value) { maxBodyBytes = value; return this; }
+    public SettingsBuilder maxHeaderBytes(int value) { maxHeaderBytes = value; return this; }
+    public SettingsBuilder maxInflightRequests(int value) { maxInflightRequests = value; return this; }
+    public SettingsBuilder requestReadTimeoutMs(long value) { requestReadTimeoutMs = value; return this; }
+    public SettingsBuilder clientIdleTimeoutMs(long value) { clientIdleTimeoutMs = value; return this; }
+    public SettingsBuilder upstreamConnectTimeoutMs(long value) { upstreamConnectTimeoutMs = value; return this; }
+    public SettingsBuilder upstreamFirstByteTimeoutMs(long value) { upstreamFirstByteTimeoutMs = value; return this; }
+    public SettingsBuilder upstreamIdleTimeoutMs(long value) { upstreamIdleTimeoutMs = value; return this; }
+    public SettingsBuilder maxSseEventBytes(int value) { maxSseEventBytes = value; return this; }
+    public SettingsBuilder authCacheTtlMs(long value) { authCacheTtlMs = value; return this; }
+    public SettingsBuilder redisTimeoutMs(long value) { redisTimeoutMs = value; return this; }
+    public SettingsBuilder redisPoolSize(int value) { redisPoolSize = value; return this; }
+    public SettingsBuilder policyPoolSize(int value) { policyPoolSize = value; return this; }
+    public SettingsBuilder policyPromptBytesMax(int value) { policyPromptBytesMax = value; return this; }
+    public SettingsBuilder policyTimeoutMs(long value) { policyTimeoutMs = value; return this; }
+    public SettingsBuilder policyPollMs(long value) { policyPollMs = value; return this; }
+    public SettingsBuilder alertWebhookUrl(String value) { alertWebhookUrl = value; return this; }
+    public SettingsBuilder workerPeriodMs(long value) { workerPeriodMs = value; return this; }
+    public SettingsBuilder dbPoolSize(int value) { dbPoolSize = value; return this; }
+    public SettingsBuilder dbTimeoutMs(long value) { dbTimeoutMs = value; return this; }
+    public SettingsBuilder ledgerClaimIdleMs(long value) { ledgerClaimIdleMs = value; return this; }
+    public SettingsBuilder upstreamLimits(Settings.UpstreamLimits value) { upstreamLimits = value; return this; }
+    public SettingsBuilder requestDeadlineMs(long value) { requestDeadlineMs = value; return this; }
+    public SettingsBuilder clientWriteTimeoutMs(long value) { clientWriteTimeoutMs = value; return this; }
+    public SettingsBuilder shutdownGraceS(long value) { shutdownGraceS = value; return this; }
+    public SettingsBuilder jsonLimits(Settings.JsonLimits value) { jsonLimits = value; return this; }
+    public SettingsBuilder defaultMaxOutputTokens(long value) { defaultMaxOutputTokens = value; return this; }
+    public SettingsBuilder metricsPerTenant(boolean value) { metricsPerTenant = value; return this; }
+    public Settings build() {
+        return new Settings(openaiKey, openaiBaseUrl, adminApiKey, maxReqsPerMin, defaultBudgets, opaPolicyPath,
+                opaPolicyPathExplicit, dev, databaseUrl, redisUrl, bindAddress, port, reservationTimeoutS, dataDir,
+                pricesPath, defaultPriceMicroUsdPerMTok, maxBodyBytes, maxHeaderBytes, maxInflightRequests,
+                requestReadTimeoutMs, clientIdleTimeoutMs, upstreamConnectTimeoutMs, upstreamFirstByteTimeoutMs,
+                upstreamIdleTimeoutMs, maxSseEventBytes, authCacheTtlMs, redisTimeoutMs, redisPoolSize,
+                policyPoolSize, policyPromptBytesMax, policyTimeoutMs, policyPollMs, alertWebhookUrl, workerPeriodMs,
+                dbPoolSize, dbTimeoutMs, ledgerClaimIdleMs, upstreamLimits, requestDeadlineMs, clientWriteTimeoutMs,
+                shutdownGraceS, jsonLimits, defaultMaxOutputTokens, metricsPerTenant);
+    }
+}
