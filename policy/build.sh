@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Builds policy/bundle.tar.gz (wasm + data.json) from the Rego in this folder.
+# Builds policy/bundle.tar.gz (wasm + data.json) from the Rego in this folder, or with --default the bundle
+# shipped inside the jar (src/main/resources/policy/default-bundle.tar.gz, revision default-<source hash>: the
+# build's PolicyEngineTest fails when it no longer matches the committed Rego and data).
 # Uses `opa` from PATH (or $(go env GOPATH)/bin), else installs it with Go, else says what is missing.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -24,11 +26,19 @@ if [ -z "$opa" ]; then
 fi
 
 "$opa" test "$here/budgetguard.rego" "$here/budgetguard_test.rego" >&2
-revision="$(date -u +%Y%m%dT%H%M%SZ)-$(cat "$here"/*.rego "$here/data.json" | sha256sum | cut -c1-12)"
+source_hash="$(cat "$here"/*.rego "$here/data.json" | sha256sum | cut -c1-12)"
+out="${1:-$here/bundle.tar.gz}"
+if [ "$out" = "--default" ]; then
+  out="$here/../src/main/resources/policy/default-bundle.tar.gz"
+  revision="default-$source_hash"
+else
+  revision="$(date -u +%Y%m%dT%H%M%SZ)-$source_hash"
+fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cp "$here/budgetguard.rego" "$here/data.json" "$tmp/"
 # The entrypoint is budgetguard/decision (DESIGN §5b); tests are not part of the bundle.
 "$opa" build -t wasm -e budgetguard/decision --revision "$revision" -o "$tmp/bundle.tar.gz" "$tmp/budgetguard.rego" "$tmp/data.json"
-mv "$tmp/bundle.tar.gz" "${1:-$here/bundle.tar.gz}"
-echo "built ${1:-$here/bundle.tar.gz} (revision $revision)" >&2
+mkdir -p "$(dirname "$out")"
+mv "$tmp/bundle.tar.gz" "$out"
+echo "built $out (revision $revision)" >&2

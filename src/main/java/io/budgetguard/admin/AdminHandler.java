@@ -46,7 +46,8 @@ public final class AdminHandler {
     private final SpendCounters counters;
     private final Ledger ledger;
     private final AlertStore alerts;
-    private final UsageQuery usageQuery;
+    private final UsageRoutes usage;
+    private final TenantView views;
 
     public AdminHandler(Settings settings, ObjectMapper json, Clock clock, TenantStore tenants, TenantDirectory directory,
                         TenantAuth auth, SpendCounters counters, Ledger ledger, AlertStore alerts) {
@@ -59,7 +60,8 @@ public final class AdminHandler {
         this.auth = auth;
         this.counters = counters;
         this.ledger = ledger;
-        this.usageQuery = new UsageQuery(clock);
+        this.usage = new UsageRoutes(json, new UsageQuery(clock), ledger);
+        this.views = new TenantView(json, clock, tenants, counters, alerts, settings.alertWebhookUrl());
     }
 
     public List<Route> routes() {
@@ -70,8 +72,8 @@ public final class AdminHandler {
                 new Route("POST", "/admin/tenant/{id}/limits", guarded(this::replaceLimits)),
                 new Route("POST", "/admin/tenant/{id}/apikeys", guarded(this::createKey)),
                 new Route("DELETE", "/admin/tenant/{id}/apikeys/{keyId}", guarded(this::revokeKey)),
-                new Route("GET", "/admin/tenant/{id}/usage", guarded(this::usage)),
-                new Route("GET", "/admin/usage/export", guarded(this::export)),
+                new Route("GET", "/admin/tenant/{id}/usage", guarded((call, p) -> usage.report(call, existing(p.get("id"))))),
+                new Route("GET", "/admin/usage/export", guarded(usage::export)),
                 new Route("POST", "/admin/tenant/{id}/alerts", guarded(this::replaceAlerts)),
                 new Route("GET", "/admin/tenants", guarded(this::listTenants)));
     }
@@ -171,21 +173,6 @@ public final class AdminHandler {
         call.sendJson(json, 200, out);
     }
 
-    private void usage(HttpCall call, Map<String, String> params) throws IOException {
-        Tenant t = existing(params.get("id"));
-        UsageQuery.Range range = usageQuery.parse(call.uri().getRawQuery());
-        UsageReport report = ledger.report(t.id(), range.from(), range.to(), range.groupBy());
-        ObjectNode out = json.createObjectNode();
-        out.put("tenant", t.id());
-        out.put("from", report.from().toString());
-        out.put("to", report.to().toString());
-        out.put("group_by", report.groupBy());
-        ArrayNode rows = out.putArray("rows");
-        for (UsageReport.Row r : report.rows()) rows.add(row(r, true));
-        out.set("total", row(report.total(), false));
-        call.sendJson(json, 200, out);
-    }
-
     /** {"thresholds_pct":[50,80,100],"webhook_url":"https://hooks.slack.com/..."|null} */
     private void replaceAlerts(HttpCall call, Map<String, String> params) throws IOException {
         Tenant t = existing(params.get("id"));
@@ -215,45 +202,6 @@ public final class AdminHandler {
         call.sendJson(json, 200, out);
     }
 
-    /** Chargeback CSV of every tenant by day and model, streamed as the ledger is read. */
-    private void export(HttpCall call, Map<String, String> params) throws IOException {
-        UsageQuery.Range range = usageQuery.parse(call.uri().getRawQuery());
-        call.responseHeaders().set("Content-Type", "text/csv; charset=utf-8");
-        call.responseHeaders().set("Content-Disposition",
-                "attachment; filename=\"budgetguard-usage-" + range.from() + "-to-" + range.to() + ".csv\"");
-        try (java.io.Writer w = new java.io.BufferedWriter(new java.io.OutputStreamWriter(call.startResponse(200, 0),
-                java.nio.charset.StandardCharsets.UTF_8), 64 * 1024)) {
-            w.write("day,tenant_id,model,requests,prompt_tokens,cached_tokens,completion_tokens,cost_usd\n");
-            ledger.export(range.from(), range.to(), (day, tenant, model, requests, prompt, cached, completion, cost) ->
-                    w.write(day + ',' + tenant + ',' + csv(model) + ',' + requests + ',' + prompt + ',' + cached + ','
-                            + completion + ',' + Money.usd(cost).toPlainString() + '\n'));
-        }
-    }
-
-    /** Model names come from clients: quote them when they could break the CSV or start a formula. */
-    static String csv(String v) {
-        boolean quote = v.contains(",") || v.contains("\"") || v.contains("\n") || v.contains("\r")
-                || (!v.isEmpty() && "=+-@".indexOf(v.charAt(0)) >= 0);
-        if (!quote) return v;
-        String safe = !v.isEmpty() && "=+-@".indexOf(v.charAt(0)) >= 0 ? "'" + v : v;
-        return '"' + safe.replace("\"", "\"\"") + '"';
-    }
-
-    private ObjectNode row(UsageReport.Row r, boolean withKey) {
-        ObjectNode o = json.createObjectNode();
-        if (withKey) o.put("key", r.key());
-        o.put("requests", r.requests());
-        o.put("prompt_tokens", r.promptTokens());
-        o.put("completion_tokens", r.completionTokens());
-        o.put("cost_usd", usd(r.costMicroUsd()));
-        return o;
-    }
-
-    /** USD for people: 12.5, not 12.500000 (exact: at most six decimals). */
-    private static java.math.BigDecimal usd(long microUsd) {
-        return Money.usd(microUsd).stripTrailingZeros();
-    }
-
     private Tenant existing(String rawId) {
         String id = AdminInput.tenantId(rawId, "id");
         return tenants.find(id).orElseThrow(() -> tenantNotFound(id));
@@ -263,57 +211,11 @@ public final class AdminHandler {
         return ApiException.notFound("No tenant '" + id + "'.");
     }
 
-    /** The tenant with each budget's current window: limit, spent, reserved, remaining and bounds. */
     private ObjectNode tenantView(Tenant t) {
-        return tenantView(t, true);
+        return views.of(t, true);
     }
 
-    /** {@code withSpend} false: a tenant just created has spent nothing, and its view needs no counter store. */
     private ObjectNode tenantView(Tenant t, boolean withSpend) {
-        long now = clock.millis();
-        List<WindowRef> refs = WindowRef.all(t.budgets(), now);
-        List<WindowUsage> usage = withSpend ? counters.usage(t.id(), refs, now)
-                : refs.stream().map(w -> new WindowUsage(w, 0, 0)).toList();
-        ObjectNode o = json.createObjectNode();
-        o.put("id", t.id());
-        o.put("name", t.name());
-        o.put("rate_limit_per_min", t.rateLimitPerMin());
-        if (t.defaultMaxOutputTokens() == null) o.putNull("default_max_output_tokens");
-        else o.put("default_max_output_tokens", t.defaultMaxOutputTokens().longValue());
-        o.put("created_at", t.createdAt().toString());
-        ArrayNode budgets = o.putArray("budgets");
-        for (WindowUsage u : usage) {
-            WindowRef w = u.window();
-            ObjectNode bo = budgets.addObject();
-            bo.put("period", w.period().name());
-            bo.put("limit_usd", usd(w.limitMicroUsd()));
-            bo.put("spent_usd", usd(u.spentMicroUsd()));
-            bo.put("reserved_usd", usd(u.reservedMicroUsd()));
-            bo.put("remaining_usd", usd(u.remainingMicroUsd()));
-            bo.put("window_start", Instant.ofEpochMilli(w.startMs()).toString());
-            bo.put("window_end", Instant.ofEpochMilli(w.endMs()).toString());
-            Forecast f = Forecast.of(u, now);
-            ObjectNode fo = bo.putObject("forecast");
-            fo.put("burn_usd_per_hour", usd(f.burnMicroUsdPerHour()));
-            fo.put("projected_usd", usd(f.projectedMicroUsd()));
-            fo.put("projected_over_limit", f.projectedOver(w.limitMicroUsd()));
-            fo.put("runs_out_at", f.runsOutAtMs() == null ? null : Instant.ofEpochMilli(f.runsOutAtMs()).toString());
-        }
-        AlertSettings a = alerts.find(t.id()).orElse(new AlertSettings(AlertSettings.DEFAULT_THRESHOLDS_PCT, null));
-        ObjectNode ao = o.putObject("alerts");
-        ArrayNode pcts = ao.putArray("thresholds_pct");
-        a.thresholdsPct().forEach(pcts::add);
-        ao.put("webhook", a.webhookUrl() != null ? AlertSettings.redacted(a.webhookUrl())
-                : settings.alertWebhookUrl() != null ? "global" : null);
-        ArrayNode keys = o.putArray("api_keys");
-        for (ApiKey k : tenants.keysOf(t.id())) {
-            ObjectNode ko = keys.addObject();
-            ko.put("id", k.id());
-            ko.put("name", k.name());
-            ko.put("prefix", k.prefix());
-            ko.put("created_at", k.createdAt().toString());
-            ko.put("revoked_at", k.revokedAt() == null ? null : k.revokedAt().toString());
-        }
-        return o;
+        return views.of(t, withSpend);
     }
 }

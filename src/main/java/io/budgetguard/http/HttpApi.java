@@ -23,6 +23,20 @@ import java.util.concurrent.ThreadLocalRandom;
  * flight, an {@code x-request-id} on every response, and the single place where errors become OpenAI's envelope.
  */
 public final class HttpApi implements AutoCloseable {
+    /**
+     * The unread rest of a refused body (413 past MAX_BODY_BYTES) that the server reads and discards before it closes
+     * the connection: closing with unread bytes makes TCP reset it, and the client would never see its 413. As much
+     * as the largest body limit, and never longer than the request read timeout (which closes the exchange).
+     */
+    static final long LINGER_DRAIN_BYTES = 64L * 1024 * 1024;
+
+    static {
+        // Read once by the JDK server's configuration; an operator's own -D setting wins.
+        if (System.getProperty("sun.net.httpserver.drainAmount") == null) {
+            System.setProperty("sun.net.httpserver.drainAmount", Long.toString(LINGER_DRAIN_BYTES));
+        }
+    }
+
     private final HttpServer server;
     private final ExecutorService executor;
     private final List<Route> routes;

@@ -21,11 +21,25 @@ record PolicyBundle(byte[] wasm, String dataJson, String revision) {
     static final long MAX_BUNDLE_BYTES = 64L * 1024 * 1024;
     static final int MAX_ENTRIES = 1_000;
 
+    /** The default policy built from policy/*.rego by {@code policy/build.sh --default}, shipped in the jar. */
+    static final String BUILT_IN = "/policy/default-bundle.tar.gz";
+
     static PolicyBundle read(Path path, ObjectMapper json) throws IOException {
         long size = Files.size(path);
         if (size > MAX_BUNDLE_BYTES) throw new IOException(path + " is larger than " + MAX_BUNDLE_BYTES + " bytes");
-        byte[] bytes = Files.readAllBytes(path);
-        if (path.toString().endsWith(".wasm")) return new PolicyBundle(bytes, "{}", "sha256:" + sha256(bytes));
+        return parse(path.toString(), Files.readAllBytes(path), json);
+    }
+
+    /** The built-in default policy, or null when the jar was built without it. */
+    static PolicyBundle builtIn(ObjectMapper json) throws IOException {
+        try (InputStream in = PolicyBundle.class.getResourceAsStream(BUILT_IN)) {
+            if (in == null) return null;
+            return parse("built-in " + BUILT_IN, in.readNBytes((int) MAX_BUNDLE_BYTES), json);
+        }
+    }
+
+    private static PolicyBundle parse(String path, byte[] bytes, ObjectMapper json) throws IOException {
+        if (path.endsWith(".wasm")) return new PolicyBundle(bytes, "{}", "sha256:" + sha256(bytes));
         Map<String, byte[]> files = untar(new GZIPInputStream(new java.io.ByteArrayInputStream(bytes)));
         String module = "policy.wasm";
         String revision = null;

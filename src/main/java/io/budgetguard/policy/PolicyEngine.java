@@ -56,15 +56,24 @@ public final class PolicyEngine implements AutoCloseable {
     }
 
     /**
-     * Loads the policy at {@code path}. A missing file disables custom policy unless the path was set
-     * explicitly; a broken file always refuses to start (it would otherwise silently allow everything).
+     * Loads the policy at {@code path}. A missing file means the default policy built into the jar, unless the path
+     * was set explicitly (then it refuses to start); a broken file always refuses to start (it would otherwise
+     * silently allow everything).
      */
     public static PolicyEngine start(Path path, boolean explicit, int poolSize, long borrowTimeoutMs, boolean watch,
                                      long pollMs, ObjectMapper json) throws IOException {
         PolicyEngine e = new PolicyEngine(path, poolSize, borrowTimeoutMs, json);
         if (!Files.exists(path)) {
             if (explicit) throw new IOException("OPA_POLICY_PATH: " + path + " does not exist");
-            JsonLog.info("policy_off", "reason", "no policy bundle at " + path + "; build one with policy/build.sh");
+            PolicyBundle builtIn = PolicyBundle.builtIn(json);
+            if (builtIn == null) {
+                JsonLog.info("policy_off", "reason", "no policy bundle at " + path + " and none built in; build one with policy/build.sh");
+            } else {
+                // No bundle of one's own: the default policy shipped in the jar (the quick start runs with it on); in
+                // dev mode a bundle that appears at the path later replaces it.
+                e.current.set(e.load(builtIn, 0));
+                JsonLog.info("policy_loaded", "path", "built-in", "revision", e.revision(), "instances", poolSize);
+            }
         } else {
             e.current.set(e.load());
             JsonLog.info("policy_loaded", "path", path.toString(), "revision", e.revision(), "instances", poolSize);
@@ -122,7 +131,10 @@ public final class PolicyEngine implements AutoCloseable {
 
     private Loaded load() throws IOException {
         long stamp = stamp();
-        PolicyBundle bundle = PolicyBundle.read(path, json);
+        return load(PolicyBundle.read(path, json), stamp);
+    }
+
+    private Loaded load(PolicyBundle bundle, long stamp) throws IOException {
         List<Future<OpaPolicy>> futures = new ArrayList<>();
         for (int i = 0; i < poolSize; i++) futures.add(builders.submit((Callable<OpaPolicy>) () -> instance(bundle)));
         ArrayBlockingQueue<OpaPolicy> idle = new ArrayBlockingQueue<>(poolSize);

@@ -5,6 +5,6 @@ public final class AdminHandlerAccess {
     private AdminHandlerAccess() {}
 
     public static String csv(String v) {
-        return AdminHandler.csv(v);
+        return UsageRoutes.csv(v);
     }
 }

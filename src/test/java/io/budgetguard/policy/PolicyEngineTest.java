@@ -80,6 +80,24 @@ class PolicyEngineTest {
     }
 
     @Test
+    void theDefaultPolicyShippedInTheJarIsBuiltFromTheCommittedRegoAndData() throws Exception {
+        // build.sh --default stamps the bundle with the hash of policy/*.rego and data.json, in that order.
+        java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+        try (var regos = Files.list(Path.of("policy"))) {
+            for (Path f : regos.filter(f -> f.toString().endsWith(".rego")).sorted().toList()) sha.update(Files.readAllBytes(f));
+        }
+        sha.update(Files.readAllBytes(DATA));
+        String expected = "default-" + java.util.HexFormat.of().formatHex(sha.digest()).substring(0, 12);
+        try (PolicyEngine builtIn = PolicyEngine.start(dir.resolve("absent.tar.gz"), false, 1, 1_000, false, 1_000, JSON)) {
+            assertEquals(expected, builtIn.revision(),
+                    "the shipped default bundle is out of date: run policy/build.sh --default and commit it");
+            for (String in : TABLE) {
+                assertEquals(engine.evaluate(in), builtIn.evaluate(in), "the same decision as the committed Rego for " + in);
+            }
+        }
+    }
+
+    @Test
     void theTableCoversBothAnswers() {
         assertTrue(engine.evaluate(TABLE.get(0)).allow());
         assertFalse(engine.evaluate(TABLE.get(2)).allow());
@@ -170,11 +188,13 @@ class PolicyEngineTest {
     }
 
     @Test
-    void anExplicitPathThatDoesNotExistRefusesToStartButTheDefaultOneTurnsTheFeatureOff(@TempDir Path tmp) throws Exception {
+    void anExplicitPathThatDoesNotExistRefusesToStartButAMissingDefaultPathMeansTheBuiltInPolicy(@TempDir Path tmp)
+            throws Exception {
         assertThrows(IOException.class, () -> PolicyEngine.start(tmp.resolve("missing.tar.gz"), true, 1, 1_000, false, 50, JSON));
-        try (PolicyEngine off = PolicyEngine.start(tmp.resolve("missing.tar.gz"), false, 1, 1_000, false, 50, JSON)) {
-            assertFalse(off.enabled());
-            assertTrue(off.evaluate("{}").allow());
+        try (PolicyEngine builtIn = PolicyEngine.start(tmp.resolve("missing.tar.gz"), false, 1, 1_000, false, 50, JSON)) {
+            assertTrue(builtIn.enabled());
+            assertTrue(builtIn.revision().startsWith("default-"), builtIn.revision());
+            assertFalse(builtIn.evaluate(TABLE.get(2)).allow(), "the default policy's rules apply");
         }
     }
 

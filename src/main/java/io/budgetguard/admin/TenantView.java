@@ -1,0 +1,85 @@
+package io.budgetguard.admin;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.budgetguard.alert.AlertSettings;
+import io.budgetguard.alert.AlertStore;
+import io.budgetguard.budget.Forecast;
+import io.budgetguard.budget.SpendCounters;
+import io.budgetguard.budget.WindowUsage;
+import io.budgetguard.core.WindowRef;
+import io.budgetguard.tenant.ApiKey;
+import io.budgetguard.tenant.Tenant;
+import io.budgetguard.tenant.TenantStore;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+
+/** A tenant as the admin API shows it: each budget's current window (limit, spent, reserved, remaining, forecast), alerts, keys. */
+final class TenantView {
+    private final ObjectMapper json;
+    private final Clock clock;
+    private final TenantStore tenants;
+    private final SpendCounters counters;
+    private final AlertStore alerts;
+    private final String globalWebhook;
+
+    TenantView(ObjectMapper json, Clock clock, TenantStore tenants, SpendCounters counters, AlertStore alerts, String globalWebhook) {
+        this.json = json;
+        this.clock = clock;
+        this.tenants = tenants;
+        this.counters = counters;
+        this.alerts = alerts;
+        this.globalWebhook = globalWebhook;
+    }
+
+    /** {@code withSpend} false: a tenant just created has spent nothing, and its view needs no counter store. */
+    ObjectNode of(Tenant t, boolean withSpend) {
+        long now = clock.millis();
+        List<WindowRef> refs = WindowRef.all(t.budgets(), now);
+        List<WindowUsage> usage = withSpend ? counters.usage(t.id(), refs, now)
+                : refs.stream().map(w -> new WindowUsage(w, 0, 0)).toList();
+        ObjectNode o = json.createObjectNode();
+        o.put("id", t.id());
+        o.put("name", t.name());
+        o.put("rate_limit_per_min", t.rateLimitPerMin());
+        if (t.defaultMaxOutputTokens() == null) o.putNull("default_max_output_tokens");
+        else o.put("default_max_output_tokens", t.defaultMaxOutputTokens().longValue());
+        o.put("created_at", t.createdAt().toString());
+        ArrayNode budgets = o.putArray("budgets");
+        for (WindowUsage u : usage) {
+            WindowRef w = u.window();
+            ObjectNode bo = budgets.addObject();
+            bo.put("period", w.period().name());
+            bo.put("limit_usd", UsageRoutes.usd(w.limitMicroUsd()));
+            bo.put("spent_usd", UsageRoutes.usd(u.spentMicroUsd()));
+            bo.put("reserved_usd", UsageRoutes.usd(u.reservedMicroUsd()));
+            bo.put("remaining_usd", UsageRoutes.usd(u.remainingMicroUsd()));
+            bo.put("window_start", Instant.ofEpochMilli(w.startMs()).toString());
+            bo.put("window_end", Instant.ofEpochMilli(w.endMs()).toString());
+            Forecast f = Forecast.of(u, now);
+            ObjectNode fo = bo.putObject("forecast");
+            fo.put("burn_usd_per_hour", UsageRoutes.usd(f.burnMicroUsdPerHour()));
+            fo.put("projected_usd", UsageRoutes.usd(f.projectedMicroUsd()));
+            fo.put("projected_over_limit", f.projectedOver(w.limitMicroUsd()));
+            fo.put("runs_out_at", f.runsOutAtMs() == null ? null : Instant.ofEpochMilli(f.runsOutAtMs()).toString());
+        }
+        AlertSettings a = alerts.find(t.id()).orElse(new AlertSettings(AlertSettings.DEFAULT_THRESHOLDS_PCT, null));
+        ObjectNode ao = o.putObject("alerts");
+        ArrayNode pcts = ao.putArray("thresholds_pct");
+        a.thresholdsPct().forEach(pcts::add);
+        ao.put("webhook", a.webhookUrl() != null ? AlertSettings.redacted(a.webhookUrl())
+                : globalWebhook != null ? "global" : null);
+        ArrayNode keys = o.putArray("api_keys");
+        for (ApiKey k : tenants.keysOf(t.id())) {
+            ObjectNode ko = keys.addObject();
+            ko.put("id", k.id());
+            ko.put("name", k.name());
+            ko.put("prefix", k.prefix());
+            ko.put("created_at", k.createdAt().toString());
+            ko.put("revoked_at", k.revokedAt() == null ? null : k.revokedAt().toString());
+        }
+        return o;
+    }
+}
