@@ -1,5 +1,8 @@
 package io.budgetguard.budget;
 
+import io.budgetguard.budget.EmbeddedTenant.Load;
+import io.budgetguard.budget.EmbeddedTenant.Settled;
+import io.budgetguard.budget.EmbeddedTenant.Window;
 import io.budgetguard.core.Reservation;
 import io.budgetguard.core.WindowRef;
 
@@ -30,7 +33,7 @@ public final class EmbeddedCounters implements SpendCounters {
 
     private final SpendHistory history;
     private final long graceMs;
-    private final ConcurrentHashMap<String, TenantState> tenants = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, EmbeddedTenant> tenants = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Long> lastActiveMs = new ConcurrentHashMap<>();
 
     /** @param graceMs how long a closed calendar window is kept for late settles */
@@ -39,64 +42,10 @@ public final class EmbeddedCounters implements SpendCounters {
         this.graceMs = graceMs;
     }
 
-    private static final class Window {
-        final WindowRef ref;
-        final BucketedSum rolling;
-        /** Reservations outstanding when this window was built (it never saw their admission): id to estimate. */
-        final Map<String, Long> heldSinceBuilt = new HashMap<>();
-        long spent;
-        long reserved;
-
-        Window(WindowRef ref) {
-            this.ref = ref;
-            this.rolling = ref.rolling() ? new BucketedSum(ref.bucketMs(), WindowRef.ROLLING_BUCKETS) : null;
-        }
-
-        long spent(long nowMs) {
-            return rolling == null ? spent : rolling.roll(nowMs);
-        }
-
-        void count(long nowMs, long startedMs, long costMicroUsd) {
-            if (rolling != null) rolling.add(nowMs, startedMs, costMicroUsd);
-            else spent += costMicroUsd;
-        }
-    }
-
-    /** A settled request as a window load needs it: when it started and what it cost. */
-    private record Settled(long startedMs, long costMicroUsd) {}
-
-    /**
-     * A window being loaded. The query leaves out {@code excluded} (requests in flight, or settled with their row
-     * still being written, when the load began); their cost comes from memory instead: those settled by the time
-     * of the install from {@code settled}, those still in flight as reservations held since built. A request
-     * admitted during the load writes its row only after the install, so the query cannot have seen it either.
-     */
-    private static final class Load {
-        final WindowRef ref;
-        final Set<String> excluded;
-        final Map<String, Settled> settled = new HashMap<>();
-        final CompletableFuture<Window> done = new CompletableFuture<>();
-
-        Load(WindowRef ref, Set<String> excluded) {
-            this.ref = ref;
-            this.excluded = excluded;
-        }
-    }
-
-    private static final class TenantState {
-        final ReentrantLock lock = new ReentrantLock();
-        final BucketedSum rate = new BucketedSum(RATE_BUCKET_MS, RATE_BUCKETS);
-        final Map<String, Window> windows = new HashMap<>();
-        final Map<String, Reservation> reservations = new HashMap<>();
-        /** Settled requests whose ledger row is being written. */
-        final Map<String, Settled> unwritten = new HashMap<>();
-        final Map<String, Load> loading = new HashMap<>();
-    }
-
     @Override
     public Admission admit(Reservation proposed, int rateLimitPerMin, long nowMs) {
         markActive(proposed.tenantId(), nowMs);
-        TenantState t = tenants.computeIfAbsent(proposed.tenantId(), id -> new TenantState());
+        EmbeddedTenant t = tenants.computeIfAbsent(proposed.tenantId(), EmbeddedTenant::new);
         for (int round = 0; ; round++) {
             List<Load> mine = new ArrayList<>();
             List<Load> pending = new ArrayList<>();
@@ -107,16 +56,16 @@ public final class EmbeddedCounters implements SpendCounters {
                     return new Admission.RateLimited(new RateState(rateLimitPerMin, 0, t.rate.msUntilOldestLeaves(nowMs)),
                             t.rate.msUntilOldestLeaves(nowMs));
                 }
-                List<Window> ws = installed(t, proposed.windows(), mine, pending);
+                List<Window> ws = t.installed(proposed.windows(), mine, pending);
                 if (ws != null) return admitLocked(t, proposed, ws, rateLimitPerMin, count, nowMs);
             } finally {
                 t.lock.unlock();
             }
-            awaitLoads(t, proposed.tenantId(), mine, pending, nowMs, round);
+            t.awaitLoads(history, mine, pending, nowMs, round);
         }
     }
 
-    private Admission admitLocked(TenantState t, Reservation proposed, List<Window> ws, int rateLimitPerMin, long count,
+    private Admission admitLocked(EmbeddedTenant t, Reservation proposed, List<Window> ws, int rateLimitPerMin, long count,
                                   long nowMs) {
         RateState after = new RateState(rateLimitPerMin, (int) (rateLimitPerMin - count - 1), RATE_BUCKET_MS * (RATE_BUCKETS + 1));
         for (int i = 0; i < ws.size(); i++) {
@@ -134,97 +83,10 @@ public final class EmbeddedCounters implements SpendCounters {
         return new Admission.Admitted(proposed, after);
     }
 
-    /**
-     * Under the lock: the windows of {@code refs} when all are installed; otherwise null, with the loads to wait
-     * for in {@code pending}, of which those this caller must run (nobody loaded the window yet) also in {@code mine}.
-     */
-    private static List<Window> installed(TenantState t, List<WindowRef> refs, List<Load> mine, List<Load> pending) {
-        List<Window> ws = new ArrayList<>(refs.size());
-        for (WindowRef ref : refs) {
-            Window w = t.windows.get(ref.id());
-            if (w != null) {
-                ws.add(w);
-                continue;
-            }
-            Load load = t.loading.get(ref.id());
-            if (load == null) {
-                Set<String> excluded = new HashSet<>(t.reservations.keySet());
-                excluded.addAll(t.unwritten.keySet());
-                load = new Load(ref, excluded);
-                load.settled.putAll(t.unwritten);
-                t.loading.put(ref.id(), load);
-                mine.add(load);
-            }
-            pending.add(load);
-        }
-        return pending.isEmpty() ? ws : null;
-    }
-
-    /** Outside the lock: runs the loads this caller started, waits for the others'. */
-    private void awaitLoads(TenantState t, String tenantId, List<Load> mine, List<Load> pending, long nowMs, int round) {
-        for (Load load : mine) run(t, tenantId, load, nowMs);
-        if (round >= MAX_LOAD_ROUNDS) {
-            throw new IllegalStateException("budget windows of " + tenantId + " still missing after " + round + " loads");
-        }
-        for (Load load : pending) {
-            try {
-                load.done.join();
-            } catch (CompletionException e) {
-                if (e.getCause() instanceof RuntimeException re) throw re;
-                throw e;
-            }
-        }
-    }
-
-    /** Loads one window from the ledger (no lock held), then installs it under the lock. */
-    private void run(TenantState t, String tenantId, Load load, long nowMs) {
-        WindowRef ref = load.ref;
-        try {
-            Window w = new Window(ref);
-            if (w.rolling != null) {
-                long from = (w.rolling.bucketOf(nowMs) - WindowRef.ROLLING_BUCKETS) * ref.bucketMs();
-                for (Map.Entry<Long, Long> e : history.spentPerBucket(tenantId, from, ref.bucketMs(), load.excluded).entrySet()) {
-                    w.rolling.add(nowMs, e.getKey() * ref.bucketMs(), e.getValue());
-                }
-            } else {
-                w.spent = history.spentMicroUsd(tenantId, ref.startMs(), ref.endMs(), load.excluded);
-            }
-            install(t, load, w, nowMs);
-        } catch (RuntimeException | Error e) {
-            t.lock.lock();
-            try {
-                t.loading.remove(ref.id(), load);
-            } finally {
-                t.lock.unlock();
-            }
-            load.done.completeExceptionally(e);
-        }
-    }
-
-    private static void install(TenantState t, Load load, Window w, long nowMs) {
-        t.lock.lock();
-        try {
-            for (Settled s : load.settled.values()) {
-                if (w.ref.covers(s.startedMs())) w.count(nowMs, s.startedMs(), s.costMicroUsd());
-            }
-            // Requests in flight that this window never saw admitted are reserved in it too.
-            for (Reservation r : t.reservations.values()) {
-                if (!w.ref.covers(r.createdMs()) || r.holds(w.ref.id())) continue;
-                w.reserved += r.estimateMicroUsd();
-                w.heldSinceBuilt.put(r.id(), r.estimateMicroUsd());
-            }
-            t.windows.put(w.ref.id(), w);
-            t.loading.remove(w.ref.id(), load);
-        } finally {
-            t.lock.unlock();
-        }
-        load.done.complete(w);
-    }
-
     @Override
     public SettleResult settle(Reservation r, long actualMicroUsd, long nowMs, UsageEvent event, List<WindowRef> current) {
         if (actualMicroUsd < 0) throw new IllegalStateException("negative cost");
-        TenantState t = tenants.get(r.tenantId());
+        EmbeddedTenant t = tenants.get(r.tenantId());
         if (t == null) return SettleResult.ALREADY;
         markActive(r.tenantId(), nowMs);
         List<CompletableFuture<Window>> installsFirst = new ArrayList<>();
@@ -246,7 +108,7 @@ public final class EmbeddedCounters implements SpendCounters {
         return SettleResult.SETTLED;
     }
 
-    private static void settleLocked(TenantState t, Reservation held, long actualMicroUsd, long nowMs, List<WindowRef> current) {
+    private static void settleLocked(EmbeddedTenant t, Reservation held, long actualMicroUsd, long nowMs, List<WindowRef> current) {
         for (WindowRef ref : held.windows()) {
             Window w = t.windows.get(ref.id());
             if (w == null) continue; // pruned long after its end: the ledger still has the cost
@@ -269,7 +131,7 @@ public final class EmbeddedCounters implements SpendCounters {
      * Writes the row after the lock is released; a request admitted while a window was loading waits for that
      * install first, so the load's query never sees a row it would count a second time.
      */
-    private void write(TenantState t, UsageEvent event, List<CompletableFuture<Window>> installsFirst) {
+    private void write(EmbeddedTenant t, UsageEvent event, List<CompletableFuture<Window>> installsFirst) {
         try {
             for (CompletableFuture<Window> install : installsFirst) {
                 try {
@@ -291,13 +153,13 @@ public final class EmbeddedCounters implements SpendCounters {
 
     @Override
     public List<WindowUsage> usage(String tenantId, List<WindowRef> refs, long nowMs) {
-        TenantState t = tenants.computeIfAbsent(tenantId, id -> new TenantState());
+        EmbeddedTenant t = tenants.computeIfAbsent(tenantId, EmbeddedTenant::new);
         for (int round = 0; ; round++) {
             List<Load> mine = new ArrayList<>();
             List<Load> pending = new ArrayList<>();
             t.lock.lock();
             try {
-                List<Window> ws = installed(t, refs, mine, pending);
+                List<Window> ws = t.installed(refs, mine, pending);
                 if (ws != null) {
                     List<WindowUsage> out = new ArrayList<>(ws.size());
                     for (int i = 0; i < ws.size(); i++) {
@@ -309,13 +171,13 @@ public final class EmbeddedCounters implements SpendCounters {
             } finally {
                 t.lock.unlock();
             }
-            awaitLoads(t, tenantId, mine, pending, nowMs, round);
+            t.awaitLoads(history, mine, pending, nowMs, round);
         }
     }
 
     @Override
     public List<Reservation> expired(String tenantId, long nowMs, int max) {
-        TenantState t = tenants.get(tenantId);
+        EmbeddedTenant t = tenants.get(tenantId);
         if (t == null) return List.of();
         t.lock.lock();
         try {
@@ -356,7 +218,7 @@ public final class EmbeddedCounters implements SpendCounters {
     }
 
     /** Forgets calendar windows closed for longer than the grace period and holding no reservation. */
-    private void prune(TenantState t, long nowMs) {
+    private void prune(EmbeddedTenant t, long nowMs) {
         for (Iterator<Window> it = t.windows.values().iterator(); it.hasNext(); ) {
             Window w = it.next();
             if (w.rolling == null && w.reserved == 0 && w.ref.endMs() + graceMs < nowMs) it.remove();

@@ -23,20 +23,6 @@ import java.util.concurrent.ThreadLocalRandom;
  * flight, an {@code x-request-id} on every response, and the single place where errors become OpenAI's envelope.
  */
 public final class HttpApi implements AutoCloseable {
-    /**
-     * The unread rest of a refused body (413 past MAX_BODY_BYTES) that the server reads and discards before it closes
-     * the connection: closing with unread bytes makes TCP reset it, and the client would never see its 413. As much
-     * as the largest body limit, and never longer than the request read timeout (which closes the exchange).
-     */
-    static final long LINGER_DRAIN_BYTES = 64L * 1024 * 1024;
-
-    static {
-        // Read once by the JDK server's configuration; an operator's own -D setting wins.
-        if (System.getProperty("sun.net.httpserver.drainAmount") == null) {
-            System.setProperty("sun.net.httpserver.drainAmount", Long.toString(LINGER_DRAIN_BYTES));
-        }
-    }
-
     private final HttpServer server;
     private final ExecutorService executor;
     private final List<Route> routes;
@@ -72,29 +58,9 @@ public final class HttpApi implements AutoCloseable {
         this.inflight = new Semaphore(maxInflight);
     }
 
-    /**
-     * The JDK server reads its {@code sun.net.httpserver.*} properties once, in a static initializer
-     * (DESIGN §7b): they are set here, before the first server is created, unless the operator set them.
-     */
-    public static void configureJdkServer(Settings s) {
-        setDefault("sun.net.httpserver.nodelay", "true");
-        setDefault("sun.net.httpserver.maxReqHeaderSize", Integer.toString(s.maxHeaderBytes()));
-        setDefault("sun.net.httpserver.maxReqHeaders", "200");
-        setDefault("sun.net.httpserver.maxReqTime", Long.toString(Math.max(1, s.requestReadTimeoutMs() / 1000)));
-        setDefault("sun.net.httpserver.idleInterval", Long.toString(Math.max(1, s.clientIdleTimeoutMs() / 1000)));
-        setDefault("sun.net.httpserver.maxIdleConnections", Integer.toString(Math.max(200, s.maxInflightRequests())));
-        // A connection whose response was aborted (a cut upstream body) never reports its end to the JDK server;
-        // its response timer reaps it, long after our own request deadline has ended the call.
-        setDefault("sun.net.httpserver.maxRspTime", Long.toString(s.requestDeadlineMs() / 1000 + 60));
-    }
-
-    private static void setDefault(String key, String value) {
-        if (System.getProperty(key) == null) System.setProperty(key, value);
-    }
-
     public static HttpApi start(Settings s, List<Route> routes, ObjectMapper json, io.budgetguard.metrics.Metrics metrics)
             throws IOException {
-        configureJdkServer(s);
+        JdkServerProperties.configure(s);
         HttpServer server = HttpServer.create(new InetSocketAddress(s.bindAddress(), s.port()), 1024);
         ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
         HttpApi api = new HttpApi(server, executor, routes, json, s, metrics);
@@ -160,7 +126,7 @@ public final class HttpApi implements AutoCloseable {
     }
 
     private void dispatch(HttpExchange exchange) {
-        HttpCall call = new HttpCall(exchange, newRequestId(), System.nanoTime(), deadlines, bodyTimeoutMs, requestDeadlineMs);
+        HttpCall call = new HttpCall(exchange, RequestIds.next(), System.nanoTime(), deadlines, bodyTimeoutMs, requestDeadlineMs);
         String code = null;
         if (draining) {
             call.responseHeaders().set("Connection", "close");
@@ -260,29 +226,6 @@ public final class HttpApi implements AutoCloseable {
         long latencyMs = (System.nanoTime() - call.startedNanos()) / 1_000_000;
         JsonLog.info("request", "request_id", call.requestId(), "method", call.method(), "path", call.path(),
                 "status", call.status(), "code", code == null ? call.outcome() : code, "tenant", call.tenantId(), "latency_ms", latencyMs);
-    }
-
-    /**
-     * "req_" + 12 hex digits of epoch milliseconds + 12 random hex digits (48 bits). Time-ordered, so the ledger's
-     * and journal's primary-key indexes grow at their right edge instead of rewriting random pages (UUIDv7's idea).
-     */
-    private static String newRequestId() {
-        long random = ThreadLocalRandom.current().nextLong() & 0xFFFF_FFFF_FFFFL;
-        char[] id = new char[28];
-        id[0] = 'r';
-        id[1] = 'e';
-        id[2] = 'q';
-        id[3] = '_';
-        hex(System.currentTimeMillis() & 0xFFFF_FFFF_FFFFL, id, 4);
-        hex(random, id, 16);
-        return new String(id);
-    }
-
-    private static void hex(long value48, char[] out, int at) {
-        for (int i = 11; i >= 0; i--) {
-            out[at + i] = Character.forDigit((int) (value48 & 0xF), 16);
-            value48 >>>= 4;
-        }
     }
 
     @Override

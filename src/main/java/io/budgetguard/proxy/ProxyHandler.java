@@ -53,6 +53,7 @@ public final class ProxyHandler implements AutoCloseable {
     private final Upstream upstream;
     private final ResponseRelay relay;
     private final Metrics metrics;
+    private final Settlement settlement;
 
     public ProxyHandler(Settings settings, ObjectMapper json, Clock clock, TenantAuth auth, TenantDirectory tenants,
                         PriceTable prices, SpendCounters counters, Ledger ledger, PolicyEngine policy, DenialLog denials,
@@ -71,6 +72,7 @@ public final class ProxyHandler implements AutoCloseable {
         this.counters = counters;
         this.ledger = ledger;
         this.upstream = new Upstream(settings);
+        this.settlement = new Settlement(clock, tenants, counters, ledger, metrics);
         this.relay = new ResponseRelay(json, settings.upstreamIdleTimeoutMs(), settings.maxSseEventBytes());
     }
 
@@ -108,30 +110,9 @@ public final class ProxyHandler implements AutoCloseable {
             outcome = forward(call, endpoint, params, req, attempt);
         } finally {
             if (outcome == null) outcome = Outcome.unexpected(attempt);
-            settle(reservation, outcome, costOrEstimate(outcome, price, reservation));
+            settlement.settle(reservation, outcome, price);
         }
         if (outcome.error() != null) throw outcome.error();
-    }
-
-    /**
-     * What happened upstream: how it ended, its status (null if never reached), its usage (null if unknown),
-     * whether OpenAI may bill it, and the error to answer when no response was relayed.
-     */
-    private record Outcome(UsageEvent.Status status, Integer upstreamStatus, Usage usage, boolean maybeBilled,
-                           ApiException error) {
-        /** Something was thrown between admission and settlement: billed at the estimate if anything was sent. */
-        static Outcome unexpected(UpstreamAttempt attempt) {
-            return new Outcome(UsageEvent.Status.UPSTREAM_ERROR, null, null, attempt.written(), null);
-        }
-    }
-
-    /** The tenant's windows as its budgets are now (a budget may have been added while the request was in flight). */
-    private List<WindowRef> currentWindows(String tenantId, long nowMs) {
-        try {
-            return tenants.get(tenantId).map(t -> WindowRef.all(t.budgets(), nowMs)).orElse(List.of());
-        } catch (io.budgetguard.core.StoreUnavailableException e) {
-            return List.of(); // the store is away: the reservation's own windows still settle
-        }
     }
 
     /**
@@ -246,83 +227,6 @@ public final class ProxyHandler implements AutoCloseable {
         // OpenAI does not bill its own errors; anything that may have generated (a success without usage, a cut
         // stream) is billable.
         return new Outcome(status, up.status(), r.usage(), up.status() < 400, null);
-    }
-
-    /** The cost to settle; if pricing itself fails, the estimate (never less than what may have been billed). */
-    private static long costOrEstimate(Outcome o, ModelPrice price, Reservation r) {
-        try {
-            return cost(o, price, r);
-        } catch (RuntimeException e) {
-            JsonLog.bug("cost_failed", e, "request_id", r.id());
-            return r.estimateMicroUsd();
-        }
-    }
-
-    /**
-     * The cost to settle: the upstream's reported usage; else, when the upstream may have billed (a cut stream,
-     * a timeout, a success without usage), the estimate, because a hard cap never under-counts; else nothing.
-     */
-    private static long cost(Outcome o, ModelPrice price, Reservation r) {
-        if (price == null) return 0;
-        if (o.usage() != null) {
-            return price.costMicroUsd(o.usage().promptTokens(), o.usage().cachedTokens(), o.usage().completionTokens());
-        }
-        return o.maybeBilled() ? r.estimateMicroUsd() : 0;
-    }
-
-    /**
-     * Settles the reservation and records the ledger event: in Redis the settle script appends it to the
-     * tenant's ledger stream in the same atomic step; the in-process counters write the ledger row themselves.
-     */
-    private void settle(Reservation r, Outcome o, long cost) {
-        Usage u = o.usage() == null ? Usage.NONE : o.usage();
-        java.time.Instant started = java.time.Instant.ofEpochMilli(r.createdMs());
-        java.time.Instant finished = clock.instant();
-        UsageEvent event = new UsageEvent(r.id(), r.tenantId(), r.apiKeyId(), r.endpoint(), r.model(), o.status(),
-                u.promptTokens(), u.cachedTokens(), u.completionTokens(), r.estimateMicroUsd(), cost, o.upstreamStatus(),
-                started, finished.isBefore(started) ? started : finished);
-        boolean recorded;
-        try {
-            long nowMs = clock.millis();
-            SpendCounters.SettleResult result = counters.settle(r, cost, nowMs, event, currentWindows(r.tenantId(), nowMs));
-            if (result == SpendCounters.SettleResult.ALREADY) {
-                // Only an expiry could have settled it first, and the request deadline ends before the reservation.
-                metrics.settledTwice();
-                JsonLog.error("invariant_settled_twice", "request_id", r.id(), "tenant", r.tenantId());
-            }
-            recorded = true;
-        } catch (io.budgetguard.core.StoreUnavailableException e) {
-            // Redis went away after the upstream call: write the row straight to the ledger database. The
-            // reservation stays and expires at its estimate (its 'expired' event then conflicts with this row),
-            // so the budget over-counts until then and never under-counts. In-process, the row's write failed
-            // after the counters settled: written once more here, and logged whole if that fails too.
-            JsonLog.warn("settle_deferred", "request_id", r.id(), "tenant", r.tenantId(), "error", e.getMessage());
-            recorded = false;
-        }
-        metrics.released();
-        metrics.spend(r.tenantId(), cost);
-        if (cost > r.estimateMicroUsd()) {
-            metrics.overrun(cost - r.estimateMicroUsd());
-            JsonLog.error("settle_overrun", "request_id", r.id(), "tenant", r.tenantId(), "model", r.model(),
-                    "estimate_micro_usd", r.estimateMicroUsd(), "actual_micro_usd", cost);
-        }
-        if (!recorded) appendRow(event);
-        metrics.ledgerRowRecorded();
-    }
-
-    /** The row written straight to the ledger database (in-process counters, or Redis gone after the call). */
-    private void appendRow(UsageEvent event) {
-        try {
-            ledger.append(event);
-        } catch (RuntimeException e) {
-            // The upstream call happened: keep every field an operator needs to re-enter the row by hand.
-            JsonLog.error("ledger_append_failed", "request_id", event.requestId(), "tenant", event.tenantId(),
-                    "api_key_id", event.apiKeyId(), "endpoint", event.endpoint(), "model", event.model(),
-                    "status", event.status().sql(), "prompt_tokens", event.promptTokens(),
-                    "cached_tokens", event.cachedTokens(), "completion_tokens", event.completionTokens(),
-                    "cost_micro_usd", event.costMicroUsd(), "error", e.toString());
-            throw e;
-        }
     }
 
     private static void rateHeaders(HttpCall call, RateState rate) {

@@ -44,11 +44,6 @@ final class Upstream implements AutoCloseable {
     /** The response's status and headers arrived; its body is still streaming. */
     record Response(int status, HttpHeaders headers, UpstreamBody body) {}
 
-    /** 1xx interim answers skipped before the real one; more is an upstream error. */
-    static final int MAX_INTERIM_RESPONSES = 8;
-    private static final Pattern STATUS_CODE = Pattern.compile("[1-5][0-9][0-9]");
-    private static final Pattern CONTENT_LENGTH = Pattern.compile("[0-9]{1,18}");
-    private static final Pattern KEEP_ALIVE_TIMEOUT = Pattern.compile("timeout=\\s*([0-9]{1,6})");
     private static final Pattern TUNNEL_ESTABLISHED = Pattern.compile("HTTP/1\\.[01] 2[0-9][0-9].*");
 
     private final String host;
@@ -62,6 +57,7 @@ final class Upstream implements AutoCloseable {
     private final Settings.UpstreamLimits limits;
     private final SSLSocketFactory tlsFactory;
     private final ConcurrentLinkedDeque<UpstreamConnection> idle = new ConcurrentLinkedDeque<>();
+    private final UpstreamResponses responses;
 
     Upstream(Settings s) {
         URI base = s.openaiBaseUrl();
@@ -75,6 +71,7 @@ final class Upstream implements AutoCloseable {
         this.firstByteTimeoutMs = (int) Math.min(Integer.MAX_VALUE, s.upstreamFirstByteTimeoutMs());
         this.limits = s.upstreamLimits();
         this.tlsFactory = tls ? tlsFactory(limits) : null;
+        this.responses = new UpstreamResponses(limits, this::release);
     }
 
     /** The JDK's trust store, or the configured one for private endpoints (checked at start). */
@@ -108,7 +105,7 @@ final class Upstream implements AutoCloseable {
             if (body != null) conn.out.write(body);
             conn.out.flush();
             conn.socket.setSoTimeout(firstByteTimeoutMs);
-            return readHead(conn, method);
+            return responses.read(conn, method);
         } catch (SocketTimeoutException e) {
             conn.abort();
             throw new UpstreamFailure(ApiException.upstreamTimeout("The upstream did not answer in time."), true);
@@ -148,81 +145,6 @@ final class Upstream implements AutoCloseable {
             b.append(c < 0x20 || c == 0x7f ? ' ' : c);
         }
         return b.toString();
-    }
-
-    /** Reads heads until the final (non-1xx) one; its framing decides how the body is read. */
-    private Response readHead(UpstreamConnection conn, String method) throws IOException {
-        HeadReader reader = new HeadReader(conn, limits.maxHeaderBytes());
-        for (int interim = 0; ; interim++) {
-            String statusLine = reader.line();
-            String[] parts = statusLine.split(" ", 3);
-            if (parts.length < 2 || !(parts[0].equals("HTTP/1.1") || parts[0].equals("HTTP/1.0"))
-                    || !STATUS_CODE.matcher(parts[1]).matches()) {
-                throw new UpstreamProtocolException("not an HTTP/1.x status line");
-            }
-            int code = Integer.parseInt(parts[1]);
-            Map<String, List<String>> headers = readHeaders(reader);
-            if (code == 101) throw new UpstreamProtocolException("unexpected 101 Switching Protocols");
-            if (code < 200) {
-                if (interim >= MAX_INTERIM_RESPONSES) throw new UpstreamProtocolException("too many 1xx responses");
-                continue;
-            }
-            return response(conn, method, parts[0], code, headers);
-        }
-    }
-
-    private Map<String, List<String>> readHeaders(HeadReader reader) throws IOException {
-        Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-        for (int i = 0; ; i++) {
-            String line = reader.line();
-            if (line.isEmpty()) return headers;
-            if (i >= limits.maxHeaders()) throw new UpstreamProtocolException("more than " + limits.maxHeaders() + " headers");
-            int colon = line.indexOf(':');
-            // A line without a name, or a folded continuation line, is not HTTP/1.1 a proxy may accept.
-            if (colon <= 0 || line.charAt(0) == ' ' || line.charAt(0) == '\t' || line.charAt(colon - 1) == ' ') {
-                throw new UpstreamProtocolException("malformed header line");
-            }
-            headers.computeIfAbsent(line.substring(0, colon).toLowerCase(Locale.ROOT), k -> new ArrayList<>())
-                    .add(line.substring(colon + 1).trim());
-        }
-    }
-
-    private Response response(UpstreamConnection conn, String method, String version, int code,
-                              Map<String, List<String>> headers) throws IOException {
-        List<String> lengths = headers.getOrDefault("content-length", List.of());
-        List<String> encodings = headers.get("transfer-encoding");
-        boolean chunked = false;
-        if (encodings != null) {
-            if (!lengths.isEmpty()) throw new UpstreamProtocolException("Content-Length together with Transfer-Encoding");
-            if (encodings.size() != 1 || !encodings.get(0).equalsIgnoreCase("chunked")) {
-                throw new UpstreamProtocolException("unsupported Transfer-Encoding");
-            }
-            chunked = true;
-        }
-        if (lengths.size() > 1) throw new UpstreamProtocolException("more than one Content-Length");
-        long length = -1;
-        if (lengths.size() == 1) {
-            String v = lengths.get(0);
-            if (!CONTENT_LENGTH.matcher(v).matches()) throw new UpstreamProtocolException("invalid Content-Length");
-            length = Long.parseLong(v);
-        }
-        if (method.equals("HEAD") || code == 204 || code == 304) length = 0;
-        HttpHeaders h = HttpHeaders.of(headers, (k, v) -> true);
-        boolean keepAlive = version.equals("HTTP/1.1")
-                && h.allValues("connection").stream().noneMatch(v -> v.toLowerCase(Locale.ROOT).contains("close"));
-        conn.retireAtNanos = retireAt(h);
-        return new Response(code, h, new UpstreamBody(conn, length, chunked, keepAlive, this::release));
-    }
-
-    /** Our keep-alive limit, or a second before the upstream's own ({@code Keep-Alive: timeout=N}) if sooner. */
-    private long retireAt(HttpHeaders h) {
-        long ms = limits.keepAliveMs();
-        String ka = h.firstValue("keep-alive").orElse(null);
-        if (ka != null) {
-            Matcher m = KEEP_ALIVE_TIMEOUT.matcher(ka);
-            if (m.find()) ms = Math.min(ms, Math.max(0, Long.parseLong(m.group(1)) * 1000 - 1000));
-        }
-        return System.nanoTime() + ms * 1_000_000;
     }
 
     /** A pooled connection that passed its check, else a new one; nothing of the request is written yet. */
@@ -308,47 +230,5 @@ final class Upstream implements AutoCloseable {
     @Override
     public void close() {
         for (UpstreamConnection c; (c = idle.pollFirst()) != null; ) c.abort();
-    }
-
-    /** The upstream broke HTTP/1.1 framing: a protocol error, answered as 502. */
-    static final class UpstreamProtocolException extends IOException {
-        UpstreamProtocolException(String message) {
-            super(message);
-        }
-    }
-
-    /**
-     * Reads CRLF-terminated lines byte by byte from the buffered stream, within one byte budget for all of them: the
-     * whole head (status line, interim heads and headers alike), or one chunk-size or trailer line of a body. Bare
-     * LF is accepted; a NUL is not.
-     */
-    static final class HeadReader {
-        private final InputStream in;
-        private int remainingBytes;
-
-        HeadReader(UpstreamConnection conn, int maxHeadBytes) {
-            this(conn.in, maxHeadBytes);
-        }
-
-        HeadReader(InputStream in, int maxHeadBytes) {
-            this.in = in;
-            this.remainingBytes = maxHeadBytes;
-        }
-
-        String line() throws IOException {
-            StringBuilder b = new StringBuilder(64);
-            while (true) {
-                int c = in.read();
-                if (c < 0) throw new java.io.EOFException("upstream closed the connection mid-line");
-                if (--remainingBytes < 0) throw new UpstreamProtocolException("response head larger than its limit");
-                if (c == '\n') {
-                    int len = b.length();
-                    if (len > 0 && b.charAt(len - 1) == '\r') b.setLength(len - 1);
-                    return b.toString();
-                }
-                if (c == 0) throw new UpstreamProtocolException("NUL in the response head");
-                b.append((char) c);
-            }
-        }
     }
 }

@@ -96,12 +96,12 @@ final class UpstreamBody {
         String line = line();
         int semi = line.indexOf(';');
         String hex = (semi < 0 ? line : line.substring(0, semi)).trim();
-        if (!CHUNK_SIZE.matcher(hex).matches()) throw new Upstream.UpstreamProtocolException("bad chunk size from upstream");
+        if (!CHUNK_SIZE.matcher(hex).matches()) throw new UpstreamProtocolException("bad chunk size from upstream");
         return Long.parseLong(hex, 16);
     }
 
     private void crlf() throws IOException {
-        if (!line().isEmpty()) throw new Upstream.UpstreamProtocolException("bad chunk ending from upstream");
+        if (!line().isEmpty()) throw new UpstreamProtocolException("bad chunk ending from upstream");
     }
 
     private void skipTrailers() throws IOException {
@@ -111,7 +111,7 @@ final class UpstreamBody {
 
     /** One chunk-size or trailer line, bounded on its own. */
     private String line() throws IOException {
-        return new Upstream.HeadReader(conn, MAX_LINE).line();
+        return new HeadReader(conn, MAX_LINE).line();
     }
 
     static byte[] ascii(String s) {

@@ -69,7 +69,7 @@ public final class FakeOpenAI implements AutoCloseable {
         // The JDK reads its server properties once, at the first HttpServer of the JVM (DESIGN §7b): when this
         // stand-in is that first server, the gateway's bounds must already be in place.
         try {
-            io.budgetguard.http.HttpApi.configureJdkServer(io.budgetguard.config.SettingsLoader.fromMap(Map.of()));
+            io.budgetguard.http.JdkServerProperties.configure(io.budgetguard.config.SettingsLoader.fromMap(Map.of()));
         } catch (io.budgetguard.config.ConfigException e) {
             throw new IllegalStateException(e);
         }
