@@ -42,6 +42,10 @@ public final class Gateway implements AutoCloseable {
     private final PolicyEngine policy;
     private final ProxyHandler proxy;
     private final HttpApi http;
+    /** The admin API and dashboard on their own listener (ADMIN_LISTEN), or null when they share the proxy's. */
+    private final HttpApi adminHttp;
+    /** The simulated upstream (UPSTREAM=simulated), or null. */
+    private final AutoCloseable simulated;
     private final Worker worker;
     private final Metrics metrics;
     private final List<Route> routes;
@@ -49,7 +53,10 @@ public final class Gateway implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     private Gateway(Database database, Ledger ledger, SpendCounters counters, PolicyEngine policy, ProxyHandler proxy,
-                    HttpApi http, Worker worker, Metrics metrics, List<Route> routes, long shutdownGraceMs) {
+                    HttpApi http, HttpApi adminHttp, AutoCloseable simulated, Worker worker, Metrics metrics, List<Route> routes,
+                    long shutdownGraceMs) {
+        this.adminHttp = adminHttp;
+        this.simulated = simulated;
         this.database = database;
         this.ledger = ledger;
         this.counters = counters;
@@ -140,10 +147,14 @@ public final class Gateway implements AutoCloseable {
     }
 
     /** The steps of a start, top to bottom; each resource is closed again if a later step fails. */
-    private static Gateway start(Settings s, Clock clock, Role role) throws IOException {
-        ObjectMapper json = objectMapper(s.jsonLimits());
-        PriceTable prices = PriceTable.load(json, s.pricesPath(), s.defaultPriceMicroUsdPerMTok());
+    private static Gateway start(Settings configured, Clock clock, Role role) throws IOException {
+        ObjectMapper json = objectMapper(configured.jsonLimits());
+        PriceTable prices = PriceTable.load(json, configured.pricesPath(), configured.defaultPriceMicroUsdPerMTok());
         Opened opened = new Opened();
+        io.budgetguard.simulated.SimulatedUpstream simulated = configured.upstreamSimulated() && role.serves()
+                ? opened.add(io.budgetguard.simulated.SimulatedUpstream.start()) : null;
+        Settings s = simulated == null ? configured
+                : io.budgetguard.config.SettingsBuilder.from(configured).openaiBaseUrl(simulated.baseUrl()).build();
         Database db = opened.add(openDatabase(s));
         try {
             PolicyEngine policy = opened.add(policy(s, role, json));
@@ -161,13 +172,21 @@ public final class Gateway implements AutoCloseable {
                     new DenialLog(db), metrics));
             List<Route> routes = new ArrayList<>(OperationsRoutes.of(json, db, counters, policy, metrics));
             routes.addAll(proxy.routes());
-            routes.addAll(new AdminHandler(s, json, clock, tenants, directory, auth, counters, ledger, alertStore).routes());
+            List<Route> adminRoutes = new ArrayList<>(new AdminHandler(s, json, clock, tenants, directory, auth, counters, ledger,
+                    alertStore).routes());
+            adminRoutes.addAll(new io.budgetguard.docs.StaticPages().dashboardRoutes());
+            if (s.adminListen() == null) routes.addAll(adminRoutes);
             Worker worker = opened.add(new Worker(role.runsDuties(s)
                     ? Duties.of(s, clock, db, tenants, counters, ledger, alertStore, json, metrics, graceMs) : List.of(),
                     s.workerPeriodMs()));
             HttpApi http = role.serves() ? opened.add(HttpApi.start(s, routes, json, metrics)) : null;
+            HttpApi adminHttp = role.serves() && s.adminListen() != null
+                    ? opened.add(HttpApi.start(s, s.adminListen(), adminListenerRoutes(adminRoutes, json, policy), json, metrics, false))
+                    : null;
+            if (s.adminListen() != null) routes.addAll(adminRoutes);
             logStarted(s, role, db, http, prices);
-            return new Gateway(db, ledger, counters, policy, proxy, http, worker, metrics, routes, s.shutdownGraceS() * 1000);
+            return new Gateway(db, ledger, counters, policy, proxy, http, adminHttp, simulated, worker, metrics, routes,
+                    s.shutdownGraceS() * 1000);
         } catch (IOException | RuntimeException e) {
             opened.closeAll(e);
             throw e;
@@ -192,7 +211,10 @@ public final class Gateway implements AutoCloseable {
     }
 
     private static void logStarted(Settings s, Role role, Database db, HttpApi http, PriceTable prices) {
-        if (role.serves() && s.openaiKey() == null) {
+        if (s.upstreamSimulated()) {
+            JsonLog.warn("upstream_simulated", "message", "UPSTREAM=simulated: requests are answered by the built-in stand-in "
+                    + "for OpenAI at " + s.openaiBaseUrl() + ", not by OpenAI");
+        } else if (role.serves() && s.openaiKey() == null) {
             JsonLog.warn("no_upstream_key", "message", "neither OPENAI_KEY nor OPENAI_API_KEY is set: requests are "
                     + "forwarded without an Authorization header, and OpenAI answers them 401");
         }
@@ -210,6 +232,18 @@ public final class Gateway implements AutoCloseable {
 
     public PolicyEngine policy() {
         return policy;
+    }
+
+    /** The admin listener's port (ADMIN_LISTEN), or the proxy's when the admin API shares it. */
+    public int adminPort() {
+        return adminHttp != null ? adminHttp.port() : http.port();
+    }
+
+    /** Admin, dashboard and a liveness probe, for the admin listener. */
+    private static List<Route> adminListenerRoutes(List<Route> adminRoutes, ObjectMapper json, PolicyEngine policy) {
+        List<Route> out = new ArrayList<>(adminRoutes);
+        out.add(new Route("GET", "/health", (call, p) -> call.sendJson(json, 200, OperationsRoutes.health(policy))));
+        return out;
     }
 
     public int port() {
@@ -241,6 +275,7 @@ public final class Gateway implements AutoCloseable {
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) return;
+        if (adminHttp != null) adminHttp.close();
         if (http != null) {
             http.drain(shutdownGraceMs);
             http.close();
@@ -251,5 +286,12 @@ public final class Gateway implements AutoCloseable {
         counters.close();
         ledger.close();
         database.close();
+        if (simulated != null) {
+            try {
+                simulated.close();
+            } catch (Exception e) {
+                JsonLog.warn("simulated_upstream_close_failed", "error", e.toString());
+            }
+        }
     }
 }

@@ -53,7 +53,7 @@ final class OperationsRoutes {
         }
     }
 
-    private static Map<String, Object> health(PolicyEngine policy) {
+    static Map<String, Object> health(PolicyEngine policy) {
         Map<String, Object> p = new java.util.LinkedHashMap<>();
         p.put("enabled", policy.enabled());
         p.put("revision", policy.revision());

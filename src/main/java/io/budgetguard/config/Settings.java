@@ -53,7 +53,9 @@ public record Settings(
         long shutdownGraceS,
         JsonLimits jsonLimits,
         long defaultMaxOutputTokens,
-        boolean metricsPerTenant) {
+        boolean metricsPerTenant,
+        java.net.InetSocketAddress adminListen,
+        boolean upstreamSimulated) {
 
     /**
      * Bounds on every JSON body the gateway parses (admin API and proxy alike), applied by the parser itself before a

@@ -54,8 +54,62 @@ public final class SettingsBuilder {
     private Settings.JsonLimits jsonLimits;
     private long defaultMaxOutputTokens;
     private boolean metricsPerTenant;
+    private java.net.InetSocketAddress adminListen;
+    private boolean upstreamSimulated;
 
     SettingsBuilder() {}
+
+    /** A copy of {@code s} to change a setting in (the composition root points the upstream at the simulator). */
+    public static SettingsBuilder from(Settings s) {
+        SettingsBuilder b = new SettingsBuilder();
+        b.openaiKey = s.openaiKey();
+        b.openaiBaseUrl = s.openaiBaseUrl();
+        b.adminApiKey = s.adminApiKey();
+        b.maxReqsPerMin = s.maxReqsPerMin();
+        b.defaultBudgets = s.defaultBudgets();
+        b.opaPolicyPath = s.opaPolicyPath();
+        b.opaPolicyPathExplicit = s.opaPolicyPathExplicit();
+        b.dev = s.dev();
+        b.databaseUrl = s.databaseUrl();
+        b.redisUrl = s.redisUrl();
+        b.bindAddress = s.bindAddress();
+        b.port = s.port();
+        b.reservationTimeoutS = s.reservationTimeoutS();
+        b.dataDir = s.dataDir();
+        b.pricesPath = s.pricesPath();
+        b.defaultPriceMicroUsdPerMTok = s.defaultPriceMicroUsdPerMTok();
+        b.maxBodyBytes = s.maxBodyBytes();
+        b.maxHeaderBytes = s.maxHeaderBytes();
+        b.maxInflightRequests = s.maxInflightRequests();
+        b.requestReadTimeoutMs = s.requestReadTimeoutMs();
+        b.clientIdleTimeoutMs = s.clientIdleTimeoutMs();
+        b.upstreamConnectTimeoutMs = s.upstreamConnectTimeoutMs();
+        b.upstreamFirstByteTimeoutMs = s.upstreamFirstByteTimeoutMs();
+        b.upstreamIdleTimeoutMs = s.upstreamIdleTimeoutMs();
+        b.maxSseEventBytes = s.maxSseEventBytes();
+        b.authCacheTtlMs = s.authCacheTtlMs();
+        b.redisTimeoutMs = s.redisTimeoutMs();
+        b.redisPoolSize = s.redisPoolSize();
+        b.policyPoolSize = s.policyPoolSize();
+        b.policyPromptBytesMax = s.policyPromptBytesMax();
+        b.policyTimeoutMs = s.policyTimeoutMs();
+        b.policyPollMs = s.policyPollMs();
+        b.alertWebhookUrl = s.alertWebhookUrl();
+        b.workerPeriodMs = s.workerPeriodMs();
+        b.dbPoolSize = s.dbPoolSize();
+        b.dbTimeoutMs = s.dbTimeoutMs();
+        b.ledgerClaimIdleMs = s.ledgerClaimIdleMs();
+        b.upstreamLimits = s.upstreamLimits();
+        b.requestDeadlineMs = s.requestDeadlineMs();
+        b.clientWriteTimeoutMs = s.clientWriteTimeoutMs();
+        b.shutdownGraceS = s.shutdownGraceS();
+        b.jsonLimits = s.jsonLimits();
+        b.defaultMaxOutputTokens = s.defaultMaxOutputTokens();
+        b.metricsPerTenant = s.metricsPerTenant();
+        b.adminListen = s.adminListen();
+        b.upstreamSimulated = s.upstreamSimulated();
+        return b;
+    }
 
     public SettingsBuilder openaiKey(String value) { openaiKey = value; return this; }
     public SettingsBuilder openaiBaseUrl(URI value) { openaiBaseUrl = value; return this; }
@@ -101,6 +155,8 @@ public final class SettingsBuilder {
     public SettingsBuilder jsonLimits(Settings.JsonLimits value) { jsonLimits = value; return this; }
     public SettingsBuilder defaultMaxOutputTokens(long value) { defaultMaxOutputTokens = value; return this; }
     public SettingsBuilder metricsPerTenant(boolean value) { metricsPerTenant = value; return this; }
+    public SettingsBuilder adminListen(java.net.InetSocketAddress value) { adminListen = value; return this; }
+    public SettingsBuilder upstreamSimulated(boolean value) { upstreamSimulated = value; return this; }
     public Settings build() {
         return new Settings(openaiKey, openaiBaseUrl, adminApiKey, maxReqsPerMin, defaultBudgets, opaPolicyPath,
                 opaPolicyPathExplicit, dev, databaseUrl, redisUrl, bindAddress, port, reservationTimeoutS, dataDir,
@@ -109,6 +165,6 @@ public final class SettingsBuilder {
                 upstreamIdleTimeoutMs, maxSseEventBytes, authCacheTtlMs, redisTimeoutMs, redisPoolSize,
                 policyPoolSize, policyPromptBytesMax, policyTimeoutMs, policyPollMs, alertWebhookUrl, workerPeriodMs,
                 dbPoolSize, dbTimeoutMs, ledgerClaimIdleMs, upstreamLimits, requestDeadlineMs, clientWriteTimeoutMs,
-                shutdownGraceS, jsonLimits, defaultMaxOutputTokens, metricsPerTenant);
+                shutdownGraceS, jsonLimits, defaultMaxOutputTokens, metricsPerTenant, adminListen, upstreamSimulated);
     }
 }

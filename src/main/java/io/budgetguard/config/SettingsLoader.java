@@ -115,6 +115,8 @@ public final class SettingsLoader {
                 .jsonLimits(jsonLimits())
                 .defaultMaxOutputTokens(v.longIn("DEFAULT_MAX_OUTPUT_TOKENS", 0, 0, 10_000_000))
                 .metricsPerTenant(v.bool("METRICS_PER_TENANT"))
+                .adminListen(adminListen())
+                .upstreamSimulated(simulated())
                 .build();
     }
 
@@ -135,6 +137,27 @@ public final class SettingsLoader {
                     + reservationMs + "): a request may never outlive its reservation");
         }
         return deadline;
+    }
+
+    /** {@code UPSTREAM=simulated}: the built-in stand-in for OpenAI (opt-in, never the default). */
+    private boolean simulated() {
+        String upstream = v.str("UPSTREAM", "openai");
+        if (upstream.equals("simulated")) return true;
+        if (!upstream.equals("openai")) v.problem("UPSTREAM: expected openai (the default: OPENAI_BASE_URL) or simulated");
+        return false;
+    }
+
+    /** {@code host:port} of the admin API's own listener; unset = the admin API shares the proxy's. */
+    private java.net.InetSocketAddress adminListen() {
+        String raw = v.str("ADMIN_LISTEN");
+        if (raw == null) return null;
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.\\-]+):([0-9]{1,5})").matcher(raw);
+        if (!m.matches() || Integer.parseInt(m.group(2)) > 65_535) {
+            v.problem("ADMIN_LISTEN: expected host:port, e.g. 127.0.0.1:3001 (the admin API and dashboard on their own listener)");
+            return null;
+        }
+        String host = m.group(1).startsWith("[") ? m.group(1).substring(1, m.group(1).length() - 1) : m.group(1);
+        return new java.net.InetSocketAddress(host, Integer.parseInt(m.group(2)));
     }
 
     private String webhook() {

@@ -31,6 +31,7 @@ public final class StaticPages {
                 "swagger-ui-bundle.js", page(SWAGGER_UI + "swagger-ui-bundle.js", "text/javascript"));
     }
 
+    /** The API documentation: OpenAPI document and Swagger UI. */
     public List<Route> routes() {
         return List.of(
                 new Route("GET", "/openapi.json", (call, p) -> send(call, openapi)),
@@ -39,8 +40,12 @@ public final class StaticPages {
                     Page asset = docsAssets.get(p.get("file"));
                     if (asset == null) throw ApiException.unknownUrl(call.method(), call.path());
                     send(call, asset);
-                }),
-                new Route("GET", "/dashboard", (call, p) -> send(call, dashboard)));
+                }));
+    }
+
+    /** The dashboard page (it calls the admin API, so it is served where the admin API is). */
+    public List<Route> dashboardRoutes() {
+        return List.of(new Route("GET", "/dashboard", (call, p) -> send(call, dashboard)));
     }
 
     private static void send(io.budgetguard.http.HttpCall call, Page page) throws IOException {

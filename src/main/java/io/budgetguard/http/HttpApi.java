@@ -58,13 +58,20 @@ public final class HttpApi implements AutoCloseable {
         this.inflight = new Semaphore(maxInflight);
     }
 
+    /** The main listener (HOST, PORT): its in-flight count is the one /metrics reports. */
     public static HttpApi start(Settings s, List<Route> routes, ObjectMapper json, io.budgetguard.metrics.Metrics metrics)
             throws IOException {
+        return start(s, new InetSocketAddress(s.bindAddress(), s.port()), routes, json, metrics, true);
+    }
+
+    /** A listener on {@code address} with its own in-flight permits (so proxy load never starves it). */
+    public static HttpApi start(Settings s, InetSocketAddress address, List<Route> routes, ObjectMapper json,
+                                io.budgetguard.metrics.Metrics metrics, boolean main) throws IOException {
         JdkServerProperties.configure(s);
-        HttpServer server = HttpServer.create(new InetSocketAddress(s.bindAddress(), s.port()), 1024);
+        HttpServer server = HttpServer.create(address, 1024);
         ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
         HttpApi api = new HttpApi(server, executor, routes, json, s, metrics);
-        metrics.inflight(() -> api.maxInflight - api.inflight.availablePermits());
+        if (main) metrics.inflight(() -> api.maxInflight - api.inflight.availablePermits());
         server.setExecutor(executor);
         server.createContext("/", api::dispatch);
         server.start();

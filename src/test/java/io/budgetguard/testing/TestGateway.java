@@ -102,6 +102,10 @@ public final class TestGateway implements AutoCloseable {
         return gateway.port();
     }
 
+    public Gateway gateway() {
+        return gateway;
+    }
+
     public HttpResponse<String> send(HttpRequest.Builder b) throws IOException, InterruptedException {
         return client.send(b.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
     }
@@ -117,8 +121,13 @@ public final class TestGateway implements AutoCloseable {
         return send(b);
     }
 
+    /** A URL on the admin API's listener (the proxy's unless ADMIN_LISTEN is set). */
+    public String adminUrl(String path) {
+        return "http://127.0.0.1:" + gateway.adminPort() + path;
+    }
+
     public HttpResponse<String> admin(String method, String path, String body) throws IOException, InterruptedException {
-        HttpRequest.Builder b = request(path).header("X-Admin-Key", ADMIN_KEY);
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(adminUrl(path))).header("X-Admin-Key", ADMIN_KEY);
         if (body != null) b.header("Content-Type", "application/json");
         b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         return send(b);
