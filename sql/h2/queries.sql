@@ -128,3 +128,12 @@ WHERE tenant_id = ? AND window_id = ? AND kind = ? AND threshold_pct = ?
 INSERT INTO reservations (request_id, tenant_id, api_key_id, endpoint, model, estimated_cost_usd, started_at)
 VALUES (?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT DO NOTHING
+
+-- name: admin_key_insert
+INSERT INTO admin_keys (id, key_hash, created_at) VALUES (?, ?, ?)
+
+-- name: admin_key_matches
+SELECT COUNT(*) FROM admin_keys WHERE key_hash = ? AND revoked_at IS NULL
+
+-- name: admin_keys_active
+SELECT COUNT(*) FROM admin_keys WHERE revoked_at IS NULL

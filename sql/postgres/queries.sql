@@ -124,3 +124,12 @@ WHERE tenant_id = ? AND window_id = ? AND kind = ? AND threshold_pct = ?
 
 -- name: ensure_ledger_partition
 SELECT budgetguard_ensure_ledger_partition(CAST(? AS DATE))
+
+-- name: admin_key_insert
+INSERT INTO admin_keys (id, key_hash, created_at) VALUES (?, ?, ?)
+
+-- name: admin_key_matches
+SELECT COUNT(*) FROM admin_keys WHERE key_hash = ? AND revoked_at IS NULL
+
+-- name: admin_keys_active
+SELECT COUNT(*) FROM admin_keys WHERE revoked_at IS NULL

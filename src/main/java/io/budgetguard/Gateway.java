@@ -173,7 +173,7 @@ public final class Gateway implements AutoCloseable {
             List<Route> routes = new ArrayList<>(OperationsRoutes.of(json, db, counters, policy, metrics));
             routes.addAll(proxy.routes());
             List<Route> adminRoutes = new ArrayList<>(new AdminHandler(s, json, clock, tenants, directory, auth, counters, ledger,
-                    alertStore).routes());
+                    alertStore, new io.budgetguard.admin.AdminKeys(db)).routes());
             adminRoutes.addAll(new io.budgetguard.docs.StaticPages().dashboardRoutes());
             if (s.adminListen() == null) routes.addAll(adminRoutes);
             Worker worker = opened.add(new Worker(role.runsDuties(s)
@@ -222,7 +222,8 @@ public final class Gateway implements AutoCloseable {
                 "database", db.dialect(), "version", Version.get(), "counters", s.redisUrl() == null ? "embedded" : "redis",
                 "data_dir", s.dataDir().toAbsolutePath().toString(), "upstream", s.openaiBaseUrl().toString(),
                 "models_priced", prices.size(), "openai_key", s.openaiKey() != null,
-                "admin_api", s.adminEnabled() ? "enabled" : "disabled: set ADMIN_API_KEY to enable it");
+                "admin_api", s.adminEnabled() || new io.budgetguard.admin.AdminKeys(db).any() ? "enabled"
+                        : "disabled: run seed (it prints an admin key) or set ADMIN_API_KEY");
     }
 
     /** The routes this gateway answers (the OpenAPI test checks the document against them). */

@@ -27,7 +27,7 @@ public final class Main {
               worker     run the background duties alone (needs REDIS_URL: counters shared with the gateways)
               all        serve and worker in one process (the default for a single machine)
               migrate    apply the SQL migrations and exit
-              seed       create the 'demo' tenant and print a new API key for it (shown once)
+              seed       create the 'demo' tenant and print a new API key for it, and an admin key if there is none (shown once)
 
             Options:
               --help     show this help
@@ -96,7 +96,7 @@ public final class Main {
             }
             case "seed" -> {
                 try (Database db = Gateway.openDatabase(s)) {
-                    Seed.run(s, new TenantStore(db), Clock.systemUTC(), out);
+                    Seed.run(s, new TenantStore(db), new io.budgetguard.admin.AdminKeys(db), Clock.systemUTC(), out);
                 }
                 return EXIT_OK;
             }

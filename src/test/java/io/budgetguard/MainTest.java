@@ -1,5 +1,7 @@
 package io.budgetguard;
 
+import io.budgetguard.store.Database;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -71,6 +73,39 @@ class MainTest {
         assertTrue(printed.lines().anyMatch(l -> l.startsWith("bg_") && l.length() > 40), "the key is printed once");
         assertEquals(0, run(env, "seed"));
         assertTrue(out.toString(StandardCharsets.UTF_8).contains("already exists"));
+    }
+
+    @Test
+    void seedPrintsAnAdminKeyOnceAndItOpensTheAdminApiWithNoAdminApiKeySet() throws Exception {
+        Map<String, String> env = Map.of("BUDGETGUARD_DATA_DIR", dir.resolve("data").toString());
+        assertEquals(0, run(env, "seed"));
+        java.util.List<String> adminKeys = out.toString(StandardCharsets.UTF_8).lines().filter(l -> l.startsWith("bg_admin_")).toList();
+        assertEquals(1, adminKeys.size(), "one admin key, printed once");
+        assertEquals(0, run(env, "seed"));
+        assertEquals(1, out.toString(StandardCharsets.UTF_8).lines().filter(l -> l.startsWith("bg_admin_")).count(),
+                "a second seed makes no second admin key");
+        Map<String, String> serve = new java.util.HashMap<>(env);
+        serve.putAll(Map.of("PORT", "0", "HOST", "127.0.0.1", "OPA_POLICY_PATH", "off"));
+        try (Gateway gw = Gateway.start(io.budgetguard.config.SettingsLoader.fromMap(serve), java.time.Clock.systemUTC())) {
+            var client = java.net.http.HttpClient.newHttpClient();
+            java.util.function.Function<String, Integer> tenants = key -> {
+                try {
+                    return client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + gw.port()
+                            + "/admin/tenants")).header("X-Admin-Key", key).build(),
+                            java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            };
+            assertEquals(200, tenants.apply(adminKeys.get(0)));
+            assertEquals(401, tenants.apply("bg_admin_not-the-key-0123456789"));
+        }
+        try (Database db = Gateway.openDatabase(io.budgetguard.config.SettingsLoader.fromMap(env));
+             var c = db.connection(); var st = c.createStatement();
+             var rs = st.executeQuery("SELECT key_hash FROM admin_keys")) {
+            rs.next();
+            assertEquals(io.budgetguard.auth.KeyMaterial.hash(adminKeys.get(0)), rs.getString(1).trim(), "stored only as its hash");
+        }
     }
 
     @Test
