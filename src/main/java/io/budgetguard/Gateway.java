@@ -91,28 +91,6 @@ public final class Gateway implements AutoCloseable {
         return db;
     }
 
-    /** What a process runs: the HTTP API, the background duties, or both. */
-    enum Role {
-        /** {@code all}: the gateway and every worker duty in one process. */
-        ALL,
-        /**
-         * {@code serve}: the gateway. With shared counters (Redis) every background duty (drain, expiry, alerts,
-         * partitions) is left to {@code worker} processes, so background cost does not grow with the number of
-         * gateways. On the embedded store there is no separate worker, so every duty runs here.
-         */
-        SERVE,
-        /** {@code worker}: the background duties over the shared stores, no HTTP (needs REDIS_URL). */
-        WORKER;
-
-        boolean serves() {
-            return this != WORKER;
-        }
-
-        boolean runsDuties(Settings s) {
-            return this != SERVE || s.redisUrl() == null;
-        }
-    }
-
     public static Gateway start(Settings s, Clock clock) throws IOException {
         return start(s, clock, Role.ALL);
     }
@@ -124,26 +102,6 @@ public final class Gateway implements AutoCloseable {
     public static Gateway startWorker(Settings s, Clock clock) throws IOException {
         if (s.redisUrl() == null) throw new IllegalStateException("a separate worker needs shared counters (REDIS_URL)");
         return start(s, clock, Role.WORKER);
-    }
-
-    /** What start opened so far, closed in reverse order when a later step fails (a port in use, a store down). */
-    private static final class Opened {
-        private final java.util.ArrayDeque<AutoCloseable> stack = new java.util.ArrayDeque<>();
-
-        <T extends AutoCloseable> T add(T resource) {
-            stack.push(resource);
-            return resource;
-        }
-
-        void closeAll(Throwable failure) {
-            while (!stack.isEmpty()) {
-                try {
-                    stack.pop().close();
-                } catch (Exception e) {
-                    failure.addSuppressed(e);
-                }
-            }
-        }
     }
 
     /** The steps of a start, top to bottom; each resource is closed again if a later step fails. */

@@ -73,7 +73,7 @@ public final class SettingsLoader {
         return new SettingsBuilder()
                 .openaiKey(upstream.key())
                 .openaiBaseUrl(baseUrl)
-                .adminApiKey(adminKey())
+                .adminApiKey(AdminKeyRule.check(v))
                 .maxReqsPerMin(v.intIn("MAX_REQS_PER_MIN", 100, 1, 1_000_000))
                 .defaultBudgets(budgetPeriods(defaultBudgetMicroUsd))
                 .opaPolicyPath("off".equals(policyPath) ? null : Path.of(policyPath == null ? "policy/bundle.tar.gz" : policyPath))
@@ -188,31 +188,6 @@ public final class SettingsLoader {
         }
     }
 
-    /** Words of placeholder keys (such as .env.example's): a key containing one is known to everyone. */
-    private static final List<String> PLACEHOLDER_WORDS = List.of("change-me", "changeme", "change_me", "replace-me",
-            "replaceme", "your-", "placeholder", "example", "xxxxxxxx");
-    /** A key of fewer distinct characters is guessable however long it is ("aaaaaaaaaaaaaaaa"). */
-    static final int MIN_ADMIN_KEY_DISTINCT_CHARS = 8;
-
-    private String adminKey() {
-        String key = v.str("ADMIN_API_KEY");
-        if (key == null) return null;
-        String fix = " (use e.g. `openssl rand -hex 24`, or unset it to keep the admin API off)";
-        if (key.length() < 16) {
-            v.problem("ADMIN_API_KEY: must be at least 16 characters" + fix);
-            return null;
-        }
-        String lower = key.toLowerCase(java.util.Locale.ROOT);
-        if (PLACEHOLDER_WORDS.stream().anyMatch(lower::contains)) {
-            v.problem("ADMIN_API_KEY: is a placeholder (such as the one in .env.example), known to everyone" + fix);
-            return null;
-        }
-        if (key.chars().distinct().count() < MIN_ADMIN_KEY_DISTINCT_CHARS) {
-            v.problem("ADMIN_API_KEY: has fewer than " + MIN_ADMIN_KEY_DISTINCT_CHARS + " distinct characters" + fix);
-            return null;
-        }
-        return key;
-    }
 
     private List<Budget> budgetPeriods(long defaultMicroUsd) {
         String raw = v.str("BUDGET_PERIODS", "monthly");
