@@ -170,7 +170,7 @@ public final class Estimator {
      * responses: max_output_tokens), per choice; null when it set none. What a policy ceiling is about.
      */
     public static Long requestedOutputTokens(Kind kind, JsonNode body) {
-        if (body == null) return null;
+        if (body == null || kind == null) return null;
         String[] fields = switch (kind) {
             case CHAT -> new String[] {"max_completion_tokens", "max_tokens"};
             case COMPLETION -> new String[] {"max_tokens"};

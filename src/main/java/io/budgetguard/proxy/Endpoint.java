@@ -7,6 +7,8 @@ public enum Endpoint {
     CHAT_COMPLETIONS("POST", "/v1/chat/completions", true, true, Estimator.Kind.CHAT),
     COMPLETIONS("POST", "/v1/completions", true, true, Estimator.Kind.COMPLETION),
     EMBEDDINGS("POST", "/v1/embeddings", false, false, Estimator.Kind.EMBEDDING),
+    /** Free at OpenAI: admitted at an estimate of 0, rate-limited, recorded at cost 0; the model is optional. */
+    MODERATIONS("POST", "/v1/moderations", false, false, null),
     /** Streams report usage in their {@code response.completed} event; no stream_options needed. */
     RESPONSES("POST", "/v1/responses", true, false, Estimator.Kind.RESPONSE),
     MODELS("GET", "/v1/models", false, false, null),
@@ -32,6 +34,8 @@ public enum Endpoint {
     boolean usageNeedsStreamOptions() { return usageNeedsStreamOptions; }
     boolean hasBody() { return method.equals("POST"); }
     Estimator.Kind estimateKind() { return estimateKind; }
+    /** No price applies: OpenAI does not bill it. */
+    boolean free() { return this == MODERATIONS; }
 
     /** The endpoint as the ledger records it: the route, never a client-chosen path segment. */
     String ledgerName() {

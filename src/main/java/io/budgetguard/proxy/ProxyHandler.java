@@ -96,7 +96,7 @@ public final class ProxyHandler implements AutoCloseable {
         Tenant tenant = tenants.get(caller.tenantId()).orElseThrow(
                 () -> ApiException.invalidApiKey("The tenant of this API key no longer exists."));
         ProxyRequest read = read(call, endpoint, params);
-        ModelPrice price = read.json() == null ? null : price(read.model());
+        ModelPrice price = read.json() == null || endpoint.free() ? null : price(read.model());
         ProxyRequest req = withDefaultOutputCap(tenant, read, price);
         Estimate estimate = price == null ? Estimate.FREE : estimator.estimate(endpoint.estimateKind(), req.json(), price);
         List<WindowRef> windows = WindowRef.all(tenant.budgets(), clock.millis());

@@ -27,10 +27,11 @@ record ProxyRequest(Endpoint endpoint, ObjectNode json, String model, boolean st
         JsonNode root = io.budgetguard.http.JsonBounds.readObject(json, body);
         ObjectNode obj = (ObjectNode) root;
         JsonNode model = obj.get("model");
-        if (model == null || !model.isTextual() || model.asText().isBlank()) {
+        boolean optional = endpoint.free() && (model == null || model.isNull());
+        if (!optional && (model == null || !model.isTextual() || model.asText().isBlank())) {
             throw ApiException.invalidRequest("You must provide a model parameter.", "model");
         }
-        Identifier.require(model.asText(), "model", MAX_MODEL_CHARS);
+        if (!optional) Identifier.require(model.asText(), "model", MAX_MODEL_CHARS);
         for (String field : END_USER_FIELDS) {
             JsonNode v = obj.get(field);
             if (v == null || v.isNull()) continue;
@@ -46,7 +47,7 @@ record ProxyRequest(Endpoint endpoint, ObjectNode json, String model, boolean st
         boolean clientWantsUsage = stream && endpoint.usageNeedsStreamOptions() && wantsUsage(obj);
         boolean askForUsage = stream && endpoint.usageNeedsStreamOptions() && !clientWantsUsage;
         byte[] upstream = askForUsage ? withUsageRequested(obj, json) : body;
-        return new ProxyRequest(endpoint, obj, model.asText(), stream, clientWantsUsage, upstream);
+        return new ProxyRequest(endpoint, obj, optional ? null : model.asText(), stream, clientWantsUsage, upstream);
     }
 
     private static boolean wantsUsage(ObjectNode obj) {

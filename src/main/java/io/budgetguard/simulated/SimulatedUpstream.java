@@ -61,6 +61,7 @@ public final class SimulatedUpstream implements AutoCloseable {
                     else send(ex, completion(chat, model, promptTokens, answerTokens));
                 }
                 case "/v1/embeddings" -> send(ex, embedding(model, promptTokens));
+                case "/v1/moderations" -> send(ex, moderation(in));
                 case "/v1/responses" -> send(ex, response(model, promptTokens, answerTokens));
                 case "/v1/models" -> send(ex, models());
                 default -> error(ex, 404, "Unknown URL " + path + " (the simulated upstream answers chat, completions, "
@@ -177,6 +178,17 @@ public final class SimulatedUpstream implements AutoCloseable {
         u.putObject("input_tokens_details").put("cached_tokens", 0);
         u.put("output_tokens", output);
         u.put("total_tokens", input + output);
+        return o;
+    }
+
+    private ObjectNode moderation(JsonNode in) {
+        ObjectNode o = json.createObjectNode();
+        o.put("id", "modr-simulated");
+        o.put("model", in.path("model").asText("omni-moderation-latest"));
+        ObjectNode r = o.putArray("results").addObject();
+        r.put("flagged", false);
+        r.putObject("categories").put("violence", false);
+        r.putObject("category_scores").put("violence", 0.0001);
         return o;
     }
 

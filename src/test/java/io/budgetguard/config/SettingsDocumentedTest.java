@@ -73,4 +73,22 @@ class SettingsDocumentedTest {
         assertTrue(wrong.isEmpty(), "README defaults out of date: " + wrong);
         assertTrue(checked >= 30, "the README's defaults are read (" + checked + " checked)");
     }
+
+    @Test
+    void dotEnvExampleStatesTheDefaultTheLoaderUses() throws Exception {
+        // "# DB_POOL_SIZE=16" (commented: the default) or "PORT=3000" (set, to the default): either way the loader's.
+        Map<String, long[]> numeric = SettingsLoader.numericSettings(Map.of());
+        List<String> wrong = new ArrayList<>();
+        int checked = 0;
+        for (String line : Files.readAllLines(Path.of(".env.example"))) {
+            var m = java.util.regex.Pattern.compile("#?\\s*([A-Z][A-Z0-9_]+)=(-?[0-9]+)\\s*").matcher(line);
+            if (!m.matches() || !numeric.containsKey(m.group(1))) continue;
+            checked++;
+            long stated = Long.parseLong(m.group(2));
+            if (stated != numeric.get(m.group(1))[0]) wrong.add(m.group(1) + ": .env.example says " + stated
+                    + ", the loader's default is " + numeric.get(m.group(1))[0]);
+        }
+        assertTrue(wrong.isEmpty(), ".env.example defaults out of date: " + wrong);
+        assertTrue(checked >= 30, ".env.example's defaults are read (" + checked + " checked)");
+    }
 }

@@ -59,6 +59,25 @@ class ProxyEndToEndTest {
     }
 
     @Test
+    void aModerationPassesThroughFreeWithALedgerRowAtCostZeroAndCountsTowardsTheRateLimit() throws Exception {
+        try (TestGateway limited = TestGateway.start(upstream)) {
+            limited.admin("POST", "/admin/tenant", "{\"id\":\"moderated\",\"rate_limit_per_min\":2}");
+            String k = limited.newKey("moderated");
+            HttpResponse<String> r = limited.postJson("/v1/moderations", k, "{\"input\":\"is this fine?\"}");
+            assertEquals(200, r.statusCode(), r.body());
+            assertFalse(TestGateway.json(r.body()).at("/results/0/flagged").asBoolean(true), r.body());
+            assertEquals("/v1/moderations", upstream.received().get(0).path());
+            String id = r.headers().firstValue("x-request-id").orElseThrow();
+            assertEquals(1, limited.sqlLong("SELECT COUNT(*) FROM usage_ledger WHERE request_id = '" + id
+                    + "' AND endpoint = '/v1/moderations' AND cost_usd = 0 AND status = 'ok'"), "a free call, recorded");
+            assertEquals(200, limited.postJson("/v1/moderations", k,
+                    "{\"model\":\"omni-moderation-latest\",\"input\":\"and this?\"}").statusCode(), "the second of the two a minute allows");
+            assertEquals(429, limited.postJson("/v1/moderations", k, "{\"input\":\"one more\"}").statusCode(),
+                    "the third within the minute is over the tenant's rate limit");
+        }
+    }
+
+    @Test
     void theServerKeyReplacesTheTenantKeyUpstream() throws Exception {
         gw.postJson("/v1/chat/completions", key, CHAT);
         FakeOpenAI.Received got = upstream.received().get(0);

@@ -182,6 +182,7 @@ public final class FakeOpenAI implements AutoCloseable {
                     else sendJson(ex, 200, response(req));
                 }
                 case "/v1/embeddings" -> sendJson(ex, 200, embeddings(req));
+                case "/v1/moderations" -> sendJson(ex, 200, moderation(req));
                 case "/v1/models" -> sendJson(ex, 200, models());
                 default -> sendJson(ex, 404, error(new Failure(404, "unknown_url", "Unknown request URL: " + path)));
             }
@@ -421,5 +422,17 @@ public final class FakeOpenAI implements AutoCloseable {
     @Override
     public void close() {
         server.stop(0);
+    }
+
+    /** OpenAI's moderation answer (free: no usage block). */
+    private ObjectNode moderation(JsonNode req) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("id", "modr-fake");
+        o.put("model", req.path("model").asText("omni-moderation-latest"));
+        ObjectNode r = o.putArray("results").addObject();
+        r.put("flagged", false);
+        r.putObject("categories").put("violence", false);
+        r.putObject("category_scores").put("violence", 0.0001);
+        return o;
     }
 }
