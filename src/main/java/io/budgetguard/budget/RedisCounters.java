@@ -23,9 +23,9 @@ public final class RedisCounters implements SpendCounters {
     private final SpendHistory history;
     private final long graceMs;
     private final RedisActivity activity;
+    private final RedisWindowRebuild rebuilds;
     private final RedisStore.Script admit = RedisStore.script("lib.lua", "admit.lua");
     private final RedisStore.Script settle = RedisStore.script("lib.lua", "settle.lua");
-    private final RedisStore.Script init = RedisStore.script("lib.lua", "init.lua");
     private final RedisStore.Script usage = RedisStore.script("lib.lua", "usage.lua");
 
     public RedisCounters(RedisStore redis, SpendHistory history, long graceMs) {
@@ -33,6 +33,7 @@ public final class RedisCounters implements SpendCounters {
         this.history = history;
         this.graceMs = graceMs;
         this.activity = new RedisActivity(redis);
+        this.rebuilds = new RedisWindowRebuild(redis, history, graceMs);
     }
 
     /** The connection, for the ledger stream's consumer (which shares it). */
@@ -67,7 +68,7 @@ public final class RedisCounters implements SpendCounters {
             args.add(w.rolling() ? "r" : "c");
             args.add(Long.toString(w.bucketMs()));
             args.add(Integer.toString(WindowRef.ROLLING_BUCKETS));
-            args.add(Long.toString(expireAt(w, nowMs)));
+            args.add(Long.toString(RedisWindowRebuild.expireAt(w, nowMs, graceMs)));
         }
         for (int attempt = 0; attempt < MAX_ADMIT_ATTEMPTS; attempt++) {
             List<?> r = (List<?>) redis.eval(admit, keys, args);
@@ -91,7 +92,7 @@ public final class RedisCounters implements SpendCounters {
                 case "MISSING" -> {
                     List<WindowRef> missing = new ArrayList<>();
                     for (int i = 1; i < r.size(); i++) missing.add(p.windows().get(Integer.parseInt(RedisStore.str(r.get(i))) - 1));
-                    rebuild(p.tenantId(), missing, nowMs);
+                    rebuilds.rebuild(p.tenantId(), missing, nowMs);
                 }
                 default -> throw new IllegalStateException("admit.lua answered " + verdict);
             }
@@ -101,42 +102,6 @@ public final class RedisCounters implements SpendCounters {
 
     private static long rateResetMs() {
         return EmbeddedCounters.RATE_BUCKET_MS * (EmbeddedCounters.RATE_BUCKETS + 1);
-    }
-
-    private long expireAt(WindowRef w, long nowMs) {
-        return w.rolling() ? nowMs + w.period().rollingSpan().toMillis() + graceMs : w.endMs() + graceMs;
-    }
-
-    /**
-     * Builds missing windows from the ledger database plus the events still in the tenant's ledger stream (only
-     * where still missing), in one script; started again when a drain deleted entries meanwhile.
-     */
-    private void rebuild(String tenantId, List<WindowRef> windows, long nowMs) {
-        for (int attempt = 1; ; attempt++) {
-            String epoch = redis.call(r -> r.get(RedisStore.drainEpoch(tenantId)));
-            List<String> keys = new ArrayList<>();
-            List<String> args = new ArrayList<>();
-            args.add(epoch == null ? "" : epoch);
-            args.add(Integer.toString(MAX_REBUILD_STREAM_ENTRIES));
-            for (WindowRef w : windows) {
-                keys.add(windowKey(tenantId, w));
-                rebuildArgs(tenantId, w, nowMs, args);
-            }
-            keys.add(RedisStore.ledgerStream(tenantId));
-            keys.add(RedisStore.drainEpoch(tenantId));
-            keys.add(RedisStore.key(tenantId, "res"));
-            String result = RedisStore.str(redis.eval(init, keys, args));
-            if (result.equals("OK")) break;
-            if (result.equals("BACKLOG")) {
-                throw new StoreUnavailableException("redis: the ledger stream of " + tenantId + " holds more than "
-                        + MAX_REBUILD_STREAM_ENTRIES + " undrained events, so its budget windows cannot be rebuilt until the "
-                        + "worker drains it", null);
-            }
-            if (attempt >= MAX_REBUILD_ATTEMPTS) {
-                throw new StoreUnavailableException("redis: budget windows of " + tenantId + " kept changing while rebuilt", null);
-            }
-        }
-        JsonLog.info("redis_windows_rebuilt", "tenant", tenantId, "windows", windows.size());
     }
 
     /** A gateway tells Redis a tenant is active at most this often (the duties look back far longer). */
@@ -198,36 +163,6 @@ public final class RedisCounters implements SpendCounters {
         args.add(held);
     }
 
-    private void rebuildArgs(String tenantId, WindowRef w, long nowMs, List<String> args) {
-        args.add(w.rolling() ? "r" : "c");
-        args.add(Long.toString(expireAt(w, nowMs)));
-        if (w.rolling()) {
-            long lo = Math.floorDiv(nowMs, w.bucketMs()) - WindowRef.ROLLING_BUCKETS;
-            Map<Long, Long> buckets = history.spentPerBucket(tenantId, lo * w.bucketMs(), w.bucketMs(), List.of());
-            args.add(Long.toString(lo));
-            args.add("0");
-            args.add("0");
-            args.add(Long.toString(w.bucketMs()));
-            args.add(w.id());
-            args.add(Integer.toString(buckets.size()));
-            for (Map.Entry<Long, Long> e : buckets.entrySet()) {
-                args.add(Long.toString(Math.max(e.getKey(), lo)));
-                args.add(Long.toString(e.getValue()));
-            }
-        } else {
-            args.add(Long.toString(history.spentMicroUsd(tenantId, w.startMs(), w.endMs(), List.of())));
-            args.add(Long.toString(w.startMs()));
-            args.add(Long.toString(w.endMs()));
-            args.add("0");
-            args.add(w.id());
-            args.add("0");
-        }
-    }
-
-    /** A window rebuild scans the tenant's undrained events in one script; a longer backlog waits for the drain. */
-    static final int MAX_REBUILD_STREAM_ENTRIES = 100_000;
-    static final int MAX_REBUILD_ATTEMPTS = 5;
-
     /** One EVALSHA for every window (they share the tenant's hash slot); a missing window is rebuilt first. */
     @Override
     public List<WindowUsage> usage(String tenantId, List<WindowRef> windows, long nowMs) {
@@ -248,7 +183,7 @@ public final class RedisCounters implements SpendCounters {
                 out.add(new WindowUsage(windows.get(i), Long.parseLong(RedisStore.str(r.get(3 * i + 1))), Long.parseLong(RedisStore.str(r.get(3 * i + 2)))));
             }
             if (missing.isEmpty()) return out;
-            rebuild(tenantId, missing, nowMs);
+            rebuilds.rebuild(tenantId, missing, nowMs);
         }
         throw new StoreUnavailableException("redis: budget windows of " + tenantId + " vanished while being read", null);
     }

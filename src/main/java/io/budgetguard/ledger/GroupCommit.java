@@ -50,7 +50,7 @@ final class GroupCommit implements AutoCloseable {
         this.db = db;
         // Postgres commits are durable when they return; only the embedded H2 store needs the log.
         this.wal = db.dataDir() == null ? null : new LedgerWal(db.dataDir());
-        if (wal != null) replay();
+        if (wal != null) WalReplay.run(db, wal);
         this.writer = Thread.ofVirtual().name("ledger-group-commit").start(this::loop);
     }
 
@@ -108,46 +108,6 @@ final class GroupCommit implements AutoCloseable {
         closeConnection();
     }
 
-    /** Applies, in order and idempotently, what a previous process logged but H2 may not have stored. */
-    private void replay() {
-        LedgerWal.Contents contents;
-        try {
-            contents = wal.read();
-        } catch (java.io.IOException e) {
-            throw new StoreUnavailableException("cannot read the ledger log: " + e.getMessage(), e);
-        }
-        if (contents.stoppedBecause() != null) {
-            // Nobody was told a torn or corrupt batch committed (a caller returns only after its batch is written
-            // whole and committed), so what follows it is dropped; said once, with where.
-            io.budgetguard.log.JsonLog.warn("ledger_log_replay_stopped", "reason", contents.stoppedBecause(),
-                    "entries_replayed", contents.entries().size());
-        }
-        List<LedgerWal.Entry> entries = contents.entries();
-        if (entries.isEmpty()) {
-            try {
-                wal.clear();
-            } catch (java.io.IOException e) {
-                throw new StoreUnavailableException("cannot empty the ledger log: " + e.getMessage(), e);
-            }
-            return;
-        }
-        // Replay tolerates journal rows that H2 did store (reservation_replay ignores a conflict).
-        db.inTransaction("ledger log replay", c -> {
-            try (PreparedStatement j = c.prepareStatement(db.query("reservation_replay"));
-                 PreparedStatement a = c.prepareStatement(db.query("ledger_insert"));
-                 PreparedStatement d = c.prepareStatement(db.query("reservation_delete"))) {
-                return execute(entries, j, a, d);
-            }
-        });
-        try (Connection c = db.connection(); Statement st = c.createStatement()) {
-            st.execute("CHECKPOINT");
-            wal.clear();
-        } catch (SQLException | java.io.IOException e) {
-            throw new StoreUnavailableException("cannot checkpoint after replaying the ledger log: " + e.getMessage(), e);
-        }
-        io.budgetguard.log.JsonLog.info("ledger_log_replayed", "entries", entries.size());
-    }
-
     /** Runs the batch as one transaction and completes every op with its own result. */
     private void commit(List<Op> batch) throws SQLException {
         Connection c = open();
@@ -198,7 +158,7 @@ final class GroupCommit implements AutoCloseable {
      * Runs the entries as three JDBC batches (journal inserts; ledger inserts; journal deletes), which keeps each
      * request's own order: its journal entry always precedes its append. Returns the journal and insert counts.
      */
-    private static int[][] execute(List<LedgerWal.Entry> entries, PreparedStatement journal, PreparedStatement insert,
+    static int[][] execute(List<LedgerWal.Entry> entries, PreparedStatement journal, PreparedStatement insert,
                                    PreparedStatement delete) throws SQLException {
         boolean anyJournal = false, anyAppend = false;
         for (LedgerWal.Entry e : entries) {
