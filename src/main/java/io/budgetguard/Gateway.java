@@ -1,11 +1,8 @@
 package io.budgetguard;
 
-import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.budgetguard.admin.AdminHandler;
+import io.budgetguard.admin.AdminKeys;
 import io.budgetguard.auth.TenantAuth;
 import io.budgetguard.budget.EmbeddedCounters;
 import io.budgetguard.budget.RedisCounters;
@@ -30,7 +27,6 @@ import java.io.IOException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /** One running gateway: its stores, its HTTP front and the handlers between them. */
 public final class Gateway implements AutoCloseable {
@@ -128,11 +124,13 @@ public final class Gateway implements AutoCloseable {
             TenantAuth auth = new TenantAuth(tenants, s.authCacheTtlMs()); // one cache: admin revocations reach the proxy
             ProxyHandler proxy = opened.add(new ProxyHandler(s, json, clock, auth, directory, prices, counters, ledger, policy,
                     new DenialLog(db), metrics));
-            List<Route> routes = new ArrayList<>(OperationsRoutes.of(json, db, counters, policy, metrics));
+            io.budgetguard.docs.StaticPages pages = new io.budgetguard.docs.StaticPages();
+            List<Route> routes = new ArrayList<>(OperationsRoutes.of(json, db, counters, policy, metrics, pages));
             routes.addAll(proxy.routes());
+            AdminKeys adminKeys = new AdminKeys(db);
             List<Route> adminRoutes = new ArrayList<>(new AdminHandler(s, json, clock, tenants, directory, auth, counters, ledger,
-                    alertStore, new io.budgetguard.admin.AdminKeys(db)).routes());
-            adminRoutes.addAll(new io.budgetguard.docs.StaticPages().dashboardRoutes());
+                    alertStore, adminKeys).routes());
+            adminRoutes.addAll(pages.dashboardRoutes());
             if (s.adminListen() == null) routes.addAll(adminRoutes);
             Worker worker = opened.add(new Worker(role.runsDuties(s)
                     ? Duties.of(s, clock, db, tenants, counters, ledger, alertStore, json, metrics, graceMs) : List.of(),
@@ -141,9 +139,10 @@ public final class Gateway implements AutoCloseable {
             HttpApi adminHttp = role.serves() && s.adminListen() != null
                     ? opened.add(HttpApi.start(s, s.adminListen(), adminListenerRoutes(adminRoutes, json, policy), json, metrics, false))
                     : null;
-            if (s.adminListen() != null) routes.addAll(adminRoutes);
-            logStarted(s, role, db, http, prices);
-            return new Gateway(db, ledger, counters, policy, proxy, http, adminHttp, simulated, worker, metrics, routes,
+            List<Route> answered = new ArrayList<>(routes);
+            if (s.adminListen() != null) answered.addAll(adminRoutes);
+            logStarted(s, role, db, http, prices, adminKeys);
+            return new Gateway(db, ledger, counters, policy, proxy, http, adminHttp, simulated, worker, metrics, answered,
                     s.shutdownGraceS() * 1000);
         } catch (IOException | RuntimeException e) {
             opened.closeAll(e);
@@ -168,7 +167,8 @@ public final class Gateway implements AutoCloseable {
         return new RedisCounters(RedisStore.connect(s.redisUrl(), s.redisPoolSize(), s.redisTimeoutMs()), ledger, graceMs);
     }
 
-    private static void logStarted(Settings s, Role role, Database db, HttpApi http, PriceTable prices) {
+    private static void logStarted(Settings s, Role role, Database db, HttpApi http, PriceTable prices,
+                                   AdminKeys adminKeys) {
         if (s.upstreamSimulated()) {
             JsonLog.warn("upstream_simulated", "message", "UPSTREAM=simulated: requests are answered by the built-in stand-in "
                     + "for OpenAI at " + s.openaiBaseUrl() + ", not by OpenAI");
@@ -180,7 +180,7 @@ public final class Gateway implements AutoCloseable {
                 "database", db.dialect(), "version", Version.get(), "counters", s.redisUrl() == null ? "embedded" : "redis",
                 "data_dir", s.dataDir().toAbsolutePath().toString(), "upstream", s.openaiBaseUrl().toString(),
                 "models_priced", prices.size(), "openai_key", s.openaiKey() != null,
-                "admin_api", s.adminEnabled() || new io.budgetguard.admin.AdminKeys(db).any() ? "enabled"
+                "admin_api", s.adminEnabled() || adminKeys.any() ? "enabled"
                         : "disabled: run seed (it prints an admin key) or set ADMIN_API_KEY");
     }
 

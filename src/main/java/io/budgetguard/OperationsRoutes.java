@@ -17,13 +17,13 @@ final class OperationsRoutes {
 
     /** Health, readiness, metrics and the static pages. */
     static List<Route> of(ObjectMapper json, Database db, SpendCounters counters, PolicyEngine policy,
-                                                Metrics metrics) {
+                                                Metrics metrics, io.budgetguard.docs.StaticPages pages) {
         List<Route> routes = new ArrayList<>();
         routes.add(new Route("GET", "/health", (call, p) -> call.sendJson(json, 200, health(policy))));
         routes.add(new Route("GET", "/ready", (call, p) -> ready(call, json, db, counters)));
         routes.add(new Route("GET", "/metrics", (call, p) ->
                 call.sendText(200, "text/plain; version=0.0.4; charset=utf-8", metrics.render())));
-        routes.addAll(new io.budgetguard.docs.StaticPages().routes());
+        routes.addAll(pages.routes());
         return routes;
     }
 

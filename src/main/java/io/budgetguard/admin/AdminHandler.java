@@ -8,19 +8,14 @@ import io.budgetguard.auth.KeyMaterial;
 import io.budgetguard.auth.TenantAuth;
 import io.budgetguard.core.Budget;
 import io.budgetguard.budget.SpendCounters;
-import io.budgetguard.budget.Forecast;
 import io.budgetguard.alert.AlertSettings;
 import io.budgetguard.alert.AlertStore;
-import io.budgetguard.core.WindowRef;
-import io.budgetguard.budget.WindowUsage;
 import io.budgetguard.tenant.TenantDirectory;
-import io.budgetguard.core.Money;
 import io.budgetguard.config.Settings;
 import io.budgetguard.http.ApiException;
 import io.budgetguard.http.HttpCall;
 import io.budgetguard.http.Route;
 import io.budgetguard.ledger.Ledger;
-import io.budgetguard.ledger.UsageReport;
 import io.budgetguard.tenant.ApiKey;
 import io.budgetguard.tenant.Tenant;
 import io.budgetguard.tenant.TenantStore;
@@ -44,7 +39,6 @@ public final class AdminHandler {
     private final TenantDirectory directory;
     private final TenantAuth auth;
     private final SpendCounters counters;
-    private final Ledger ledger;
     private final AlertStore alerts;
     private final UsageRoutes usage;
     private final AdminKeys adminKeys;
@@ -61,7 +55,6 @@ public final class AdminHandler {
         this.directory = directory;
         this.auth = auth;
         this.counters = counters;
-        this.ledger = ledger;
         this.usage = new UsageRoutes(json, new UsageQuery(clock), ledger);
         this.views = new TenantView(json, clock, tenants, counters, alerts, settings.alertWebhookUrl());
     }

@@ -55,18 +55,7 @@ public final class BudgetAlerts {
 
     /** One pass: record newly crossed thresholds, then send what is due. Returns how many were sent. */
     public int runOnce() {
-        sweep.forEach(id -> {
-            try {
-                tenants.find(id).ifPresent(this::check);
-                return true;
-            } catch (io.budgetguard.core.StoreUnavailableException e) {
-                JsonLog.warn("budget_alerts_tenant_failed", "tenant", id, "error", e.getMessage());
-                return false;
-            } catch (RuntimeException e) {
-                JsonLog.bug("budget_alerts_tenant_failed", e, "tenant", id);
-                return false;
-            }
-        });
+        sweep.forEachLogged(id -> tenants.find(id).ifPresent(this::check));
         return deliverDue();
     }
 

@@ -4,11 +4,9 @@ import io.budgetguard.budget.EmbeddedTenant.Load;
 import io.budgetguard.budget.EmbeddedTenant.Settled;
 import io.budgetguard.budget.EmbeddedTenant.Window;
 import io.budgetguard.core.Reservation;
-import io.budgetguard.core.WindowRef;
-
 import io.budgetguard.core.UsageEvent;
+import io.budgetguard.core.WindowRef;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
@@ -17,7 +15,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * In-process counters for the embedded default: one lock per tenant (never a global one) makes admission and
@@ -28,8 +25,6 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class EmbeddedCounters implements SpendCounters {
     public static final long RATE_BUCKET_MS = 1_000;
     public static final int RATE_BUCKETS = 60;
-    /** Loads a caller waits for before it starts one itself or gives up (a window being replaced meanwhile). */
-    static final int MAX_LOAD_ROUNDS = 8;
 
     private final SpendHistory history;
     private final long graceMs;

@@ -18,6 +18,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * leaves out the requests whose cost is in memory (see {@link Load}).
  */
 final class EmbeddedTenant {
+    /** Loads a caller waits for before it starts one itself or gives up (a window being replaced meanwhile). */
+    static final int MAX_LOAD_ROUNDS = 8;
+
     final String tenantId;
 
     final ReentrantLock lock = new ReentrantLock();
@@ -105,7 +108,7 @@ final class EmbeddedTenant {
     /** Outside the lock: runs the loads this caller started, waits for the others'. */
     void awaitLoads(SpendHistory history, List<Load> mine, List<Load> pending, long nowMs, int round) {
         for (Load load : mine) run(history, load, nowMs);
-        if (round >= EmbeddedCounters.MAX_LOAD_ROUNDS) {
+        if (round >= MAX_LOAD_ROUNDS) {
             throw new IllegalStateException("budget windows of " + tenantId + " still missing after " + round + " loads");
         }
         for (Load load : pending) {

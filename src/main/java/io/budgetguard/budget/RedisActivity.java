@@ -16,6 +16,8 @@ final class RedisActivity {
     /** Set once when missing: a new value means the marks (and everything else) were lost. */
     static final String ACTIVE_EPOCH = "bg:active:epoch";
     static final int MAX_MARKS_REMEMBERED = 100_000;
+    /** A gateway tells Redis a tenant is active at most this often (the duties look back far longer). */
+    static final long ACTIVE_MARK_INTERVAL_MS = 1_000;
 
     private final RedisStore redis;
     private final Map<String, Long> markedMs = new ConcurrentHashMap<>();
@@ -26,7 +28,7 @@ final class RedisActivity {
 
     void mark(String tenantId, long nowMs) {
         Long last = markedMs.get(tenantId);
-        if (last != null && nowMs - last < RedisCounters.ACTIVE_MARK_INTERVAL_MS && nowMs >= last) return;
+        if (last != null && nowMs - last < ACTIVE_MARK_INTERVAL_MS && nowMs >= last) return;
         redis.call(r -> r.zadd(ACTIVE_TENANTS, nowMs, tenantId, ZAddParams.zAddParams().gt()));
         if (markedMs.size() >= MAX_MARKS_REMEMBERED) markedMs.clear();
         markedMs.put(tenantId, nowMs);

@@ -8,7 +8,6 @@ import io.budgetguard.core.WindowRef;
 import io.budgetguard.log.JsonLog;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Counters in Redis, shared by any number of gateways: admission and settle are each one Lua script run by
@@ -103,9 +102,6 @@ public final class RedisCounters implements SpendCounters {
     private static long rateResetMs() {
         return EmbeddedCounters.RATE_BUCKET_MS * (EmbeddedCounters.RATE_BUCKETS + 1);
     }
-
-    /** A gateway tells Redis a tenant is active at most this often (the duties look back far longer). */
-    static final long ACTIVE_MARK_INTERVAL_MS = 1_000;
 
     @Override
     public void markActive(String tenantId, long nowMs) {

@@ -1,5 +1,6 @@
 package io.budgetguard.budget;
 
+import io.budgetguard.core.StoreUnavailableException;
 import io.budgetguard.log.JsonLog;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -27,7 +28,7 @@ public final class TenantSweep {
     private final Clock clock;
     /** Full passes after the marks were lost: at least two, spanning more than a gateway's mark interval. */
     static final int FULL_PASSES_AFTER_LOSS = 2;
-    static final long FULL_SWEEP_AFTER_LOSS_MS = 2 * RedisCounters.ACTIVE_MARK_INTERVAL_MS;
+    static final long FULL_SWEEP_AFTER_LOSS_MS = 2 * RedisActivity.ACTIVE_MARK_INTERVAL_MS;
 
     /** Start of the last pass in which every visit succeeded; -1 before the first. */
     private long coveredSinceMs = -1;
@@ -50,6 +51,25 @@ public final class TenantSweep {
 
     /** What a pass visited, and whether every visit succeeded. */
     public record Pass(int visited, boolean full, boolean succeeded) {}
+
+    /**
+     * Visits each tenant that may have work; a tenant whose visit throws is logged ({@code <duty>_tenant_failed}: a
+     * warning when a store is unavailable, a bug with its stack trace otherwise) and counts as a failed visit.
+     */
+    public Pass forEachLogged(Consumer<String> visit) {
+        return forEach(id -> {
+            try {
+                visit.accept(id);
+                return true;
+            } catch (StoreUnavailableException e) {
+                JsonLog.warn(duty + "_tenant_failed", "tenant", id, "error", e.getMessage());
+                return false;
+            } catch (RuntimeException e) {
+                JsonLog.bug(duty + "_tenant_failed", e, "tenant", id);
+                return false;
+            }
+        });
+    }
 
     /**
      * Visits each tenant that may have work; {@code visit} returns false when it failed for that tenant (the

@@ -14,7 +14,6 @@ import io.budgetguard.http.HttpCall;
 import io.budgetguard.http.Route;
 import io.budgetguard.ledger.Ledger;
 import io.budgetguard.core.UsageEvent;
-import io.budgetguard.log.JsonLog;
 import io.budgetguard.metrics.Metrics;
 import io.budgetguard.pricing.Estimate;
 import io.budgetguard.pricing.Estimator;

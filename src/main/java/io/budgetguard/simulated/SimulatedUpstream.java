@@ -58,12 +58,12 @@ public final class SimulatedUpstream implements AutoCloseable {
                 case "/v1/chat/completions", "/v1/completions" -> {
                     boolean chat = path.equals("/v1/chat/completions");
                     if (in.path("stream").asBoolean(false)) stream(ex, in, chat, model, promptTokens, answerTokens);
-                    else send(ex, completion(chat, model, promptTokens, answerTokens));
+                    else send(ex, 200, completion(chat, model, promptTokens, answerTokens));
                 }
-                case "/v1/embeddings" -> send(ex, embedding(model, promptTokens));
-                case "/v1/moderations" -> send(ex, moderation(in));
-                case "/v1/responses" -> send(ex, response(model, promptTokens, answerTokens));
-                case "/v1/models" -> send(ex, models());
+                case "/v1/embeddings" -> send(ex, 200, embedding(model, promptTokens));
+                case "/v1/moderations" -> send(ex, 200, moderation(in));
+                case "/v1/responses" -> send(ex, 200, response(model, promptTokens, answerTokens));
+                case "/v1/models" -> send(ex, 200, models());
                 default -> error(ex, 404, "Unknown URL " + path + " (the simulated upstream answers chat, completions, "
                         + "embeddings, responses and models).");
             }
@@ -202,17 +202,13 @@ public final class SimulatedUpstream implements AutoCloseable {
         return o;
     }
 
-    private void send(HttpExchange ex, ObjectNode body) throws IOException {
-        send0(ex, 200, body);
-    }
-
     private void error(HttpExchange ex, int status, String message) throws IOException {
         ObjectNode o = json.createObjectNode();
         o.putObject("error").put("message", message).put("type", "invalid_request_error").put("code", "simulated");
-        send0(ex, status, o);
+        send(ex, status, o);
     }
 
-    private void send0(HttpExchange ex, int status, ObjectNode body) throws IOException {
+    private void send(HttpExchange ex, int status, ObjectNode body) throws IOException {
         byte[] bytes = body.toString().getBytes(StandardCharsets.UTF_8);
         ex.getResponseHeaders().set("Content-Type", "application/json");
         ex.sendResponseHeaders(status, bytes.length);

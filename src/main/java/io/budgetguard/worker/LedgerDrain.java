@@ -7,7 +7,6 @@ import io.budgetguard.core.StoreUnavailableException;
 import io.budgetguard.budget.TenantSweep;
 import java.lang.management.ManagementFactory;
 import java.time.Clock;
-import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 

@@ -3,7 +3,6 @@ package io.budgetguard.worker;
 import io.budgetguard.core.Reservation;
 import io.budgetguard.budget.SpendCounters;
 import io.budgetguard.budget.TenantSweep;
-import io.budgetguard.core.StoreUnavailableException;
 import io.budgetguard.core.UsageEvent;
 import io.budgetguard.log.JsonLog;
 import io.budgetguard.tenant.TenantStore;
@@ -34,18 +33,7 @@ public final class ReservationExpiry {
     /** One pass over the tenants that may hold reservations; returns how many it settled. */
     public int runOnce() {
         int[] settled = {0};
-        sweep.forEach(id -> {
-            try {
-                settled[0] += expireTenant(id);
-                return true;
-            } catch (StoreUnavailableException e) {
-                JsonLog.warn("reservation_expiry_tenant_failed", "tenant", id, "error", e.getMessage());
-                return false;
-            } catch (RuntimeException e) {
-                JsonLog.bug("reservation_expiry_tenant_failed", e, "tenant", id);
-                return false;
-            }
-        });
+        sweep.forEachLogged(id -> settled[0] += expireTenant(id));
         return settled[0];
     }
 

@@ -8,7 +8,6 @@ import io.budgetguard.budget.Admission;
 import io.budgetguard.core.Reservation;
 import io.budgetguard.budget.RedisCounters;
 import io.budgetguard.budget.TenantSweep;
-import io.budgetguard.config.SettingsLoader;
 import io.budgetguard.ledger.Ledger;
 import io.budgetguard.store.Database;
 import io.budgetguard.testing.RedisServer;
@@ -16,7 +15,6 @@ import io.budgetguard.testing.ShiftableClock;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -101,6 +99,26 @@ class TenantSweepTest {
         assertEquals(List.of("stuck"), pass());
         clock.advance(2 * LOOK_BACK_MS);
         assertEquals(List.of(), pass());
+    }
+
+    @Test
+    void aVisitThatThrowsIsLoggedAndCountsAsFailedWhileTheOthersAreStillVisited() {
+        pass();
+        admit("down");
+        admit("broken");
+        admit("fine");
+        clock.advance(1_000);
+        List<String> seen = new ArrayList<>();
+        TenantSweep.Pass p = sweep.forEachLogged(id -> {
+            seen.add(id);
+            if (id.equals("down")) throw new io.budgetguard.core.StoreUnavailableException("database unavailable: test", null);
+            if (id.equals("broken")) throw new IllegalStateException("a bug");
+        });
+        assertEquals(List.of("broken", "down", "fine"), seen.stream().sorted().toList(), "every tenant visited");
+        assertFalse(p.succeeded());
+        clock.advance(10 * LOOK_BACK_MS);
+        assertEquals(List.of("broken", "down", "fine"), pass().stream().sorted().toList(),
+                "the look-back still counts from the last pass that succeeded");
     }
 
     @Test
