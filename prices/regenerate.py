@@ -8,10 +8,13 @@ LiteLLM's JSON does not separate from its routing data. Usage:
     python3 prices/regenerate.py            # downloads genai-prices==VERSION from PyPI, rewrites prices.json
     python3 prices/regenerate.py --check    # exits 1 when the shipped prices.json differs from what it would write
 
-Only OpenAI's text-priced models are taken. The rules below can only over-bill or refuse, never under-bill:
+OpenAI's text-priced models make the "models" list; the providers in OTHER_PROVIDERS make a list each under
+"providers" (the gateway looks a model up only in its provider's list). The rules below can only over-bill or refuse,
+never under-bill:
 - a model's price is the one in effect today, or a later scheduled one when that is higher;
-- audio, image-input and cache-write rates, where the dataset has them, raise the token rate they apply to
-  (the ledger does not yet split those tokens), so every token is charged at least its real rate;
+- audio and image-input rates, where the dataset has them, raise the token rate they apply to (the ledger does not
+  split those tokens), so every token is charged at least its real rate; so do cache-write rates in OpenAI's list;
+  the other lists keep cache writes apart ("cache_write", "cache_write_1h"), as Anthropic reports those tokens apart;
 - models priced in units the gateway does not meter (characters, hours, images out, per-call tool fees) are
   left out: the gateway refuses them rather than price them low;
 - names are taken from the dataset's exact names and aliases; its prefix and pattern rules are kept only where
@@ -35,6 +38,8 @@ OUT = os.path.join(ROOT, "src", "main", "resources", "prices.json")
 LIMITS = os.path.join(ROOT, "prices", "limits.json")
 UNMETERED = ("input_mchars", "input_audio_hours", "audio_hours", "output_image_mtok", "web_searches_kcount_only")
 AUDIO_NAMES = ("audio", "realtime", "tts", "transcribe", "live", "speech", "whisper")
+# Lists beside OpenAI's: genai-prices provider ids, each the price list a providers-file entry names.
+OTHER_PROVIDERS = ("anthropic", "google", "mistral", "deepseek", "groq", "x-ai")
 CL100K = ("gpt-4", "gpt-3.5", "text-embedding", "davinci", "babbage", "ada", "curie", "text-davinci")
 
 
@@ -75,8 +80,8 @@ def higher(a, b):
     return max(a[0], b[0]), [(s, max(at(a, s), at(b, s))) for s in starts]
 
 
-def rates(price, name):
-    """input, cached input, output as (base, tiers); None when the model is priced in units the gateway cannot meter."""
+def rates(price, name, split_cache_writes=False):
+    """input, cached input, output (and cache writes when split) as (base, tiers); None when unmeterable."""
     get = lambda k: tiers_of(getattr(price, k, None))
     embedding = name.startswith("text-embedding")
     if any(getattr(price, k, None) is not None for k in UNMETERED):
@@ -85,11 +90,17 @@ def rates(price, name):
         return None  # an audio model listed at its text rates only: its audio tokens would be under-billed
     if get("input_mtok") is None or (get("output_mtok") is None and not embedding):
         return None
-    inp = higher(higher(higher(get("input_mtok"), get("input_audio_mtok")), get("input_image_mtok")), get("cache_write_mtok"))
+    inp = higher(higher(get("input_mtok"), get("input_audio_mtok")), get("input_image_mtok"))
+    if not split_cache_writes:
+        inp = higher(inp, get("cache_write_mtok"))
     cached = get("cache_read_mtok") or get("input_mtok")
     cached = higher(higher(cached, get("cache_audio_read_mtok")), get("cache_image_read_mtok"))
     out = higher(get("output_mtok") or (decimal.Decimal(0), []), get("output_audio_mtok"))
-    return inp, cached, out
+    if not split_cache_writes:
+        return inp, cached, out
+    write = higher(get("cache_write_mtok") or inp, inp)
+    write_1h = higher(get("cache_write_1h_mtok") or write, write)
+    return inp, cached, out, write, write_1h
 
 
 def current_price(model, today):
@@ -118,8 +129,14 @@ def number(d):
     return float(d) if d != d.to_integral_value() else int(d)
 
 
-def entry(model_name, r, limits, context_window):
-    inp, cached, out = r
+# The most one input image can cost where the provider publishes a bound: Anthropic scales images to at most
+# 1.15 megapixels, about 1,600 tokens. Other providers price images by tiles or patches without one, so there an
+# image is bounded only by the context window.
+IMAGE_MAX_TOKENS = {"anthropic": 1600}
+
+
+def entry(model_name, r, limits, context_window, openai=True, provider_id="openai"):
+    inp, cached, out = r[:3]
     base_name = model_name[3:] if model_name.startswith("ft:") else model_name
     lim = limits.get(model_name) or limits.get(base_name, {})
     e = {"input": number(inp[0]), "cached_input": number(cached[0]), "output": number(out[0])}
@@ -136,11 +153,37 @@ def entry(model_name, r, limits, context_window):
     ctx = lim.get("context_window") or context_window or 128000
     embedding = base_name.startswith("text-embedding")
     e["max_output_tokens"] = lim.get("max_output_tokens", 0 if embedding else min(ctx, 128000))
-    e["encoding"] = lim.get("encoding", "cl100k_base" if base_name.startswith(CL100K) and not base_name.startswith("gpt-4o")
-                            and not base_name.startswith("gpt-4.") else "o200k_base")
+    if openai:
+        e["encoding"] = lim.get("encoding", "cl100k_base" if base_name.startswith(CL100K) and not base_name.startswith("gpt-4o")
+                                and not base_name.startswith("gpt-4.") else "o200k_base")
+    else:
+        # No local tokenizer: at most one token per UTF-8 byte (byte-level BPE, and SentencePiece with byte fallback).
+        e["encoding"] = "utf8_bytes"
+        # Base rates only: in a long-context tier the gateway keeps the cache-write rates' ratio to the input rate.
+        e["cache_write"] = number(r[3][0])
+        e["cache_write_1h"] = number(r[4][0])
+        e["image_max_tokens"] = IMAGE_MAX_TOKENS.get(provider_id, ctx)
     e["context_window"] = ctx
-    e["image_max_tokens"] = lim.get("image_max_tokens", 1445)
+    e.setdefault("image_max_tokens", lim.get("image_max_tokens", 1445))
     return e
+
+
+def build_other(data, today, provider_id):
+    """A provider's list: its exact names and aliases, at today's (or a later, higher) price."""
+    limits = json.load(open(LIMITS))["models"]
+    provider = [p for p in data.providers if p.id == provider_id][0]
+    models = {}
+    for m in provider.models:
+        candidates = [rates(p, m.id, split_cache_writes=True) for p in current_price(m, today)]
+        if any(c is None for c in candidates):
+            continue
+        r = candidates[0]
+        for c in candidates[1:]:
+            r = tuple(higher(a, b) for a, b in zip(r, c))
+        for n in [m.id] + names(m.match):
+            if n not in models:
+                models[n] = entry(n, r, limits, m.context_window, openai=False, provider_id=provider_id)
+    return dict(sorted(models.items()))
 
 
 def build(data, today):
@@ -166,7 +209,7 @@ def build(data, today):
     return dict(sorted(models.items()))
 
 
-def render(models, today):
+def render(models, others, today):
     head = {
         "_comment": "Generated by prices/regenerate.py from genai-prices " + VERSION + " (" + LICENCE + " licence, "
                     "https://github.com/pydantic/genai-prices) on " + today.isoformat() + "; do not edit, override with "
@@ -178,6 +221,13 @@ def render(models, today):
     items = list(models.items())
     for i, (k, v) in enumerate(items):
         lines.append("    " + json.dumps(k) + ": " + json.dumps(v) + ("," if i < len(items) - 1 else ""))
+    lines += ["  },", '  "providers": {']
+    for j, (pid, pm) in enumerate(others.items()):
+        lines.append("    " + json.dumps(pid) + ': {"models": {')
+        items = list(pm.items())
+        for i, (k, v) in enumerate(items):
+            lines.append("      " + json.dumps(k) + ": " + json.dumps(v) + ("," if i < len(items) - 1 else ""))
+        lines.append("    }}" + ("," if j < len(others) - 1 else ""))
     lines += ["  }", "}"]
     return "\n".join(lines) + "\n"
 
@@ -188,7 +238,8 @@ def main():
     generated = shipped.get("_source", {}).get("generated")
     # --check reproduces the shipped table as of the day it was generated (prices scheduled later are already in it).
     today = datetime.date.fromisoformat(generated) if check and generated else datetime.date.today()
-    text = render(build(load_dataset(), today), today)
+    data = load_dataset()
+    text = render(build(data, today), {pid: build_other(data, today, pid) for pid in OTHER_PROVIDERS}, today)
     if check:
         same = open(OUT).read() == text
         print("prices.json matches genai-prices " + VERSION if same else "prices.json differs from genai-prices " + VERSION)

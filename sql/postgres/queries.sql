@@ -38,8 +38,9 @@ SELECT revoked_at FROM api_keys WHERE id = ? AND tenant_id = ?
 
 -- name: ledger_insert
 INSERT INTO usage_ledger (request_id, tenant_id, api_key_id, endpoint, model, status, prompt_tokens, cached_tokens,
-  completion_tokens, estimated_cost_usd, cost_usd, upstream_status, started_at, finished_at, latency_ms)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+  completion_tokens, estimated_cost_usd, cost_usd, upstream_status, started_at, finished_at, latency_ms, provider,
+  cache_write_tokens)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT DO NOTHING
 
 -- name: ledger_spent_between
@@ -53,6 +54,12 @@ SELECT COALESCE(model, '') AS k, COUNT(*), COALESCE(SUM(prompt_tokens), 0), COAL
   COALESCE(SUM(cost_usd), 0)
 FROM usage_ledger WHERE tenant_id = ? AND started_at >= ? AND started_at < ?
 GROUP BY COALESCE(model, '') ORDER BY k
+
+-- name: usage_by_provider
+SELECT provider AS k, COUNT(*), COALESCE(SUM(prompt_tokens), 0), COALESCE(SUM(completion_tokens), 0),
+  COALESCE(SUM(cost_usd), 0)
+FROM usage_ledger WHERE tenant_id = ? AND started_at >= ? AND started_at < ?
+GROUP BY provider ORDER BY k
 
 -- name: usage_by_day
 SELECT to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS k, COUNT(*), COALESCE(SUM(prompt_tokens), 0),
@@ -69,14 +76,14 @@ SELECT bucket, SUM(cost_usd) FROM (
 ) costs GROUP BY bucket
 
 -- name: reservation_insert
-INSERT INTO reservations (request_id, tenant_id, api_key_id, endpoint, model, estimated_cost_usd, started_at)
-VALUES (?, ?, ?, ?, ?, ?, ?)
+INSERT INTO reservations (request_id, tenant_id, api_key_id, endpoint, model, estimated_cost_usd, started_at, provider)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 
 -- name: reservation_delete
 DELETE FROM reservations WHERE request_id = ?
 
 -- name: reservations_all
-SELECT request_id, tenant_id, api_key_id, endpoint, model, estimated_cost_usd, started_at FROM reservations
+SELECT request_id, tenant_id, api_key_id, endpoint, model, estimated_cost_usd, started_at, provider FROM reservations
 ORDER BY started_at LIMIT 1000
 
 -- name: tenant_ids_after
@@ -87,11 +94,12 @@ INSERT INTO policy_denials (request_id, tenant_id, api_key_id, endpoint, model, 
 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 
 -- name: usage_export
-SELECT to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS usage_day, tenant_id, COALESCE(model, '') AS model_name,
+SELECT to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS usage_day, tenant_id, provider,
+  COALESCE(model, '') AS model_name,
   COUNT(*), COALESCE(SUM(prompt_tokens), 0), COALESCE(SUM(cached_tokens), 0), COALESCE(SUM(completion_tokens), 0),
   COALESCE(SUM(cost_usd), 0)
 FROM usage_ledger WHERE started_at >= ? AND started_at < ?
-GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
 
 -- name: tenants_page
 SELECT id, name, rate_limit_per_min, created_at FROM tenants WHERE id > ? ORDER BY id LIMIT ?

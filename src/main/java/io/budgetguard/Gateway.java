@@ -100,6 +100,15 @@ public final class Gateway implements AutoCloseable {
         return start(s, clock, Role.WORKER);
     }
 
+    /**
+     * What is wrong with the providers file against the price table (an unpriced model, a name two providers list),
+     * one line each; empty when nothing is or there is no providers file.
+     */
+    public static List<String> providerProblems(Settings s) throws IOException {
+        PriceTable prices = PriceTable.load(objectMapper(s.jsonLimits()), s.pricesPath(), s.defaultPriceMicroUsdPerMTok());
+        return ProxyHandler.providerProblems(s, prices);
+    }
+
     /** The steps of a start, top to bottom; each resource is closed again if a later step fails. */
     private static Gateway start(Settings configured, Clock clock, Role role) throws IOException {
         ObjectMapper json = objectMapper(configured.jsonLimits());
@@ -172,13 +181,15 @@ public final class Gateway implements AutoCloseable {
         if (s.upstreamSimulated()) {
             JsonLog.warn("upstream_simulated", "message", "UPSTREAM=simulated: requests are answered by the built-in stand-in "
                     + "for OpenAI at " + s.openaiBaseUrl() + ", not by OpenAI");
-        } else if (role.serves() && s.openaiKey() == null) {
+        } else if (role.serves() && s.providers() == null && s.openaiKey() == null) {
             JsonLog.warn("no_upstream_key", "message", "neither OPENAI_KEY nor OPENAI_API_KEY is set: requests are "
                     + "forwarded without an Authorization header, and OpenAI answers them 401");
         }
         JsonLog.info("started", "role", role.serves() ? "gateway" : "worker", "port", http == null ? null : http.port(),
                 "database", db.dialect(), "version", Version.get(), "counters", s.redisUrl() == null ? "embedded" : "redis",
-                "data_dir", s.dataDir().toAbsolutePath().toString(), "upstream", s.openaiBaseUrl().toString(),
+                "data_dir", s.dataDir().toAbsolutePath().toString(),
+                "upstream", s.providers() == null ? s.openaiBaseUrl().toString() : "providers file",
+                "providers", s.providers() == null ? "openai" : String.join(",", s.providers().list().stream().map(p -> p.name()).toList()),
                 "models_priced", prices.size(), "openai_key", s.openaiKey() != null,
                 "admin_api", s.adminEnabled() || adminKeys.any() ? "enabled"
                         : "disabled: run seed (it prints an admin key) or set ADMIN_API_KEY");

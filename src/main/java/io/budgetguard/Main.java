@@ -2,6 +2,7 @@ package io.budgetguard;
 
 import io.budgetguard.admin.Seed;
 import io.budgetguard.config.ConfigException;
+import java.util.List;
 import io.budgetguard.config.Settings;
 import io.budgetguard.config.SettingsLoader;
 import io.budgetguard.store.Database;
@@ -75,6 +76,11 @@ public final class Main {
             return EXIT_FAILURE;
         }
         try {
+            if (command.equals("serve") || command.equals("all")) {
+                List<String> problems = Gateway.providerProblems(settings);
+                for (String problem : problems) err.println("config error: " + problem);
+                if (!problems.isEmpty()) return EXIT_FAILURE;
+            }
             return execute(command, settings, out, err, block);
         } catch (StoreUnavailableException e) {
             err.println("budgetguard: " + e.getMessage());

@@ -11,7 +11,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
 import java.util.Map;
 
-/** The usage report's query: {@code group_by=model|day&from=YYYY-MM-DD&to=YYYY-MM-DD} (days UTC, inclusive). */
+/** The usage report's query: {@code group_by=model|provider|day&from=YYYY-MM-DD&to=YYYY-MM-DD} (days UTC, inclusive). */
 final class UsageQuery {
     static final long MAX_RANGE_DAYS = 3_660;
     private static final int MAX_PARAMS = 16;
@@ -28,8 +28,8 @@ final class UsageQuery {
         Map<String, String> q = params(rawQuery);
         LocalDate today = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
         String groupBy = q.getOrDefault("group_by", "model");
-        if (!groupBy.equals("model") && !groupBy.equals("day")) {
-            throw ApiException.invalidRequest("'group_by' must be 'model' or 'day'.", "group_by");
+        if (!groupBy.equals("model") && !groupBy.equals("day") && !groupBy.equals("provider")) {
+            throw ApiException.invalidRequest("'group_by' must be 'model', 'provider' or 'day'.", "group_by");
         }
         LocalDate from = date(q.get("from"), today.withDayOfMonth(1), "from");
         LocalDate to = date(q.get("to"), today, "to");

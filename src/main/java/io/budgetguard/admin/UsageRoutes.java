@@ -38,7 +38,7 @@ final class UsageRoutes {
         call.sendJson(json, 200, out);
     }
 
-    /** Chargeback CSV of every tenant by day and model, streamed as the ledger is read. */
+    /** Chargeback CSV of every tenant by day, provider and model, streamed as the ledger is read. */
     void export(HttpCall call, Map<String, String> params) throws IOException {
         UsageQuery.Range range = usageQuery.parse(call.uri().getRawQuery());
         call.responseHeaders().set("Content-Type", "text/csv; charset=utf-8");
@@ -46,9 +46,9 @@ final class UsageRoutes {
                 "attachment; filename=\"budgetguard-usage-" + range.from() + "-to-" + range.to() + ".csv\"");
         try (java.io.Writer w = new java.io.BufferedWriter(new java.io.OutputStreamWriter(call.startResponse(200, 0),
                 java.nio.charset.StandardCharsets.UTF_8), 64 * 1024)) {
-            w.write("day,tenant_id,model,requests,prompt_tokens,cached_tokens,completion_tokens,cost_usd\n");
-            ledger.export(range.from(), range.to(), (day, tenant, model, requests, prompt, cached, completion, cost) ->
-                    w.write(day + ',' + tenant + ',' + csv(model) + ',' + requests + ',' + prompt + ',' + cached + ','
+            w.write("day,tenant_id,provider,model,requests,prompt_tokens,cached_tokens,completion_tokens,cost_usd\n");
+            ledger.export(range.from(), range.to(), (day, tenant, provider, model, requests, prompt, cached, completion, cost) ->
+                    w.write(day + ',' + tenant + ',' + csv(provider) + ',' + csv(model) + ',' + requests + ',' + prompt + ',' + cached + ','
                             + completion + ',' + Money.usd(cost).toPlainString() + '\n'));
         }
     }

@@ -5,6 +5,7 @@ import io.budgetguard.http.ApiException;
 import io.budgetguard.tenant.ApiKey;
 import io.budgetguard.store.ReadThroughCache;
 import io.budgetguard.tenant.TenantStore;
+import java.util.List;
 
 /**
  * Authenticates tenant requests by key hash. Lookups are cached for at most {@code ttlMs} (≤ 1 s), so a
@@ -27,10 +28,20 @@ public final class TenantAuth {
     }
 
     public Caller authenticate(Headers headers) {
+        return authenticate(headers, null);
+    }
+
+    /**
+     * The caller of a request, by the key it presents in whichever place its SDK puts it: {@code Authorization:
+     * Bearer} (OpenAI, Mistral), {@code X-API-Key} (Anthropic), {@code api-key} (Azure), {@code x-goog-api-key} or the
+     * {@code key} query parameter (Gemini). The key is the tenant's BudgetGuard key, never the provider's.
+     */
+    public Caller authenticate(Headers headers, String rawQuery) {
         String key = presentedKey(headers);
+        if (key == null) key = queryKey(rawQuery);
         if (key == null) {
             throw ApiException.invalidApiKey("You didn't provide an API key. Send your BudgetGuard key as "
-                    + "'Authorization: Bearer <key>' or 'X-API-Key: <key>'.");
+                    + "'Authorization: Bearer <key>', 'X-API-Key', 'api-key' or 'x-goog-api-key'.");
         }
         ApiKey found = key.length() > MAX_KEY_CHARS ? null : lookup(KeyMaterial.hash(key));
         if (found == null || found.revoked()) {
@@ -50,8 +61,28 @@ public final class TenantAuth {
             String k = auth.substring(7).trim();
             if (!k.isEmpty()) return k;
         }
-        String k = headers.getFirst("X-API-Key");
-        return k == null || k.isBlank() ? null : k.trim();
+        for (String name : KEY_HEADERS) {
+            String k = headers.getFirst(name);
+            if (k != null && !k.isBlank()) return k.trim();
+        }
+        return null;
+    }
+
+    private static final List<String> KEY_HEADERS = List.of("X-API-Key", "api-key", "x-goog-api-key");
+
+    /** Gemini's {@code ?key=}: the first one, percent-decoded; null when absent. */
+    private static String queryKey(String rawQuery) {
+        if (rawQuery == null) return null;
+        for (String pair : rawQuery.split("&", 64)) {
+            if (!pair.startsWith("key=")) continue;
+            try {
+                String v = java.net.URLDecoder.decode(pair.substring(4), java.nio.charset.StandardCharsets.UTF_8);
+                return v.isBlank() ? null : v.trim();
+            } catch (IllegalArgumentException badEscape) {
+                return null;
+            }
+        }
+        return null;
     }
 
     private ApiKey lookup(String hash) {

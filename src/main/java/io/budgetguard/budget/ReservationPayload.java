@@ -22,6 +22,7 @@ final class ReservationPayload {
         ObjectNode o = json.createObjectNode();
         o.put("k", r.apiKeyId());
         o.put("e", r.endpoint());
+        o.put("p", r.provider());
         o.put("m", r.model());
         o.put("est", r.estimateMicroUsd());
         o.put("c", r.createdMs());
@@ -46,7 +47,7 @@ final class ReservationPayload {
                 ws.add(new WindowRef(w.get("id").asText(), BudgetPeriod.parse(w.get("p").asText()), w.get("s").asLong(),
                         w.get("e").asLong(), w.get("l").asLong()));
             }
-            return new Reservation(id, tenantId, o.get("k").asText(), o.get("e").asText(),
+            return new Reservation(id, tenantId, o.get("k").asText(), o.get("e").asText(), o.path("p").asText("openai"),
                     o.get("m").isNull() ? null : o.get("m").asText(), o.get("est").asLong(), o.get("c").asLong(),
                     o.get("d").asLong(), ws);
         } catch (IOException | RuntimeException e) {

@@ -55,7 +55,17 @@ public record Settings(
         long defaultMaxOutputTokens,
         boolean metricsPerTenant,
         java.net.InetSocketAddress adminListen,
-        boolean upstreamSimulated) {
+        boolean upstreamSimulated,
+        /** The providers file's upstreams; null without PROVIDERS_PATH (the one upstream is OPENAI_BASE_URL). */
+        Providers providers) {
+
+    /** The upstreams of a providers file, in file order, and its aliases ({@code alias -> provider/model}). */
+    public record Providers(List<Provider> list, java.util.Map<String, String> aliases) {
+        public Providers {
+            list = List.copyOf(list);
+            aliases = java.util.Map.copyOf(aliases);
+        }
+    }
 
     /**
      * Bounds on every JSON body the gateway parses (admin API and proxy alike), applied by the parser itself before a

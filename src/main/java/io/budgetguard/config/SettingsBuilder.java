@@ -56,6 +56,7 @@ public final class SettingsBuilder {
     private boolean metricsPerTenant;
     private java.net.InetSocketAddress adminListen;
     private boolean upstreamSimulated;
+    private Settings.Providers providers;
 
     SettingsBuilder() {}
 
@@ -108,6 +109,7 @@ public final class SettingsBuilder {
         b.metricsPerTenant = s.metricsPerTenant();
         b.adminListen = s.adminListen();
         b.upstreamSimulated = s.upstreamSimulated();
+        b.providers = s.providers();
         return b;
     }
 
@@ -157,6 +159,7 @@ public final class SettingsBuilder {
     public SettingsBuilder metricsPerTenant(boolean value) { metricsPerTenant = value; return this; }
     public SettingsBuilder adminListen(java.net.InetSocketAddress value) { adminListen = value; return this; }
     public SettingsBuilder upstreamSimulated(boolean value) { upstreamSimulated = value; return this; }
+    public SettingsBuilder providers(Settings.Providers value) { providers = value; return this; }
     public Settings build() {
         return new Settings(openaiKey, openaiBaseUrl, adminApiKey, maxReqsPerMin, defaultBudgets, opaPolicyPath,
                 opaPolicyPathExplicit, dev, databaseUrl, redisUrl, bindAddress, port, reservationTimeoutS, dataDir,
@@ -165,6 +168,7 @@ public final class SettingsBuilder {
                 upstreamIdleTimeoutMs, maxSseEventBytes, authCacheTtlMs, redisTimeoutMs, redisPoolSize,
                 policyPoolSize, policyPromptBytesMax, policyTimeoutMs, policyPollMs, alertWebhookUrl, workerPeriodMs,
                 dbPoolSize, dbTimeoutMs, ledgerClaimIdleMs, upstreamLimits, requestDeadlineMs, clientWriteTimeoutMs,
-                shutdownGraceS, jsonLimits, defaultMaxOutputTokens, metricsPerTenant, adminListen, upstreamSimulated);
+                shutdownGraceS, jsonLimits, defaultMaxOutputTokens, metricsPerTenant, adminListen, upstreamSimulated,
+                providers);
     }
 }

@@ -114,6 +114,7 @@ public final class SettingsLoader {
                 .metricsPerTenant(v.bool("METRICS_PER_TENANT"))
                 .adminListen(adminListen())
                 .upstreamSimulated(simulated())
+                .providers(upstream.providers())
                 .build();
     }
 

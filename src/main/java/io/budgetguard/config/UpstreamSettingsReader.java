@@ -39,6 +39,24 @@ final class UpstreamSettingsReader {
         }
     }
 
+    /** The providers file's upstreams, or null without PROVIDERS_PATH. */
+    Settings.Providers providers() {
+        String path = v.str("PROVIDERS_PATH");
+        if (path == null) return null;
+        if (!Files.isReadable(Path.of(path))) {
+            v.problem("PROVIDERS_PATH: no readable file at " + path + " (a JSON file of upstreams; see the README's Providers section)");
+            return null;
+        }
+        long[] timeouts = {
+                v.longIn("UPSTREAM_CONNECT_TIMEOUT_MS", Settings.DEFAULT_UPSTREAM_CONNECT_TIMEOUT_MS, 10, 600_000),
+                v.longIn("UPSTREAM_FIRST_BYTE_TIMEOUT_MS", Settings.DEFAULT_UPSTREAM_FIRST_BYTE_TIMEOUT_MS, 10, 3_600_000),
+                v.longIn("UPSTREAM_IDLE_TIMEOUT_MS", Settings.DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS, 10, 3_600_000)};
+        java.util.List<String> problems = new java.util.ArrayList<>();
+        ProvidersFile.Contents c = new ProvidersFile(problems, v::secret, timeouts, this::egressProxy).read(Path.of(path));
+        problems.forEach(v::problem);
+        return c == null || !problems.isEmpty() ? null : new Settings.Providers(c.providers(), c.aliases());
+    }
+
     Settings.UpstreamLimits limits(URI baseUrl) {
         String trustStore = v.str("UPSTREAM_TRUST_STORE");
         Path trust = trustStore == null ? null : Path.of(trustStore);
@@ -57,7 +75,7 @@ final class UpstreamSettingsReader {
      * The proxy egress goes through: HTTPS_PROXY for an https upstream, HTTP_PROXY for an http one (either
      * spelling case), unless NO_PROXY names the upstream's host (exact, a domain suffix, or '*').
      */
-    private URI egressProxy(URI baseUrl) {
+    URI egressProxy(URI baseUrl) {
         if (baseUrl == null) return null;
         String name = "https".equals(baseUrl.getScheme()) ? "HTTPS_PROXY" : "HTTP_PROXY";
         String raw = v.str(name);

@@ -46,6 +46,12 @@ final class Variables {
         return v == null || v.isBlank() ? null : v.trim();
     }
 
+    /** A secret the providers file refers to by name: not a setting of its own, so not recorded as read. */
+    String secret(String name) {
+        String v = vars.get(name);
+        return v == null || v.isBlank() ? null : v.trim();
+    }
+
     String str(String name, String dflt) {
         String v = str(name);
         return v == null ? dflt : v;

@@ -6,10 +6,11 @@ import java.util.List;
  * Money set aside for one request in every window of its tenant, until it is settled with the actual cost
  * (or, if its gateway died, at its estimate after the deadline). Carries what the ledger row needs.
  */
-public record Reservation(String id, String tenantId, String apiKeyId, String endpoint, String model,
+public record Reservation(String id, String tenantId, String apiKeyId, String endpoint, String provider, String model,
                           long estimateMicroUsd, long createdMs, long deadlineMs, List<WindowRef> windows) {
     public Reservation {
         if (estimateMicroUsd < 0) throw new IllegalStateException("negative reservation");
+        if (provider == null || provider.isEmpty()) throw new IllegalStateException("a reservation names its provider");
         windows = List.copyOf(windows);
     }
 

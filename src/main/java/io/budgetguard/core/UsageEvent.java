@@ -8,10 +8,14 @@ public record UsageEvent(
         String tenantId,
         String apiKeyId,
         String endpoint,
+        /** The upstream the request went to, as the providers file names it ("openai" without one). */
+        String provider,
         String model,
         Status status,
         long promptTokens,
         long cachedTokens,
+        /** Prompt tokens written to the provider's cache (Anthropic bills them at their own rate); part of the prompt. */
+        long cacheWriteTokens,
         long completionTokens,
         long estimatedCostMicroUsd,
         long costMicroUsd,
@@ -34,7 +38,8 @@ public record UsageEvent(
     }
 
     public UsageEvent {
-        if (promptTokens < 0 || cachedTokens < 0 || completionTokens < 0) throw new IllegalStateException("negative tokens");
+        if (promptTokens < 0 || cachedTokens < 0 || cacheWriteTokens < 0 || completionTokens < 0) throw new IllegalStateException("negative tokens");
+        if (provider == null || provider.isEmpty()) throw new IllegalStateException("a usage event names its provider");
         if (costMicroUsd < 0 || estimatedCostMicroUsd < 0) throw new IllegalStateException("negative cost");
         if (finishedAt.isBefore(startedAt)) throw new IllegalStateException("finished before started");
     }

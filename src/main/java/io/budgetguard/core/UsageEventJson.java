@@ -18,10 +18,12 @@ public final class UsageEventJson {
         o.put("tenant_id", e.tenantId());
         o.put("api_key_id", e.apiKeyId());
         o.put("endpoint", e.endpoint());
+        o.put("provider", e.provider());
         o.put("model", e.model());
         o.put("status", e.status().name());
         o.put("prompt_tokens", e.promptTokens());
         o.put("cached_tokens", e.cachedTokens());
+        if (e.cacheWriteTokens() > 0) o.put("cache_write_tokens", e.cacheWriteTokens());
         o.put("completion_tokens", e.completionTokens());
         o.put("estimated_cost_micro_usd", e.estimatedCostMicroUsd());
         o.put("cost_micro_usd", e.costMicroUsd());
@@ -35,9 +37,9 @@ public final class UsageEventJson {
         try {
             JsonNode o = JSON.readTree(json);
             return new UsageEvent(o.get("request_id").asText(), o.get("tenant_id").asText(), o.get("api_key_id").asText(),
-                    o.get("endpoint").asText(), o.get("model").isNull() ? null : o.get("model").asText(),
+                    o.get("endpoint").asText(), o.path("provider").asText("openai"), o.get("model").isNull() ? null : o.get("model").asText(),
                     UsageEvent.Status.valueOf(o.get("status").asText()), o.get("prompt_tokens").asLong(),
-                    o.get("cached_tokens").asLong(), o.get("completion_tokens").asLong(),
+                    o.get("cached_tokens").asLong(), o.path("cache_write_tokens").asLong(0), o.get("completion_tokens").asLong(),
                     o.get("estimated_cost_micro_usd").asLong(), o.get("cost_micro_usd").asLong(),
                     o.has("upstream_status") ? o.get("upstream_status").asInt() : null,
                     Instant.ofEpochMilli(o.get("started_at_ms").asLong()), Instant.ofEpochMilli(o.get("finished_at_ms").asLong()));

@@ -93,6 +93,8 @@ public final class Ledger implements SpendHistory, AutoCloseable {
         ps.setObject(13, Database.utc(e.startedAt()));
         ps.setObject(14, Database.utc(e.finishedAt()));
         ps.setLong(15, e.latencyMs());
+        ps.setString(16, e.provider());
+        ps.setLong(17, e.cacheWriteTokens());
     }
 
     /** Journals a reservation before its request is forwarded (embedded mode). */
@@ -110,6 +112,7 @@ public final class Ledger implements SpendHistory, AutoCloseable {
         ps.setString(5, r.model());
         ps.setBigDecimal(6, Money.usd(r.estimateMicroUsd()));
         ps.setObject(7, Database.utc(Instant.ofEpochMilli(r.createdMs())));
+        ps.setString(8, r.provider());
     }
 
     @Override
@@ -132,8 +135,8 @@ public final class Ledger implements SpendHistory, AutoCloseable {
                 while (rs.next()) {
                     long estimate = Money.microUsdFromSql(rs.getBigDecimal(6));
                     Instant started = rs.getObject(7, java.time.OffsetDateTime.class).toInstant();
-                    orphans.add(new UsageEvent(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
-                            rs.getString(5), UsageEvent.Status.EXPIRED, 0, 0, 0, estimate, estimate, null, started,
+                    orphans.add(new UsageEvent(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(8),
+                            rs.getString(5), UsageEvent.Status.EXPIRED, 0, 0, 0, 0, estimate, estimate, null, started,
                             now.isBefore(started) ? started : now));
                 }
             } catch (SQLException ex) {
@@ -190,9 +193,9 @@ public final class Ledger implements SpendHistory, AutoCloseable {
         return spentMicroUsd(tenantId, from.toEpochMilli(), to.toEpochMilli(), List.of());
     }
 
-    /** One CSV line per UTC day, tenant and model. */
+    /** One CSV line per UTC day, tenant, provider and model. */
     public interface ExportSink {
-        void row(String day, String tenantId, String model, long requests, long promptTokens, long cachedTokens,
+        void row(String day, String tenantId, String provider, String model, long requests, long promptTokens, long cachedTokens,
                  long completionTokens, long costMicroUsd) throws java.io.IOException;
     }
 
@@ -204,8 +207,8 @@ public final class Ledger implements SpendHistory, AutoCloseable {
             ps.setFetchSize(1_000);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    sink.row(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4), rs.getLong(5), rs.getLong(6),
-                            rs.getLong(7), Money.microUsdFromSql(rs.getBigDecimal(8)));
+                    sink.row(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getLong(5), rs.getLong(6),
+                            rs.getLong(7), rs.getLong(8), Money.microUsdFromSql(rs.getBigDecimal(9)));
                 }
             }
         } catch (SQLException ex) {
@@ -218,6 +221,7 @@ public final class Ledger implements SpendHistory, AutoCloseable {
         String query = switch (groupBy) {
             case "model" -> "usage_by_model";
             case "day" -> "usage_by_day";
+            case "provider" -> "usage_by_provider";
             default -> throw new IllegalStateException("group_by was validated by the caller: " + groupBy);
         };
         List<UsageReport.Row> rows = new ArrayList<>();

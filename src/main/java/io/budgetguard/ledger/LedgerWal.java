@@ -155,6 +155,7 @@ final class LedgerWal implements AutoCloseable {
         o.put("tenant_id", r.tenantId());
         o.put("api_key_id", r.apiKeyId());
         o.put("endpoint", r.endpoint());
+        o.put("provider", r.provider());
         o.put("model", r.model());
         o.put("estimate_micro_usd", r.estimateMicroUsd());
         o.put("created_ms", r.createdMs());
@@ -165,7 +166,7 @@ final class LedgerWal implements AutoCloseable {
     private static Reservation reservation(String json) throws IOException {
         JsonNode o = JSON.readTree(json);
         return new Reservation(o.get("id").asText(), o.get("tenant_id").asText(), o.get("api_key_id").asText(),
-                o.get("endpoint").asText(), o.get("model").isNull() ? null : o.get("model").asText(),
+                o.get("endpoint").asText(), o.path("provider").asText("openai"), o.get("model").isNull() ? null : o.get("model").asText(),
                 o.get("estimate_micro_usd").asLong(), o.get("created_ms").asLong(), o.get("deadline_ms").asLong(), List.of());
     }
 

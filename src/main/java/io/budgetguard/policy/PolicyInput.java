@@ -29,7 +29,7 @@ public final class PolicyInput {
      * set (null when it set none); {@code reservedOutputTokens} is the worst case the gateway reserves for it (the
      * model's cap when the client set none, times the number of choices).
      */
-    public record Request(String endpoint, String model, boolean stream, Long maxTokens, long reservedOutputTokens,
+    public record Request(String endpoint, String provider, String model, boolean stream, Long maxTokens, long reservedOutputTokens,
                           long promptTokens, long estimatedCostMicroUsd, JsonNode body) {}
 
     private final ObjectMapper json;
@@ -60,6 +60,7 @@ public final class PolicyInput {
         key.put("name", keyName);
         ObjectNode req = in.putObject("request");
         req.put("endpoint", r.endpoint());
+        req.put("provider", r.provider());
         req.put("model", r.model());
         req.put("stream", r.stream());
         if (r.maxTokens() == null) req.putNull("max_tokens");

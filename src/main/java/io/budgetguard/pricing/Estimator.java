@@ -20,9 +20,29 @@ import java.util.Map;
  *   <li>output: max_completion_tokens / max_tokens / max_output_tokens, else the model's output cap, times n;</li>
  *   <li>input the gateway cannot see (previous_response_id, conversation): the model's whole context window.</li>
  * </ul>
+ * Models without a local tokenizer ({@link ModelPrice#UTF8_BYTES}: Anthropic, Gemini, Mistral and other
+ * openai-compatible providers) count every UTF-8 byte of text as a token, which byte-level BPE (and SentencePiece with
+ * byte fallback) can never exceed, with {@value #BYTE_BOUND_TOKENS_PER_MESSAGE} tokens of framing per message. Their
+ * native shapes add: Anthropic's tool-use system prompt ({@value #ANTHROPIC_TOOL_PROMPT_TOKENS} when tools are given),
+ * images at the model's most expensive image, documents at the context window; Gemini's media parts (images, audio,
+ * video, files: not bounded by their bytes) at the context window.
  */
 public final class Estimator {
-    public enum Kind { CHAT, COMPLETION, EMBEDDING, RESPONSE }
+    public enum Kind { CHAT, COMPLETION, EMBEDDING, RESPONSE, MESSAGES, GENERATE }
+
+    /** Counts the tokens of a text, or bounds them from above. */
+    @FunctionalInterface
+    interface Tokens {
+        long of(String text);
+    }
+
+    /** Role markers and separators a chat template puts around a message, over-counted for byte-bound models. */
+    static final int BYTE_BOUND_TOKENS_PER_MESSAGE = 16;
+    /**
+     * The system prompt Anthropic adds when tools are given: 346 tokens at most across its current models (313-346
+     * for Claude 4, up to 530 for Claude 3 Opus), bounded here above every published figure.
+     */
+    static final int ANTHROPIC_TOOL_PROMPT_TOKENS = 800;
 
     static final int TOKENS_PER_MESSAGE = 4;
     static final int REPLY_PRIMING_TOKENS = 3;
@@ -42,12 +62,14 @@ public final class Estimator {
     }
 
     public Estimate estimate(Kind kind, JsonNode body, ModelPrice price) {
-        Encoding enc = encoding(price.encoding());
+        boolean bytes = ModelPrice.UTF8_BYTES.equals(price.encoding());
+        Tokens enc = bytes ? Estimator::utf8Bytes : encoding(price.encoding())::countTokensOrdinary;
+        int perMessage = bytes ? BYTE_BOUND_TOKENS_PER_MESSAGE : TOKENS_PER_MESSAGE;
         long prompt;
         long output;
         switch (kind) {
             case CHAT -> {
-                prompt = chatPrompt(enc, body, price);
+                prompt = chatPrompt(enc, perMessage, body, price);
                 output = outputCap(Kind.CHAT, body, price) * choices(body, "n");
             }
             case COMPLETION -> {
@@ -61,13 +83,39 @@ public final class Estimator {
                 output = 0;
             }
             case RESPONSE -> {
-                prompt = responsePrompt(enc, body, price);
+                prompt = responsePrompt(enc, perMessage, body, price);
                 output = outputCap(Kind.RESPONSE, body, price);
+            }
+            case MESSAGES -> {
+                prompt = NativeShapes.anthropicPrompt(this, enc, body, price);
+                output = outputCap(Kind.MESSAGES, body, price);
+            }
+            case GENERATE -> {
+                prompt = NativeShapes.geminiPrompt(this, enc, body, price);
+                output = outputCap(Kind.GENERATE, body, price) * geminiCandidates(body);
             }
             default -> throw new IllegalStateException("unknown kind " + kind);
         }
         output = Math.min(output, MAX_OUTPUT_TOKENS);
         return new Estimate(prompt, output, price.costMicroUsd(prompt, 0, output));
+    }
+
+    private static long utf8Bytes(String text) {
+        long n = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < 0x80) n += 1;
+            else if (c < 0x800) n += 2;
+            else if (Character.isHighSurrogate(c)) { n += 4; i++; }
+            else n += 3;
+        }
+        return n;
+    }
+
+    private static long geminiCandidates(JsonNode body) {
+        JsonNode v = body.path("generationConfig").get("candidateCount");
+        if (v == null || !v.isIntegralNumber()) return 1;
+        return Math.min(MAX_CHOICES, Math.max(1, v.asLong()));
     }
 
     private Encoding encoding(String name) {
@@ -79,12 +127,12 @@ public final class Estimator {
         });
     }
 
-    private long chatPrompt(Encoding enc, JsonNode body, ModelPrice price) {
+    private long chatPrompt(Tokens enc, int perMessage, JsonNode body, ModelPrice price) {
         long tokens = REPLY_PRIMING_TOKENS + FIXED_MARGIN_TOKENS;
         JsonNode messages = body.get("messages");
         if (messages != null && messages.isArray()) {
             for (JsonNode m : messages) {
-                tokens += TOKENS_PER_MESSAGE;
+                tokens += perMessage;
                 for (Iterator<Map.Entry<String, JsonNode>> it = m.fields(); it.hasNext(); ) {
                     Map.Entry<String, JsonNode> f = it.next();
                     if (f.getKey().equals("name")) tokens += 1;
@@ -95,12 +143,12 @@ public final class Estimator {
         return tokens + structure(enc, body, "tools", "functions", "response_format", "tool_choice");
     }
 
-    private long responsePrompt(Encoding enc, JsonNode body, ModelPrice price) {
+    private long responsePrompt(Tokens enc, int perMessage, JsonNode body, ModelPrice price) {
         long tokens = REPLY_PRIMING_TOKENS + FIXED_MARGIN_TOKENS;
         tokens += content(enc, body.get("instructions"), price);
         JsonNode input = body.get("input");
         if (input != null && input.isArray()) {
-            for (JsonNode item : input) tokens += TOKENS_PER_MESSAGE + content(enc, item, price);
+            for (JsonNode item : input) tokens += perMessage + content(enc, item, price);
         } else {
             tokens += content(enc, input, price);
         }
@@ -114,7 +162,7 @@ public final class Estimator {
      * Tokens of a content value: strings counted exactly, images at the model's worst case, base64 audio or
      * file data at one token per byte, anything else through its parts.
      */
-    private long content(Encoding enc, JsonNode v, ModelPrice price) {
+    long content(Tokens enc, JsonNode v, ModelPrice price) {
         if (v == null || v.isNull()) return 0;
         if (v.isTextual()) return count(enc, v.asText());
         if (v.isNumber() || v.isBoolean()) return 1;
@@ -141,7 +189,7 @@ public final class Estimator {
     }
 
     /** Tools, schemas and similar: their JSON text, which is longer than OpenAI's internal rendering. */
-    private long structure(Encoding enc, JsonNode body, String... fields) {
+    long structure(Tokens enc, JsonNode body, String... fields) {
         long t = 0;
         for (String f : fields) {
             JsonNode v = body.get(f);
@@ -156,7 +204,7 @@ public final class Estimator {
     }
 
     /** Prompt or embedding input: a string, an array of strings, an array of token ids, or arrays of those. */
-    private long promptInput(Encoding enc, JsonNode v) {
+    private long promptInput(Tokens enc, JsonNode v) {
         if (v == null || v.isNull()) return 0;
         if (v.isTextual()) return count(enc, v.asText());
         if (v.isNumber()) return 1;
@@ -175,10 +223,13 @@ public final class Estimator {
             case CHAT -> new String[] {"max_completion_tokens", "max_tokens"};
             case COMPLETION -> new String[] {"max_tokens"};
             case RESPONSE -> new String[] {"max_output_tokens"};
+            case MESSAGES -> new String[] {"max_tokens"};
+            case GENERATE -> new String[] {"maxOutputTokens"};
             case EMBEDDING -> new String[0];
         };
+        JsonNode holder = kind == Kind.GENERATE ? body.path("generationConfig") : body;
         for (String f : fields) {
-            JsonNode v = body.get(f);
+            JsonNode v = holder.get(f);
             if (v != null && v.isIntegralNumber() && v.canConvertToLong()) return Math.min(MAX_OUTPUT_TOKENS, Math.max(0, v.asLong()));
         }
         return null;
@@ -196,7 +247,7 @@ public final class Estimator {
         return Math.min(MAX_CHOICES, Math.max(1, v.asLong()));
     }
 
-    private static long count(Encoding enc, String text) {
-        return text.isEmpty() ? 0 : enc.countTokensOrdinary(text);
+    static long count(Tokens enc, String text) {
+        return text.isEmpty() ? 0 : enc.of(text);
     }
 }

@@ -2,43 +2,114 @@ package io.budgetguard.proxy;
 
 import io.budgetguard.pricing.Estimator;
 
-/** The OpenAI routes the gateway proxies, and how each reports usage when streaming. */
+/**
+ * The routes the gateway proxies: OpenAI's, Azure OpenAI's two shapes, Anthropic's Messages API and Gemini's
+ * generateContent. Each is passed through in its own shape (no translation between shapes); {@link Shape} says
+ * where its model is named and which provider kinds speak it.
+ */
 public enum Endpoint {
-    CHAT_COMPLETIONS("POST", "/v1/chat/completions", true, true, Estimator.Kind.CHAT),
-    COMPLETIONS("POST", "/v1/completions", true, true, Estimator.Kind.COMPLETION),
-    EMBEDDINGS("POST", "/v1/embeddings", false, false, Estimator.Kind.EMBEDDING),
+    CHAT_COMPLETIONS("POST", "/v1/chat/completions", Shape.OPENAI, true, true, Estimator.Kind.CHAT),
+    COMPLETIONS("POST", "/v1/completions", Shape.OPENAI, true, true, Estimator.Kind.COMPLETION),
+    EMBEDDINGS("POST", "/v1/embeddings", Shape.OPENAI, false, false, Estimator.Kind.EMBEDDING),
     /** Free at OpenAI: admitted at an estimate of 0, rate-limited, recorded at cost 0; the model is optional. */
-    MODERATIONS("POST", "/v1/moderations", false, false, null),
+    MODERATIONS("POST", "/v1/moderations", Shape.OPENAI, false, false, null),
     /** Streams report usage in their {@code response.completed} event; no stream_options needed. */
-    RESPONSES("POST", "/v1/responses", true, false, Estimator.Kind.RESPONSE),
-    MODELS("GET", "/v1/models", false, false, null),
-    MODEL("GET", "/v1/models/{model}", false, false, null);
+    RESPONSES("POST", "/v1/responses", Shape.OPENAI, true, false, Estimator.Kind.RESPONSE),
+    MODELS("GET", "/v1/models", Shape.OPENAI, false, false, null),
+    MODEL("GET", "/v1/models/{model}", Shape.OPENAI, false, false, null),
+
+    AZURE_CHAT_COMPLETIONS("POST", "/openai/deployments/{deployment}/chat/completions", Shape.AZURE_DEPLOYMENT, true, true, Estimator.Kind.CHAT),
+    AZURE_COMPLETIONS("POST", "/openai/deployments/{deployment}/completions", Shape.AZURE_DEPLOYMENT, true, true, Estimator.Kind.COMPLETION),
+    AZURE_EMBEDDINGS("POST", "/openai/deployments/{deployment}/embeddings", Shape.AZURE_DEPLOYMENT, false, false, Estimator.Kind.EMBEDDING),
+    AZURE_V1_CHAT_COMPLETIONS("POST", "/openai/v1/chat/completions", Shape.AZURE_V1, true, true, Estimator.Kind.CHAT),
+    AZURE_V1_COMPLETIONS("POST", "/openai/v1/completions", Shape.AZURE_V1, true, true, Estimator.Kind.COMPLETION),
+    AZURE_V1_EMBEDDINGS("POST", "/openai/v1/embeddings", Shape.AZURE_V1, false, false, Estimator.Kind.EMBEDDING),
+    AZURE_V1_RESPONSES("POST", "/openai/v1/responses", Shape.AZURE_V1, true, false, Estimator.Kind.RESPONSE),
+
+    /** Usage arrives in message_start (prompt, cache) and message_delta (output). */
+    ANTHROPIC_MESSAGES("POST", "/v1/messages", Shape.ANTHROPIC, true, false, Estimator.Kind.MESSAGES),
+    /** Free at Anthropic, like moderations at OpenAI. */
+    ANTHROPIC_COUNT_TOKENS("POST", "/v1/messages/count_tokens", Shape.ANTHROPIC, false, false, null),
+
+    GEMINI_GENERATE("POST", "/v1beta/models/{model}:generateContent", Shape.GEMINI, false, false, Estimator.Kind.GENERATE),
+    /** Always a stream; with {@code alt=sse} as Server-Sent Events, else as one JSON array. */
+    GEMINI_STREAM_GENERATE("POST", "/v1beta/models/{model}:streamGenerateContent", Shape.GEMINI, true, false, Estimator.Kind.GENERATE),
+    GEMINI_COUNT_TOKENS("POST", "/v1beta/models/{model}:countTokens", Shape.GEMINI, false, false, null),
+    GEMINI_V1_GENERATE("POST", "/v1/models/{model}:generateContent", Shape.GEMINI, false, false, Estimator.Kind.GENERATE),
+    GEMINI_V1_STREAM_GENERATE("POST", "/v1/models/{model}:streamGenerateContent", Shape.GEMINI, true, false, Estimator.Kind.GENERATE),
+    GEMINI_V1_COUNT_TOKENS("POST", "/v1/models/{model}:countTokens", Shape.GEMINI, false, false, null);
+
+    /** Where a request names its model and which upstream kinds speak its wire format. */
+    public enum Shape {
+        /** OpenAI's API: the model in the body; every provider kind has it. */
+        OPENAI,
+        /** Azure's deployments path ({@code ?api-version=}): the deployment in the path, Azure only. */
+        AZURE_DEPLOYMENT,
+        /** Azure's {@code /openai/v1} routes: the deployment as the body's model, Azure only. */
+        AZURE_V1,
+        /** Anthropic's Messages API: the model in the body, Anthropic only. */
+        ANTHROPIC,
+        /** Gemini's API: the model in the path, Gemini only. */
+        GEMINI
+    }
 
     private final String method;
     private final String path;
+    private final Shape shape;
     private final boolean streams;
     private final boolean usageNeedsStreamOptions;
     private final Estimator.Kind estimateKind;
 
-    Endpoint(String method, String path, boolean streams, boolean usageNeedsStreamOptions, Estimator.Kind estimateKind) {
-        this.estimateKind = estimateKind;
+    Endpoint(String method, String path, Shape shape, boolean streams, boolean usageNeedsStreamOptions,
+             Estimator.Kind estimateKind) {
         this.method = method;
         this.path = path;
+        this.shape = shape;
         this.streams = streams;
         this.usageNeedsStreamOptions = usageNeedsStreamOptions;
+        this.estimateKind = estimateKind;
     }
 
     public String method() { return method; }
     public String path() { return path; }
+    public Shape shape() { return shape; }
     boolean streams() { return streams; }
     boolean usageNeedsStreamOptions() { return usageNeedsStreamOptions; }
     boolean hasBody() { return method.equals("POST"); }
     Estimator.Kind estimateKind() { return estimateKind; }
-    /** No price applies: OpenAI does not bill it. */
-    boolean free() { return this == MODERATIONS; }
+
+    /** No price applies: the provider does not bill it. */
+    boolean free() {
+        return this == MODERATIONS || this == ANTHROPIC_COUNT_TOKENS || this == GEMINI_COUNT_TOKENS || this == GEMINI_V1_COUNT_TOKENS;
+    }
+
+    /** Gemini's streaming route: a stream whether or not the body says so. */
+    boolean alwaysStreams() {
+        return this == GEMINI_STREAM_GENERATE || this == GEMINI_V1_STREAM_GENERATE;
+    }
+
+    /** The model is named in the path ({@code {model}} or {@code {deployment}}), not in the body. */
+    String pathModelParameter() {
+        return switch (shape) {
+            case GEMINI -> "model";
+            case AZURE_DEPLOYMENT -> "deployment";
+            default -> null;
+        };
+    }
 
     /** The endpoint as the ledger records it: the route, never a client-chosen path segment. */
     String ledgerName() {
         return this == MODEL ? MODELS.path : path;
+    }
+
+    /** The part of the path after the model segment ({@code :generateContent}, {@code /chat/completions}). */
+    String pathAfterModel() {
+        int close = path.indexOf('}');
+        return close < 0 ? path : path.substring(close + 1);
+    }
+
+    /** Gemini's API version of this route: {@code v1beta} or {@code v1}. */
+    String geminiVersion() {
+        return path.startsWith("/v1beta/") ? "v1beta" : "v1";
     }
 }

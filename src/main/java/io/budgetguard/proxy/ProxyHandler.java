@@ -49,10 +49,12 @@ public final class ProxyHandler implements AutoCloseable {
     private final PolicyEngine policy;
     private final PolicyInput policyInput;
     private final DenialLog denials;
-    private final Upstream upstream;
+    private final ModelRouter router;
+    private final Map<String, Upstream> upstreams;
     private final ResponseRelay relay;
     private final Metrics metrics;
     private final Settlement settlement;
+    private final ModelList models;
 
     public ProxyHandler(Settings settings, ObjectMapper json, Clock clock, TenantAuth auth, TenantDirectory tenants,
                         PriceTable prices, SpendCounters counters, Ledger ledger, PolicyEngine policy, DenialLog denials,
@@ -70,15 +72,33 @@ public final class ProxyHandler implements AutoCloseable {
         this.estimator = new Estimator(json);
         this.counters = counters;
         this.ledger = ledger;
-        this.upstream = new Upstream(settings);
+        this.router = ModelRouter.of(settings);
+        List<String> unpriced = router.unpriced(prices);
+        if (!unpriced.isEmpty()) throw new IllegalArgumentException(String.join("\n", unpriced));
+        Map<String, Upstream> ups = new java.util.LinkedHashMap<>();
+        for (io.budgetguard.config.Provider p : router.providers()) ups.put(p.name(), new Upstream(p, settings.upstreamLimits()));
+        this.upstreams = Map.copyOf(ups);
         this.settlement = new Settlement(clock, tenants, counters, ledger, metrics);
-        this.relay = new ResponseRelay(json, settings.upstreamIdleTimeoutMs(), settings.maxSseEventBytes());
+        this.relay = new ResponseRelay(json, settings.maxSseEventBytes());
+        this.models = new ModelList(json, router, prices);
+    }
+
+    /**
+     * What is wrong with the providers of these settings, one line each (an unpriced model, a clash of names), for
+     * the start to refuse; empty when nothing is.
+     */
+    public static List<String> providerProblems(Settings settings, PriceTable prices) {
+        try {
+            return ModelRouter.of(settings).unpriced(prices);
+        } catch (IllegalArgumentException e) {
+            return List.of(e.getMessage().split("\n"));
+        }
     }
 
     /** Closes the idle upstream connections. */
     @Override
     public void close() {
-        upstream.close();
+        upstreams.values().forEach(Upstream::close);
     }
 
     public List<Route> routes() {
@@ -90,23 +110,30 @@ public final class ProxyHandler implements AutoCloseable {
     }
 
     private void handle(HttpCall call, Endpoint endpoint, Map<String, String> params) throws IOException {
-        Caller caller = auth.authenticate(call.requestHeaders());
+        Caller caller = auth.authenticate(call.requestHeaders(), call.uri().getRawQuery());
         call.identify(caller.tenantId());
         Tenant tenant = tenants.get(caller.tenantId()).orElseThrow(
                 () -> ApiException.invalidApiKey("The tenant of this API key no longer exists."));
-        ProxyRequest read = read(call, endpoint, params);
-        ModelPrice price = read.json() == null || endpoint.free() ? null : price(read.model());
-        ProxyRequest req = withDefaultOutputCap(tenant, read, price);
+        if (!endpoint.hasBody() && !router.single()) {
+            models.answer(call, endpoint, params.get("model"));
+            return;
+        }
+        ModelRouter.Target target = target(endpoint, params);
+        ProxyRequest read = read(call, endpoint, params, target);
+        if (read.model() != null) target = router.route(endpoint.shape(), read.model());
+        ModelPrice price = read.json() == null || endpoint.free() ? null : price(target, call);
+        ProxyRequest req = withDefaultOutputCap(tenant, read.withUpstreamModel(target.upstreamModel(), json), price);
         Estimate estimate = price == null ? Estimate.FREE : estimator.estimate(endpoint.estimateKind(), req.json(), price);
         List<WindowRef> windows = WindowRef.all(tenant.budgets(), clock.millis());
-        checkPolicy(call, tenant, caller, req, Estimator.requestedOutputTokens(endpoint.estimateKind(), read.json()), estimate, windows);
-        Reservation reservation = admit(call, tenant, caller, req, estimate, windows);
+        checkPolicy(call, tenant, caller, req, target, Estimator.requestedOutputTokens(endpoint.estimateKind(), read.json()),
+                estimate, windows);
+        Reservation reservation = admit(call, tenant, caller, req, target, estimate, windows);
         // From here the reservation is settled exactly once, whatever is thrown.
         UpstreamAttempt attempt = new UpstreamAttempt();
         Outcome outcome = null;
         try {
             call.onAbort(attempt::abort);
-            outcome = forward(call, endpoint, params, req, attempt);
+            outcome = forward(call, endpoint, params, req, target, attempt);
         } finally {
             if (outcome == null) outcome = Outcome.unexpected(attempt);
             settlement.settle(reservation, outcome, price);
@@ -127,18 +154,20 @@ public final class ProxyHandler implements AutoCloseable {
         String field = switch (kind) {
             case CHAT -> "max_completion_tokens";
             case RESPONSE -> "max_output_tokens";
-            case COMPLETION, EMBEDDING -> null;
+            // Anthropic requires max_tokens; Gemini's limit sits in generationConfig: their model caps are reserved.
+            case COMPLETION, EMBEDDING, MESSAGES, GENERATE -> null;
         };
         if (field == null || Estimator.requestedOutputTokens(kind, req.json()) != null) return req;
         return req.withOutputLimit(field, Math.min(cap, price.maxOutputTokens()), json);
     }
 
     /** Denied: 403 with the policy's reasons, recorded for audit; nothing is reserved or forwarded. */
-    private void checkPolicy(HttpCall call, Tenant tenant, Caller caller, ProxyRequest req, Long clientMaxTokens,
-                             Estimate estimate, List<WindowRef> windows) {
+    private void checkPolicy(HttpCall call, Tenant tenant, Caller caller, ProxyRequest req, ModelRouter.Target target,
+                             Long clientMaxTokens, Estimate estimate, List<WindowRef> windows) {
         if (!policy.enabled()) return;
         java.time.Instant now = clock.instant();
-        PolicyInput.Request r = new PolicyInput.Request(req.endpoint().ledgerName(), req.json() == null ? null : req.model(),
+        PolicyInput.Request r = new PolicyInput.Request(req.endpoint().ledgerName(), target.provider().name(),
+                req.json() == null ? null : req.model(),
                 req.stream(), clientMaxTokens, estimate.maxOutputTokens(), estimate.promptTokens(), estimate.costMicroUsd(), req.json());
         String input = policyInput.build(tenant.id(), tenant.rateLimitPerMin(), counters.usage(tenant.id(), windows, now.toEpochMilli()),
                 caller.keyId(), caller.keyName(), r, now);
@@ -152,11 +181,12 @@ public final class ProxyHandler implements AutoCloseable {
                 "Request denied by policy: " + String.join("; ", d.reasons()), null, Map.of());
     }
 
-    private Reservation admit(HttpCall call, Tenant tenant, Caller caller, ProxyRequest req, Estimate estimate,
-                              List<WindowRef> windows) {
+    private Reservation admit(HttpCall call, Tenant tenant, Caller caller, ProxyRequest req, ModelRouter.Target target,
+                              Estimate estimate, List<WindowRef> windows) {
         long now = clock.millis();
         Reservation proposed = new Reservation(call.requestId(), tenant.id(), caller.keyId(), req.endpoint().ledgerName(),
-                req.json() == null ? null : req.model(), estimate.costMicroUsd(), now,
+                target.provider().name(), req.json() == null || req.model() == null ? null : target.upstreamModel(),
+                estimate.costMicroUsd(), now,
                 now + settings.reservationTimeoutS() * 1000, windows);
         long t0 = System.nanoTime();
         Admission a = counters.admit(proposed, tenant.rateLimitPerMin(), now);
@@ -188,12 +218,13 @@ public final class ProxyHandler implements AutoCloseable {
     }
 
     private Outcome forward(HttpCall call, Endpoint endpoint, Map<String, String> params, ProxyRequest req,
-                            UpstreamAttempt attempt) {
+                            ModelRouter.Target target, UpstreamAttempt attempt) {
         Upstream.Response up;
         long t0 = System.nanoTime();
         try {
-            up = upstream.send(endpoint.method(), upstreamPath(endpoint, params), req.upstreamBody(),
-                    call.header("Accept"), call.header("OpenAI-Beta"), call.requestId(), attempt);
+            String path = UpstreamPaths.of(endpoint, target, params, call.uri().getRawQuery());
+            up = upstreams.get(target.provider().name()).send(endpoint.method(), path, req.upstreamBody(),
+                    UpstreamPaths.headers(endpoint, call), call.requestId(), attempt);
         } catch (UpstreamFailure f) {
             if (f.requestWritten()) metrics.upstreamFailedAfterSend();
             ApiException answer = call.deadlinePassed() ? ApiException.upstreamTimeout(
@@ -204,7 +235,7 @@ public final class ProxyHandler implements AutoCloseable {
         metrics.upstream.observeNanos(System.nanoTime() - t0);
         ResponseRelay.Result r;
         try {
-            r = relay.relay(call, up, req);
+            r = relay.relay(call, up, req, target.provider().idleTimeoutMs());
         } catch (InterruptedException e) {
             up.body().cancel();
             Thread.currentThread().interrupt();
@@ -234,23 +265,37 @@ public final class ProxyHandler implements AutoCloseable {
         call.responseHeaders().set("x-ratelimit-reset-requests", Math.max(1, (rate.resetMs() + 999) / 1000) + "s");
     }
 
-    private ProxyRequest read(HttpCall call, Endpoint endpoint, Map<String, String> params) throws IOException {
+    /**
+     * Where a request goes before its body is read: the provider its path names (Gemini, Azure deployments), else
+     * the one that takes OpenAI-shaped requests without a model (moderations, the model list).
+     */
+    private ModelRouter.Target target(Endpoint endpoint, Map<String, String> params) {
+        String pathModel = endpoint.pathModelParameter() == null ? null : params.get(endpoint.pathModelParameter());
+        if (pathModel != null) return router.route(endpoint.shape(), pathModel);
+        return router.withoutModel(endpoint.shape());
+    }
+
+    private ProxyRequest read(HttpCall call, Endpoint endpoint, Map<String, String> params, ModelRouter.Target target)
+            throws IOException {
         if (!endpoint.hasBody()) return ProxyRequest.withoutBody(endpoint, params.get("model"));
         if (!call.hasJsonBody()) {
             throw ApiException.invalidRequest("Content-Type must be application/json.");
         }
-        return ProxyRequest.parse(endpoint, call.readBody(settings.maxBodyBytes()), json);
+        String pathModel = endpoint.pathModelParameter() == null ? null : params.get(endpoint.pathModelParameter());
+        return ProxyRequest.parse(endpoint, call.readBody(settings.maxBodyBytes()), json, pathModel,
+                target.provider().injectStreamUsage());
     }
 
-    private ModelPrice price(String model) {
-        return prices.lookup(model).orElseThrow(() -> ApiException.invalidRequest(
-                "The model '" + model + "' has no price in BudgetGuard's price table, so its cost cannot be "
+    /** The model's price in its provider's list; Anthropic's one-million-token context beta widens the window. */
+    private ModelPrice price(ModelRouter.Target target, HttpCall call) {
+        ModelPrice price = prices.lookup(target.provider().priceList(), target.pricedAs()).orElseThrow(() -> ApiException.invalidRequest(
+                "The model '" + target.pricedAs() + "' has no price in BudgetGuard's price table, so its cost cannot be "
                         + "capped. Add it with PRICES_PATH, or set DEFAULT_PRICE.", "model"));
+        String beta = call.header("anthropic-beta");
+        if (beta != null && beta.contains("context-1m")) price = price.withContextWindow(ANTHROPIC_LONG_CONTEXT_TOKENS);
+        return price;
     }
 
-    private static String upstreamPath(Endpoint endpoint, Map<String, String> params) {
-        if (endpoint != Endpoint.MODEL) return endpoint.path();
-        return "/v1/models/" + java.net.URLEncoder.encode(params.get("model"), java.nio.charset.StandardCharsets.UTF_8)
-                .replace("+", "%20");
-    }
+    /** Anthropic's long-context beta: prompts up to one million tokens, whatever the model's listed window. */
+    static final long ANTHROPIC_LONG_CONTEXT_TOKENS = 1_000_000;
 }

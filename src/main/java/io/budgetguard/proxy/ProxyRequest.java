@@ -11,7 +11,7 @@ import io.budgetguard.http.Identifier;
  * usage chunk, and the exact bytes to send upstream (the client's own bytes unless usage had to be requested).
  */
 record ProxyRequest(Endpoint endpoint, ObjectNode json, String model, boolean stream, boolean clientWantsUsageChunk,
-                    byte[] upstreamBody) {
+                    boolean usageRequested, byte[] upstreamBody) {
     static final int MAX_MODEL_CHARS = 256;
     static final int MAX_END_USER_CHARS = 256;
     /** The request fields that name the application's end user; they reach the upstream's abuse logs as given. */
@@ -20,13 +20,17 @@ record ProxyRequest(Endpoint endpoint, ObjectNode json, String model, boolean st
     /** A body-less request (model listing). */
     static ProxyRequest withoutBody(Endpoint endpoint, String model) {
         if (model != null) Identifier.require(model, "model", MAX_MODEL_CHARS);
-        return new ProxyRequest(endpoint, null, model, false, false, null);
+        return new ProxyRequest(endpoint, null, model, false, false, false, null);
     }
 
-    static ProxyRequest parse(Endpoint endpoint, byte[] body, ObjectMapper json) {
+    /**
+     * {@code pathModel} is the model (or Azure deployment) the route names in its path, null where the body names it;
+     * {@code injectUsage} whether the provider takes {@code stream_options} to report a stream's usage.
+     */
+    static ProxyRequest parse(Endpoint endpoint, byte[] body, ObjectMapper json, String pathModel, boolean injectUsage) {
         JsonNode root = io.budgetguard.http.JsonBounds.readObject(json, body);
         ObjectNode obj = (ObjectNode) root;
-        JsonNode model = obj.get("model");
+        JsonNode model = endpoint.pathModelParameter() != null ? json.getNodeFactory().textNode(pathModel) : obj.get("model");
         boolean optional = endpoint.free() && (model == null || model.isNull());
         if (!optional && (model == null || !model.isTextual() || model.asText().isBlank())) {
             throw ApiException.invalidRequest("You must provide a model parameter.", "model");
@@ -38,16 +42,17 @@ record ProxyRequest(Endpoint endpoint, ObjectNode json, String model, boolean st
             if (!v.isTextual()) throw ApiException.invalidRequest("'" + field + "' must be a string.", field);
             Identifier.require(v.asText(), field, MAX_END_USER_CHARS);
         }
-        boolean stream = false;
+        boolean stream = endpoint.alwaysStreams();
         JsonNode s = obj.get("stream");
-        if (endpoint.streams() && s != null && !s.isNull()) {
+        if (endpoint.streams() && !stream && s != null && !s.isNull()) {
             if (!s.isBoolean()) throw ApiException.invalidRequest("'stream' must be a boolean.", "stream");
             stream = s.booleanValue();
         }
-        boolean clientWantsUsage = stream && endpoint.usageNeedsStreamOptions() && wantsUsage(obj);
-        boolean askForUsage = stream && endpoint.usageNeedsStreamOptions() && !clientWantsUsage;
+        boolean usageOptions = endpoint.usageNeedsStreamOptions() && injectUsage;
+        boolean clientWantsUsage = stream && usageOptions && wantsUsage(obj);
+        boolean askForUsage = stream && usageOptions && !clientWantsUsage;
         byte[] upstream = askForUsage ? withUsageRequested(obj, json) : body;
-        return new ProxyRequest(endpoint, obj, optional ? null : model.asText(), stream, clientWantsUsage, upstream);
+        return new ProxyRequest(endpoint, obj, optional ? null : model.asText(), stream, clientWantsUsage, askForUsage, upstream);
     }
 
     private static boolean wantsUsage(ObjectNode obj) {
@@ -69,7 +74,7 @@ record ProxyRequest(Endpoint endpoint, ObjectNode json, String model, boolean st
         ObjectNode capped = json.deepCopy();
         capped.put(field, tokens);
         byte[] upstream = stripUsageChunk() ? withUsageRequested(capped, mapper) : bytes(capped, mapper);
-        return new ProxyRequest(endpoint, capped, model, stream, clientWantsUsageChunk, upstream);
+        return new ProxyRequest(endpoint, capped, model, stream, clientWantsUsageChunk, usageRequested, upstream);
     }
 
     /**
@@ -92,8 +97,20 @@ record ProxyRequest(Endpoint endpoint, ObjectNode json, String model, boolean st
         }
     }
 
-    /** The final usage-only chunk is removed when the client did not ask for it. */
+    /** The final usage-only chunk is removed when the gateway asked for it and the client did not. */
     boolean stripUsageChunk() {
-        return stream && endpoint.usageNeedsStreamOptions() && !clientWantsUsageChunk;
+        return stream && endpoint.usageNeedsStreamOptions() && !clientWantsUsageChunk && usageRequested;
+    }
+
+    /**
+     * This request with the model the upstream knows it by, where that differs from the client's name (an alias, a
+     * {@code provider/model} name): the body's model field rewritten, nothing else.
+     */
+    ProxyRequest withUpstreamModel(String upstreamModel, ObjectMapper mapper) {
+        if (json == null || endpoint.pathModelParameter() != null || model == null || model.equals(upstreamModel)) return this;
+        ObjectNode renamed = json.deepCopy();
+        renamed.put("model", upstreamModel);
+        byte[] upstream = stripUsageChunk() ? withUsageRequested(renamed, mapper) : bytes(renamed, mapper);
+        return new ProxyRequest(endpoint, renamed, model, stream, clientWantsUsageChunk, usageRequested, upstream);
     }
 }

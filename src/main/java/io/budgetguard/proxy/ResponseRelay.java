@@ -32,18 +32,17 @@ final class ResponseRelay {
     }
 
     private final ObjectMapper json;
-    private final long idleTimeoutMs;
     private final int maxSseEventBytes;
 
-    ResponseRelay(ObjectMapper json, long idleTimeoutMs, int maxSseEventBytes) {
+    ResponseRelay(ObjectMapper json, int maxSseEventBytes) {
         this.json = json;
-        this.idleTimeoutMs = idleTimeoutMs;
         this.maxSseEventBytes = maxSseEventBytes;
     }
 
-    Result relay(HttpCall call, Upstream.Response up, ProxyRequest req) throws InterruptedException {
+    /** {@code idleTimeoutMs}: the provider's longest wait between two pieces of the body. */
+    Result relay(HttpCall call, Upstream.Response up, ProxyRequest req, long idleTimeoutMs) throws InterruptedException {
         copyHeaders(up.headers(), call);
-        String upstreamId = up.headers().firstValue("x-request-id").orElse(null);
+        String upstreamId = up.headers().firstValue("x-request-id").or(() -> up.headers().firstValue("request-id")).orElse(null);
         if (upstreamId != null && upstreamId.length() <= 128) call.responseHeaders().set("x-upstream-request-id", upstreamId);
         boolean sse = req.stream() && up.status() == 200 && isEventStream(up.headers());
         OutputStream out;
@@ -54,10 +53,10 @@ final class ResponseRelay {
             up.body().cancel();
             return new Result(End.CLIENT_GONE, null);
         }
-        return sse ? relaySse(out, up.body(), req) : relayJson(out, up.body());
+        return sse ? relaySse(out, up.body(), req, idleTimeoutMs) : relayJson(out, up.body(), idleTimeoutMs);
     }
 
-    private Result relayJson(OutputStream out, UpstreamBody body) throws InterruptedException {
+    private Result relayJson(OutputStream out, UpstreamBody body, long idleTimeoutMs) throws InterruptedException {
         try (UsageScanner scanner = new UsageScanner(json.getFactory())) {
             try {
                 for (List<ByteBuffer> batch; (batch = body.next(idleTimeoutMs)) != null; ) {
@@ -79,15 +78,15 @@ final class ResponseRelay {
         }
     }
 
-    private Result relaySse(OutputStream out, UpstreamBody body, ProxyRequest req) throws InterruptedException {
+    private Result relaySse(OutputStream out, UpstreamBody body, ProxyRequest req, long idleTimeoutMs) throws InterruptedException {
         SseEvents events = new SseEvents(maxSseEventBytes);
-        Usage[] usage = new Usage[1];
+        // One builder for the whole stream: Anthropic reports the prompt in message_start and the output in
+        // message_delta; OpenAI and Gemini repeat cumulative counts, the last of which wins.
+        Usage.Builder usage = new Usage.Builder();
         SseEvents.Sink sink = (b, off, len, whole) -> {
             if (whole && SseEvents.hasUsageObject(b, off, len)) {
                 JsonNode data = parse(SseEvents.data(b, off, len));
-                Usage u = data == null ? null : usageOf(data);
-                if (u != null) {
-                    usage[0] = u;
+                if (data != null && acceptUsage(data, usage)) {
                     if (req.stripUsageChunk() && data.path("choices").isArray() && data.path("choices").isEmpty()) return;
                 }
             }
@@ -102,19 +101,29 @@ final class ResponseRelay {
             }
             events.finish(sink);
             flush(out);
-            return new Result(End.COMPLETE, usage[0]);
+            return new Result(End.COMPLETE, result(usage));
         } catch (ClientGone e) {
             body.cancel();
-            return new Result(End.CLIENT_GONE, usage[0]);
+            return new Result(End.CLIENT_GONE, result(usage));
         } catch (IOException e) {
             body.cancel();
-            return new Result(End.UPSTREAM_FAILED, usage[0]);
+            return new Result(End.UPSTREAM_FAILED, result(usage));
         }
     }
 
-    private static Usage usageOf(JsonNode data) {
-        Usage u = Usage.of(data.get("usage"));
-        return u != null ? u : Usage.of(data.path("response").get("usage"));
+    /** Feeds the event's usage object (wherever its format puts it) to the stream's builder; false when none. */
+    private static boolean acceptUsage(JsonNode data, Usage.Builder usage) {
+        JsonNode u = data.get("usage");
+        if (u == null || !u.isObject()) u = data.path("response").get("usage");
+        if (u == null || !u.isObject()) u = data.path("message").get("usage");
+        if (u == null || !u.isObject()) u = data.get("usageMetadata");
+        if (u == null || !u.isObject()) return false;
+        usage.accept(u);
+        return true;
+    }
+
+    private static Usage result(Usage.Builder usage) {
+        return usage.any() ? usage.build() : null;
     }
 
     private JsonNode parse(byte[] data) {

@@ -75,8 +75,8 @@ final class Settlement {
         Usage u = o.usage() == null ? Usage.NONE : o.usage();
         java.time.Instant started = java.time.Instant.ofEpochMilli(r.createdMs());
         java.time.Instant finished = clock.instant();
-        UsageEvent event = new UsageEvent(r.id(), r.tenantId(), r.apiKeyId(), r.endpoint(), r.model(), o.status(),
-                u.promptTokens(), u.cachedTokens(), u.completionTokens(), r.estimateMicroUsd(), cost, o.upstreamStatus(),
+        UsageEvent event = new UsageEvent(r.id(), r.tenantId(), r.apiKeyId(), r.endpoint(), r.provider(), r.model(), o.status(),
+                u.promptTokens(), u.cachedTokens(), u.cacheWriteTokens(), u.completionTokens(), r.estimateMicroUsd(), cost, o.upstreamStatus(),
                 started, finished.isBefore(started) ? started : finished);
         boolean recorded;
         try {

@@ -83,17 +83,23 @@ final class SseEvents {
         if (needed > buf.length) buf = Arrays.copyOf(buf, Math.min(maxEventBytes, Math.max(needed, buf.length * 2)));
     }
 
-    /** True when the bytes contain {@code "usage"} followed by ':' and an object, i.e. a non-null usage. */
+    /**
+     * True when the bytes contain {@code "usage"} (or Gemini's {@code "usageMetadata"}) followed by ':' and an
+     * object, i.e. a non-null usage.
+     */
     static boolean hasUsageObject(byte[] b, int offset, int length) {
         int end = offset + length;
         outer:
         for (int i = offset; i + 7 <= end; i++) {
             if (b[i] != '"' || b[i + 1] != 'u') continue;
             byte[] word = USAGE;
-            for (int k = 0; k < word.length; k++) {
+            for (int k = 0; k < word.length - 1; k++) {
                 if (b[i + k] != word[k]) continue outer;
             }
-            int j = skipSpace(b, i + word.length, end);
+            int after = i + word.length - 1;
+            if (after + METADATA.length <= end && matches(b, after, METADATA)) after += METADATA.length;
+            if (after >= end || b[after] != '"') continue;
+            int j = skipSpace(b, after + 1, end);
             if (j >= end || b[j] != ':') continue;
             j = skipSpace(b, j + 1, end);
             if (j < end && b[j] == '{') return true;
@@ -102,6 +108,12 @@ final class SseEvents {
     }
 
     private static final byte[] USAGE = "\"usage\"".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final byte[] METADATA = "Metadata".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+    private static boolean matches(byte[] b, int at, byte[] word) {
+        for (int k = 0; k < word.length; k++) if (b[at + k] != word[k]) return false;
+        return true;
+    }
 
     private static int skipSpace(byte[] b, int i, int end) {
         while (i < end && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n')) i++;

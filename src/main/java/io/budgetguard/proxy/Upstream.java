@@ -1,5 +1,6 @@
 package io.budgetguard.proxy;
 
+import io.budgetguard.config.Provider;
 import io.budgetguard.config.Settings;
 import io.budgetguard.http.ApiException;
 import java.io.IOException;
@@ -24,9 +25,9 @@ import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
- * The one upstream (OpenAI or a compatible base URL fixed by configuration; no header or body can change it),
- * spoken to over HTTP/1.1 with blocking sockets on the request's virtual thread and a pool of keep-alive
- * connections. The gateway's OPENAI_KEY replaces whatever key the client sent.
+ * One provider's upstream (its base URL fixed by configuration; no header or body can change it), spoken to over
+ * HTTP/1.1 with blocking sockets on the request's virtual thread and a pool of keep-alive connections. The
+ * provider's key replaces whatever key the client sent, in the header the provider's API expects.
  *
  * <p>At most once: a request is written to the upstream once or not at all. The only second chance is taken
  * before writing: a pooled connection that is closing or carries stray bytes is discarded for another one. Any
@@ -45,7 +46,10 @@ final class Upstream implements AutoCloseable {
     private final boolean tls;
     private final String basePath;
     private final String hostHeader;
-    private final String authorization;
+    /** The key's header line for OpenAI-shaped requests, and for the provider's native API. */
+    private final String openaiAuthLine;
+    private final String nativeAuthLine;
+    private final URI egressProxy;
     private final int connectTimeoutMs;
     private final int firstByteTimeoutMs;
     private final Settings.UpstreamLimits limits;
@@ -53,17 +57,28 @@ final class Upstream implements AutoCloseable {
     private final ConcurrentLinkedDeque<UpstreamConnection> idle = new ConcurrentLinkedDeque<>();
     private final UpstreamResponses responses;
 
-    Upstream(Settings s) {
-        URI base = s.openaiBaseUrl();
+    Upstream(Provider provider, Settings.UpstreamLimits limits) {
+        URI base = provider.baseUrl();
         this.tls = "https".equals(base.getScheme());
         this.host = base.getHost();
         this.port = base.getPort() > 0 ? base.getPort() : tls ? 443 : 80;
         this.basePath = base.getRawPath() == null ? "" : base.getRawPath();
         this.hostHeader = base.getPort() > 0 ? host + ":" + port : host;
-        this.authorization = s.openaiKey() == null ? null : "Bearer " + s.openaiKey();
-        this.connectTimeoutMs = (int) s.upstreamConnectTimeoutMs();
-        this.firstByteTimeoutMs = (int) Math.min(Integer.MAX_VALUE, s.upstreamFirstByteTimeoutMs());
-        this.limits = s.upstreamLimits();
+        String key = provider.key();
+        this.openaiAuthLine = key == null ? null : switch (provider.kind()) {
+            case AZURE_OPENAI -> "api-key: " + key;
+            default -> "Authorization: Bearer " + key;
+        };
+        this.nativeAuthLine = key == null ? null : switch (provider.kind()) {
+            case AZURE_OPENAI -> "api-key: " + key;
+            case ANTHROPIC -> "x-api-key: " + key;
+            case GEMINI -> "x-goog-api-key: " + key;
+            default -> "Authorization: Bearer " + key;
+        };
+        this.egressProxy = provider.egressProxy();
+        this.connectTimeoutMs = (int) provider.connectTimeoutMs();
+        this.firstByteTimeoutMs = (int) Math.min(Integer.MAX_VALUE, provider.firstByteTimeoutMs());
+        this.limits = limits;
         this.tlsFactory = tls ? tlsFactory(limits) : null;
         this.responses = new UpstreamResponses(limits, this::release);
     }
@@ -89,9 +104,9 @@ final class Upstream implements AutoCloseable {
      * Sends the request once and waits for the final response's head (bounded by the first-byte timeout).
      * @throws UpstreamFailure 502 when the upstream is unreachable or broke the protocol, 504 when too slow
      */
-    Response send(String method, String path, byte[] body, String accept, String openaiBeta, String requestId,
+    Response send(String method, String path, byte[] body, ClientHeaders headers, String requestId,
                   UpstreamAttempt attempt) throws UpstreamFailure {
-        byte[] head = head(method, path, body, accept, openaiBeta, requestId);
+        byte[] head = head(method, path, body, headers, requestId);
         UpstreamConnection conn = lend();
         attempt.writing(conn);
         try {
@@ -114,15 +129,24 @@ final class Upstream implements AutoCloseable {
         return e instanceof UpstreamProtocolException ? e.getMessage() : "connection closed or reset";
     }
 
-    private byte[] head(String method, String path, byte[] body, String accept, String openaiBeta, String requestId) {
+    /**
+     * The client headers passed on (each a value the client sent, or null), and whether the request is in the
+     * provider's native shape (its key then goes in the native header).
+     */
+    record ClientHeaders(boolean nativeShape, String accept, String openaiBeta, String anthropicVersion, String anthropicBeta) {}
+
+    private byte[] head(String method, String path, byte[] body, ClientHeaders h, String requestId) {
         StringBuilder b = new StringBuilder(256);
         b.append(method).append(' ').append(basePath).append(path).append(" HTTP/1.1\r\n");
         b.append("Host: ").append(hostHeader).append("\r\n");
         b.append("User-Agent: budgetguard\r\n");
         b.append("X-Client-Request-Id: ").append(requestId).append("\r\n");
-        if (authorization != null) b.append("Authorization: ").append(authorization).append("\r\n");
-        if (accept != null) b.append("Accept: ").append(clean(accept)).append("\r\n");
-        if (openaiBeta != null) b.append("OpenAI-Beta: ").append(clean(openaiBeta)).append("\r\n");
+        String auth = h.nativeShape() ? nativeAuthLine : openaiAuthLine;
+        if (auth != null) b.append(auth).append("\r\n");
+        if (h.accept() != null) b.append("Accept: ").append(clean(h.accept())).append("\r\n");
+        if (h.openaiBeta() != null) b.append("OpenAI-Beta: ").append(clean(h.openaiBeta())).append("\r\n");
+        if (h.anthropicVersion() != null) b.append("anthropic-version: ").append(clean(h.anthropicVersion())).append("\r\n");
+        if (h.anthropicBeta() != null) b.append("anthropic-beta: ").append(clean(h.anthropicBeta())).append("\r\n");
         if (body != null) {
             b.append("Content-Type: application/json\r\n");
             b.append("Content-Length: ").append(body.length).append("\r\n");
@@ -158,7 +182,7 @@ final class Upstream implements AutoCloseable {
             Socket s = ch.socket();
             s.setTcpNoDelay(true);
             s.setKeepAlive(true);
-            URI proxy = limits.proxy();
+            URI proxy = egressProxy;
             if (proxy == null) {
                 s.connect(new InetSocketAddress(host, port), connectTimeoutMs);
             } else {

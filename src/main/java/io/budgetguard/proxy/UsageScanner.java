@@ -7,20 +7,22 @@ import com.fasterxml.jackson.core.async.ByteArrayFeeder;
 import java.io.IOException;
 
 /**
- * Finds the top-level {@code usage} object of a JSON response while the response streams through the
+ * Finds the top-level {@code usage} object (Gemini: {@code usageMetadata}) of a JSON response while the response streams through the
  * gateway, without buffering it: bytes are fed to Jackson's non-blocking parser as they pass.
  * A body that is not JSON simply yields no usage. Close it: closing returns the field names it learned to the
  * factory's shared symbol table and its buffers to the pool; an unclosed parser re-learns every name, copying the
  * table each time (measured: about a third of the gateway's allocation).
  */
 final class UsageScanner implements AutoCloseable {
-    private static final int TRACKED_DEPTH = 4;
+    private static final int TRACKED_DEPTH = 5;
 
     private final JsonParser parser;
     private final ByteArrayFeeder feeder;
     private final String[] fieldAt = new String[TRACKED_DEPTH + 1];
     private final Usage.Builder usage = new Usage.Builder();
     private int depth;
+    /** 1 when the body is a JSON array of responses (Gemini's stream without alt=sse): each one's usage counts. */
+    private int base = -1;
     private boolean inUsage;
     private boolean failed;
 
@@ -62,12 +64,13 @@ final class UsageScanner implements AutoCloseable {
     private void on(JsonToken t) throws IOException {
         switch (t) {
             case START_OBJECT, START_ARRAY -> {
-                if (t == JsonToken.START_OBJECT && depth == 1 && "usage".equals(fieldAt[1])) inUsage = true;
+                if (base < 0) base = t == JsonToken.START_ARRAY ? 1 : 0;
+                if (t == JsonToken.START_OBJECT && depth == base + 1 && isUsageField(fieldAt[base + 1])) inUsage = true;
                 depth++;
                 if (depth <= TRACKED_DEPTH) fieldAt[depth] = null;
             }
             case END_OBJECT, END_ARRAY -> {
-                if (depth == 2 && inUsage) inUsage = false;
+                if (depth == base + 2 && inUsage) inUsage = false;
                 depth--;
             }
             case FIELD_NAME -> {
@@ -75,10 +78,14 @@ final class UsageScanner implements AutoCloseable {
             }
             case VALUE_NUMBER_INT -> {
                 if (!inUsage) return;
-                if (depth == 2) usage.accept(null, fieldAt[2], parser.getLongValue());
-                else if (depth == 3) usage.accept(fieldAt[2], fieldAt[3], parser.getLongValue());
+                if (depth == base + 2) usage.accept(null, fieldAt[base + 2], parser.getLongValue());
+                else if (depth == base + 3) usage.accept(fieldAt[base + 2], fieldAt[base + 3], parser.getLongValue());
             }
             default -> { }
         }
+    }
+
+    private static boolean isUsageField(String name) {
+        return "usage".equals(name) || "usageMetadata".equals(name);
     }
 }

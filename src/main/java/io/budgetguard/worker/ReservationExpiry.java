@@ -48,8 +48,8 @@ public final class ReservationExpiry {
             }
             Instant started = Instant.ofEpochMilli(r.createdMs());
             Instant finished = Instant.ofEpochMilli(Math.max(now, r.createdMs()));
-            UsageEvent event = new UsageEvent(r.id(), r.tenantId(), r.apiKeyId(), r.endpoint(), r.model(),
-                    UsageEvent.Status.EXPIRED, 0, 0, 0, r.estimateMicroUsd(), r.estimateMicroUsd(), null, started, finished);
+            UsageEvent event = new UsageEvent(r.id(), r.tenantId(), r.apiKeyId(), r.endpoint(), r.provider(), r.model(),
+                    UsageEvent.Status.EXPIRED, 0, 0, 0, 0, r.estimateMicroUsd(), r.estimateMicroUsd(), null, started, finished);
             SpendCounters.SettleResult result = counters.settle(r, r.estimateMicroUsd(), now, event, current);
             if (result == SpendCounters.SettleResult.ALREADY) continue;
             JsonLog.warn("reservation_expired", "request_id", r.id(), "tenant", r.tenantId(),

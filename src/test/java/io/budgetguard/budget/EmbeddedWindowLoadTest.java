@@ -104,7 +104,7 @@ class EmbeddedWindowLoadTest {
 
     Reservation res(String tenant, long estimate, Budget... budgets) {
         List<WindowRef> ws = java.util.Arrays.stream(budgets).map(b -> WindowRef.of(b, now)).toList();
-        return new Reservation("req_" + (seq++), tenant, "key_1", "/v1/chat/completions", "gpt-4o", estimate, now,
+        return new Reservation("req_" + (seq++), tenant, "key_1", "/v1/chat/completions", "openai", "gpt-4o", estimate, now,
                 now + 900_000, ws);
     }
 
@@ -113,7 +113,7 @@ class EmbeddedWindowLoadTest {
     }
 
     UsageEvent event(Reservation r, long cost) {
-        return new UsageEvent(r.id(), r.tenantId(), r.apiKeyId(), r.endpoint(), r.model(), UsageEvent.Status.OK, 1, 0, 1,
+        return new UsageEvent(r.id(), r.tenantId(), r.apiKeyId(), r.endpoint(), "openai", r.model(), UsageEvent.Status.OK, 1, 0, 0, 1,
                 r.estimateMicroUsd(), cost, 200, Instant.ofEpochMilli(now), Instant.ofEpochMilli(now));
     }
 

@@ -47,8 +47,8 @@ class RedisCountersTest extends SpendCountersContract {
         // Two calls settled; no worker has drained them, so the ledger database has neither.
         for (long cost : new long[] {300, 450}) {
             Reservation r = ((Admission.Admitted) admit(500, T0, MONTHLY_1000)).reservation();
-            io.budgetguard.core.UsageEvent e = new io.budgetguard.core.UsageEvent(r.id(), tenant, "key_1", r.endpoint(),
-                    r.model(), io.budgetguard.core.UsageEvent.Status.OK, 10, 0, 5, 500, cost, 200,
+            io.budgetguard.core.UsageEvent e = new io.budgetguard.core.UsageEvent(r.id(), tenant, "key_1", r.endpoint(), "openai",
+                    r.model(), io.budgetguard.core.UsageEvent.Status.OK, 10, 0, 0, 5, 500, cost, 200,
                     java.time.Instant.ofEpochMilli(T0), java.time.Instant.ofEpochMilli(T0 + 5));
             counters.settle(r, cost, T0, e);
         }

@@ -59,7 +59,7 @@ abstract class SpendCountersContract {
     Reservation res(long estimate, long now, Budget... budgets) {
         List<WindowRef> ws = new ArrayList<>();
         for (Budget b : budgets) ws.add(WindowRef.of(b, now));
-        return new Reservation("req_" + (seq++), tenant, "key_1", "/v1/chat/completions", "gpt-4o", estimate, now,
+        return new Reservation("req_" + (seq++), tenant, "key_1", "/v1/chat/completions", "openai", "gpt-4o", estimate, now,
                 now + 900_000, ws);
     }
 
@@ -214,8 +214,8 @@ abstract class SpendCountersContract {
     @Test
     void spendIsRebuiltFromTheLedgerWhenTheCountersAreGone() throws Exception {
         Instant started = Instant.ofEpochMilli(T0 - 60_000);
-        ledger.append(new UsageEvent("req_old", tenant, "key_1", "/v1/chat/completions", "gpt-4o", UsageEvent.Status.OK,
-                1, 0, 1, 700, 700, 200, started, started));
+        ledger.append(new UsageEvent("req_old", tenant, "key_1", "/v1/chat/completions", "openai", "gpt-4o", UsageEvent.Status.OK,
+                1, 0, 0, 1, 700, 700, 200, started, started));
         counters = restart(ledger);
         assertEquals(700, usage(T0, MONTHLY_1000).spentMicroUsd());
         assertInstanceOf(Admission.OverBudget.class, admit(301, T0, MONTHLY_1000));

@@ -25,7 +25,7 @@ public final class CrashAfterCommit {
         for (int i = 0; i < n; i++) {
             ledger.append(LedgerTest.event("req_crash_" + i, 1_000));
             long now = System.currentTimeMillis();
-            ledger.journal(new Reservation("req_inflight_" + i, "acme", "key_1", "/v1/chat/completions", "gpt-4o", 500,
+            ledger.journal(new Reservation("req_inflight_" + i, "acme", "key_1", "/v1/chat/completions", "openai", "gpt-4o", 500,
                     now, now + 900_000, List.of()));
         }
         System.out.println("committed " + n);

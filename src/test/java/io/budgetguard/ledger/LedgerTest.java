@@ -37,8 +37,8 @@ class LedgerTest {
 
     static UsageEvent event(String id, long costMicroUsd) {
         Instant t = Instant.parse("2026-11-26T10:00:00Z");
-        return new UsageEvent(id, "acme", "key_1", "/v1/chat/completions", "gpt-4o", UsageEvent.Status.OK,
-                10, 0, 5, costMicroUsd, costMicroUsd, 200, t, t.plusMillis(42));
+        return new UsageEvent(id, "acme", "key_1", "/v1/chat/completions", "openai", "gpt-4o", UsageEvent.Status.OK,
+                10, 0, 0, 5, costMicroUsd, costMicroUsd, 200, t, t.plusMillis(42));
     }
 
     @Test

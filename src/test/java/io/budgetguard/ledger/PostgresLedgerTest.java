@@ -45,7 +45,7 @@ class PostgresLedgerTest {
     }
 
     static UsageEvent event(String id, long cost, Instant at) {
-        return new UsageEvent(id, "acme", "key_1", "/v1/chat/completions", "gpt-4o", UsageEvent.Status.OK, 10, 0, 5, cost, cost,
+        return new UsageEvent(id, "acme", "key_1", "/v1/chat/completions", "openai", "gpt-4o", UsageEvent.Status.OK, 10, 0, 0, 5, cost, cost,
                 200, at, at.plusMillis(42));
     }
 

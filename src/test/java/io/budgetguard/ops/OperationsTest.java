@@ -137,18 +137,19 @@ class OperationsTest {
         assertEquals(200, r.statusCode());
         assertTrue(r.headers().firstValue("content-type").orElse("").startsWith("text/csv"));
         String[] lines = r.body().split("\n");
-        assertEquals("day,tenant_id,model,requests,prompt_tokens,cached_tokens,completion_tokens,cost_usd", lines[0]);
+        assertEquals("day,tenant_id,provider,model,requests,prompt_tokens,cached_tokens,completion_tokens,cost_usd", lines[0]);
         BigDecimal sum = BigDecimal.ZERO;
         long requests = 0;
         boolean sawCsvTenant = false;
         for (int i = 1; i < lines.length; i++) {
             String[] f = lines[i].split(",");
-            requests += Long.parseLong(f[3]);
-            sum = sum.add(new BigDecimal(f[7]));
-            if (f[1].equals("ops-csv") && f[2].equals("gpt-4o-mini")) {
+            requests += Long.parseLong(f[4]);
+            sum = sum.add(new BigDecimal(f[8]));
+            if (f[1].equals("ops-csv") && f[3].equals("gpt-4o-mini")) {
                 sawCsvTenant = true;
-                assertEquals("3", f[3]);
-                assertEquals(Long.toString(3 * 1234), f[4]);
+                assertEquals("openai", f[2], "one upstream without a providers file: openai");
+                assertEquals("3", f[4]);
+                assertEquals(Long.toString(3 * 1234), f[5]);
             }
         }
         assertTrue(sawCsvTenant, r.body() + " for " + today);

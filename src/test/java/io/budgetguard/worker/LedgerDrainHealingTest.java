@@ -145,7 +145,7 @@ class LedgerDrainHealingTest {
 
     private UsageEvent event(String tenant, String id, String model) {
         long now = System.currentTimeMillis();
-        return new UsageEvent(id, tenant, "key_1", "/v1/chat/completions", model, UsageEvent.Status.OK, 10, 0, 5,
+        return new UsageEvent(id, tenant, "key_1", "/v1/chat/completions", "openai", model, UsageEvent.Status.OK, 10, 0, 0, 5,
                 1_000, 700, 200, Instant.ofEpochMilli(now), Instant.ofEpochMilli(now + 5));
     }
 
@@ -153,7 +153,7 @@ class LedgerDrainHealingTest {
         long now = System.currentTimeMillis();
         for (int i = 0; i < n; i++) {
             String id = "req_" + tenant + "_" + (sequence++);
-            Reservation r = new Reservation(id, tenant, "key_1", "/v1/chat/completions", "gpt-4o", 1_000,
+            Reservation r = new Reservation(id, tenant, "key_1", "/v1/chat/completions", "openai", "gpt-4o", 1_000,
                     now, now + 900_000, List.of(WindowRef.of(new Budget(BudgetPeriod.MONTHLY, 1_000_000_000), now)));
             assertTrue(counters.admit(r, 1_000_000, now) instanceof Admission.Admitted);
             assertEquals(SpendCounters.SettleResult.SETTLED, counters.settle(r, 700, now, event(tenant, id, "gpt-4o")));

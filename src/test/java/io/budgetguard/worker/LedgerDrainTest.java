@@ -53,10 +53,10 @@ class LedgerDrainTest {
     void settle(String tenant, int n) {
         long now = System.currentTimeMillis();
         for (int i = 0; i < n; i++) {
-            Reservation r = new Reservation("req_" + tenant + "_" + i, tenant, "key_1", "/v1/chat/completions", "gpt-4o", 1_000,
+            Reservation r = new Reservation("req_" + tenant + "_" + i, tenant, "key_1", "/v1/chat/completions", "openai", "gpt-4o", 1_000,
                     now, now + 900_000, List.of(WindowRef.of(new Budget(BudgetPeriod.MONTHLY, 1_000_000_000), now)));
             assertTrue(counters.admit(r, 1_000_000, now) instanceof Admission.Admitted);
-            UsageEvent e = new UsageEvent(r.id(), tenant, "key_1", r.endpoint(), r.model(), UsageEvent.Status.OK, 10, 0, 5,
+            UsageEvent e = new UsageEvent(r.id(), tenant, "key_1", r.endpoint(), "openai", r.model(), UsageEvent.Status.OK, 10, 0, 0, 5,
                     1_000, 700, 200, Instant.ofEpochMilli(now), Instant.ofEpochMilli(now + 5));
             assertEquals(SpendCounters.SettleResult.SETTLED, counters.settle(r, 700, now, e));
         }

@@ -48,7 +48,7 @@ class ReservationExpiryTest {
         counters = new EmbeddedCounters(ledger, 3_600_000);
         expiry = new ReservationExpiry(counters, tenants,
                 new io.budgetguard.budget.TenantSweep("reservation_expiry", counters, c -> tenants.forEachId(1_000, c), 3_600_000, clock), clock);
-        r = new Reservation("req_stuck", "acme", "key_1", "/v1/chat/completions", "gpt-4o", 777, T0.toEpochMilli(),
+        r = new Reservation("req_stuck", "acme", "key_1", "/v1/chat/completions", "openai", "gpt-4o", 777, T0.toEpochMilli(),
                 T0.toEpochMilli() + 900_000, List.of(WindowRef.of(monthly, T0.toEpochMilli())));
         assertEquals(Admission.Admitted.class, counters.admit(r, 100, T0.toEpochMilli()).getClass());
         ledger.journal(r);

@@ -61,7 +61,7 @@ class TenantSweepTest {
     }
 
     void admit(String tenant) {
-        Reservation r = new Reservation("req_" + tenant + clock.millis(), tenant, "key_1", "/v1/chat/completions", "gpt-4o", 1,
+        Reservation r = new Reservation("req_" + tenant + clock.millis(), tenant, "key_1", "/v1/chat/completions", "openai", "gpt-4o", 1,
                 clock.millis(), clock.millis() + 60_000, List.of());
         assertTrue(counters.admit(r, 1_000, clock.millis()) instanceof Admission.Admitted);
     }
