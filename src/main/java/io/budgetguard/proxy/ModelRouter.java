@@ -95,7 +95,9 @@ final class ModelRouter {
         if (t == null) t = wildcardTarget(model);
         // Any other name goes to the provider that takes any model, unless it is qualified by another provider's name
         // (a vLLM model such as "meta-llama/Llama-3.1-8B" is not qualified: no provider has that name).
-        if (t == null && anyModelProvider != null && !qualifiedByProvider(model)) t = new Target(anyModelProvider, model, model);
+        if (t == null && anyModelProvider != null && speaks(anyModelProvider.kind(), shape) && !qualifiedByProvider(model)) {
+            t = new Target(anyModelProvider, model, model);
+        }
         if (t == null) {
             throw ApiException.invalidRequest("The model '" + model + "' is not served by this gateway. Known models: "
                     + known() + ".", "model");

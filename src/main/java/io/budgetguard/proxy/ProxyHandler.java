@@ -118,9 +118,8 @@ public final class ProxyHandler implements AutoCloseable {
             models.answer(call, endpoint, params.get("model"));
             return;
         }
-        ModelRouter.Target target = target(endpoint, params);
-        ProxyRequest read = read(call, endpoint, params, target);
-        if (read.model() != null) target = router.route(endpoint.shape(), read.model());
+        ProxyRequest read = read(call, endpoint, params);
+        ModelRouter.Target target = target(endpoint, read.model());
         ModelPrice price = read.json() == null || endpoint.free() ? null : price(target, call);
         ProxyRequest req = withDefaultOutputCap(tenant, read.withUpstreamModel(target.upstreamModel(), json), price);
         Estimate estimate = price == null ? Estimate.FREE : estimator.estimate(endpoint.estimateKind(), req.json(), price);
@@ -266,24 +265,21 @@ public final class ProxyHandler implements AutoCloseable {
     }
 
     /**
-     * Where a request goes before its body is read: the provider its path names (Gemini, Azure deployments), else
-     * the one that takes OpenAI-shaped requests without a model (moderations, the model list).
+     * Where a request goes: the provider of its model (named in the body, or in the path for Gemini and Azure
+     * deployments), else the one that takes OpenAI-shaped requests without a model (moderations, the model list).
      */
-    private ModelRouter.Target target(Endpoint endpoint, Map<String, String> params) {
-        String pathModel = endpoint.pathModelParameter() == null ? null : params.get(endpoint.pathModelParameter());
-        if (pathModel != null) return router.route(endpoint.shape(), pathModel);
-        return router.withoutModel(endpoint.shape());
+    private ModelRouter.Target target(Endpoint endpoint, String model) {
+        return model != null && endpoint.hasBody() ? router.route(endpoint.shape(), model) : router.withoutModel(endpoint.shape());
     }
 
-    private ProxyRequest read(HttpCall call, Endpoint endpoint, Map<String, String> params, ModelRouter.Target target)
-            throws IOException {
+    private ProxyRequest read(HttpCall call, Endpoint endpoint, Map<String, String> params) throws IOException {
         if (!endpoint.hasBody()) return ProxyRequest.withoutBody(endpoint, params.get("model"));
         if (!call.hasJsonBody()) {
             throw ApiException.invalidRequest("Content-Type must be application/json.");
         }
         String pathModel = endpoint.pathModelParameter() == null ? null : params.get(endpoint.pathModelParameter());
         return ProxyRequest.parse(endpoint, call.readBody(settings.maxBodyBytes()), json, pathModel,
-                target.provider().injectStreamUsage());
+                model -> target(endpoint, model).provider().injectStreamUsage());
     }
 
     /** The model's price in its provider's list; Anthropic's one-million-token context beta widens the window. */

@@ -25,9 +25,11 @@ record ProxyRequest(Endpoint endpoint, ObjectNode json, String model, boolean st
 
     /**
      * {@code pathModel} is the model (or Azure deployment) the route names in its path, null where the body names it;
-     * {@code injectUsage} whether the provider takes {@code stream_options} to report a stream's usage.
+     * {@code injectUsage} whether the provider of a model (null: of a request without one) takes {@code stream_options}
+     * to report a stream's usage.
      */
-    static ProxyRequest parse(Endpoint endpoint, byte[] body, ObjectMapper json, String pathModel, boolean injectUsage) {
+    static ProxyRequest parse(Endpoint endpoint, byte[] body, ObjectMapper json, String pathModel,
+                              java.util.function.Predicate<String> injectUsage) {
         JsonNode root = io.budgetguard.http.JsonBounds.readObject(json, body);
         ObjectNode obj = (ObjectNode) root;
         JsonNode model = endpoint.pathModelParameter() != null ? json.getNodeFactory().textNode(pathModel) : obj.get("model");
@@ -48,7 +50,7 @@ record ProxyRequest(Endpoint endpoint, ObjectNode json, String model, boolean st
             if (!s.isBoolean()) throw ApiException.invalidRequest("'stream' must be a boolean.", "stream");
             stream = s.booleanValue();
         }
-        boolean usageOptions = endpoint.usageNeedsStreamOptions() && injectUsage;
+        boolean usageOptions = endpoint.usageNeedsStreamOptions() && stream && injectUsage.test(optional ? null : model.asText());
         boolean clientWantsUsage = stream && usageOptions && wantsUsage(obj);
         boolean askForUsage = stream && usageOptions && !clientWantsUsage;
         byte[] upstream = askForUsage ? withUsageRequested(obj, json) : body;

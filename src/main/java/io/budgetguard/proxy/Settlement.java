@@ -62,7 +62,9 @@ final class Settlement {
     private static long cost(Outcome o, ModelPrice price, Reservation r) {
         if (price == null) return 0;
         if (o.usage() != null) {
-            return price.costMicroUsd(o.usage().promptTokens(), o.usage().cachedTokens(), o.usage().completionTokens());
+            Usage u = o.usage();
+            return price.costMicroUsd(u.promptTokens(), u.cachedTokens(), u.cacheWriteTokens(), u.cacheWriteLongTokens(),
+                    u.completionTokens());
         }
         return o.maybeBilled() ? r.estimateMicroUsd() : 0;
     }

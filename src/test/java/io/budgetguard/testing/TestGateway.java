@@ -148,6 +148,11 @@ public final class TestGateway implements AutoCloseable {
         return key;
     }
 
+    /** Another secret (a provider's key) that must never appear in a log line. */
+    public void addSecret(String secret) {
+        secrets.add(secret);
+    }
+
     public static JsonNode json(String body) {
         try {
             return JSON.readTree(body);
