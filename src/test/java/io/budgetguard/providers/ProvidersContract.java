@@ -154,6 +154,9 @@ abstract class ProvidersContract {
         // gemini-2.5-flash as priced: (30 - 10 cached) x 1 + 10 x 0.1 + (12 + 8) x 2.5 = 71 micro-USD.
         List<Object> row = List.of("gemini", "gemini-2.5-flash", 30L, 10L, 0L, 20L, 71L);
         assertEquals(List.of(row, row, row), ledger("gem", 3));
+        JsonNode report = TestGateway.json(gw.admin("GET", "/admin/tenant/gem/usage?group_by=provider", null).body());
+        assertEquals("gemini", report.at("/rows/0/key").asText(), report.toString());
+        assertEquals(3, report.at("/rows/0/requests").asLong(), report.toString());
         for (FakeProviders.Received r : providers.received("gemini")) {
             assertEquals(FakeProviders.GEMINI_KEY, r.header("x-goog-api-key"));
             assertTrue(r.query() == null || !r.query().contains("key="), "the tenant's key= never reaches Google: " + r.query());
@@ -198,19 +201,24 @@ abstract class ProvidersContract {
     }
 
     @Test
-    void oneTenantBudgetHoldsWhenAHundredRequestsRaceAcrossTwoProviders() throws Exception {
+    void oneTenantBudgetHoldsWhenAHundredRequestsRaceAcrossFourProviders() throws Exception {
         providers.outputAtMaxTokens = true;
         providers.anthropicUsage = new long[] {20, 0, 0, 0}; // a prompt within the bound the gateway reserved
-        String key = tenant("split", "0.003", 100_000);
+        String key = tenant("split", "0.01", 100_000);
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         List<CompletableFuture<HttpResponse<String>>> fs = new ArrayList<>();
+        // Each provider through its own API and its own key header: Anthropic, Mistral, Gemini, Azure OpenAI.
+        String[][] shapes = {
+                {"/v1/messages", "x-api-key", key, ANTHROPIC_BODY},
+                {"/v1/chat/completions", "Authorization", "Bearer " + key, MISTRAL_BODY},
+                {"/v1beta/models/gemini-2.5-flash:generateContent", "x-goog-api-key", key, GEMINI_BODY},
+                {"/openai/deployments/prod-gpt4o/chat/completions?api-version=2024-10-21", "api-key", key,
+                        MISTRAL_BODY.replace("\"model\":\"mistral-small-latest\",", "")}};
         for (int i = 0; i < 100; i++) {
-            boolean anthropic = i % 2 == 0;
-            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(gw.url(anthropic ? "/v1/messages" : "/v1/chat/completions")))
-                    .timeout(java.time.Duration.ofSeconds(60)).header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(anthropic ? ANTHROPIC_BODY : MISTRAL_BODY));
-            b.header(anthropic ? "x-api-key" : "Authorization", anthropic ? key : "Bearer " + key);
-            fs.add(client.sendAsync(b.build(), HttpResponse.BodyHandlers.ofString()));
+            String[] s = shapes[i % shapes.length];
+            fs.add(client.sendAsync(HttpRequest.newBuilder(URI.create(gw.url(s[0]))).timeout(java.time.Duration.ofSeconds(60))
+                    .header("Content-Type", "application/json").header(s[1], s[2])
+                    .POST(HttpRequest.BodyPublishers.ofString(s[3])).build(), HttpResponse.BodyHandlers.ofString()));
         }
         long ok = 0, refused = 0;
         for (var f : fs) {
@@ -219,13 +227,14 @@ abstract class ProvidersContract {
             else if (s == 402) refused++;
         }
         assertEquals(100, ok + refused, "every request is served or refused with 402");
-        assertTrue(ok >= 3 && refused > 0, "ok " + ok + ", refused " + refused);
+        assertTrue(ok >= 4 && refused > 0, "ok " + ok + ", refused " + refused);
         List<List<Object>> rows = ledger("split", ok);
         assertEquals(ok, rows.size());
         long spent = rows.stream().mapToLong(r -> (Long) r.get(6)).sum();
-        assertTrue(spent <= 3_000, "spent " + spent + " micro-USD over a 3,000 cap");
-        assertTrue(rows.stream().anyMatch(r -> r.get(0).equals("anthropic")) && rows.stream().anyMatch(r -> r.get(0).equals("mistral")),
-                "both providers drew on the one budget");
+        assertTrue(spent <= 10_000, "spent " + spent + " micro-USD over a 10,000 cap");
+        for (String provider : List.of("anthropic", "mistral", "gemini", "azure")) {
+            assertTrue(rows.stream().anyMatch(r -> r.get(0).equals(provider)), provider + " drew on the one budget: " + rows);
+        }
         JsonNode w = TestGateway.json(gw.admin("GET", "/admin/tenant/split", null).body()).at("/budgets/0");
         assertEquals(0, new BigDecimal(w.get("reserved_usd").asText()).signum(), "every reservation settled");
         assertEquals(spent, new BigDecimal(w.get("spent_usd").asText()).movePointRight(6).longValueExact(), "counters equal the ledger");
