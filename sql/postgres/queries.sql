@@ -45,9 +45,11 @@ ON CONFLICT DO NOTHING
 
 -- name: ledger_spent_between
 -- Requests whose cost the caller holds in memory (in flight, or settled with the row still being written) are
--- left out by id, so a window built while they settle counts each of them exactly once.
+-- left out by id, so a window built while they settle counts each of them exactly once. A scoped window counts
+-- one key's rows (first flag 1, the key id) or one model group's (second flag 1, the group's pattern).
 SELECT COALESCE(SUM(cost_usd), 0) FROM usage_ledger
 WHERE tenant_id = ? AND started_at >= ? AND started_at < ? AND NOT (request_id = ANY(?))
+  AND (? = 0 OR api_key_id = ?) AND (? = 0 OR model ~ ?)
 
 -- name: usage_by_model
 SELECT COALESCE(model, '') AS k, COUNT(*), COALESCE(SUM(prompt_tokens), 0), COALESCE(SUM(completion_tokens), 0),
@@ -73,6 +75,7 @@ GROUP BY 1 ORDER BY 1
 SELECT bucket, SUM(cost_usd) FROM (
   SELECT FLOOR(EXTRACT(EPOCH FROM started_at) * 1000 / ?) AS bucket, cost_usd FROM usage_ledger
   WHERE tenant_id = ? AND started_at >= ? AND NOT (request_id = ANY(?))
+    AND (? = 0 OR api_key_id = ?) AND (? = 0 OR model ~ ?)
 ) costs GROUP BY bucket
 
 -- name: reservation_insert
@@ -141,3 +144,21 @@ SELECT COUNT(*) FROM admin_keys WHERE key_hash = ? AND revoked_at IS NULL
 
 -- name: admin_keys_active
 SELECT COUNT(*) FROM admin_keys WHERE revoked_at IS NULL
+
+-- name: scoped_budgets_of_tenant
+SELECT scope_kind, scope_id, period, limit_usd FROM scoped_budgets WHERE tenant_id = ? ORDER BY scope_kind, scope_id, period
+
+-- name: scoped_budgets_delete
+DELETE FROM scoped_budgets WHERE tenant_id = ? AND scope_kind = ? AND scope_id = ?
+
+-- name: scoped_budget_insert
+INSERT INTO scoped_budgets (tenant_id, scope_kind, scope_id, period, limit_usd) VALUES (?, ?, ?, ?, ?)
+
+-- name: model_groups_of_tenant
+SELECT name, models FROM model_groups WHERE tenant_id = ? ORDER BY name
+
+-- name: model_group_delete
+DELETE FROM model_groups WHERE tenant_id = ? AND name = ?
+
+-- name: model_group_insert
+INSERT INTO model_groups (tenant_id, name, models) VALUES (?, ?, ?)

@@ -43,6 +43,7 @@ public final class AdminHandler {
     private final UsageRoutes usage;
     private final AdminKeys adminKeys;
     private final TenantView views;
+    private final ScopeRoutes scopes;
 
     public AdminHandler(Settings settings, ObjectMapper json, Clock clock, TenantStore tenants, TenantDirectory directory,
                         TenantAuth auth, SpendCounters counters, Ledger ledger, AlertStore alerts, AdminKeys adminKeys) {
@@ -57,6 +58,17 @@ public final class AdminHandler {
         this.counters = counters;
         this.usage = new UsageRoutes(json, new UsageQuery(clock), ledger);
         this.views = new TenantView(json, clock, tenants, counters, alerts, settings.alertWebhookUrl());
+        this.scopes = new ScopeRoutes(clock, tenants, directory, counters, new ScopeRoutes.Admin() {
+            @Override
+            public JsonNode body(HttpCall call) throws IOException {
+                return AdminHandler.this.body(call, false);
+            }
+
+            @Override
+            public void sendTenant(HttpCall call, String tenantId) throws IOException {
+                call.sendJson(json, 200, tenantView(existing(tenantId)));
+            }
+        });
     }
 
     public List<Route> routes() {
@@ -67,6 +79,9 @@ public final class AdminHandler {
                 new Route("POST", "/admin/tenant/{id}/limits", guarded(this::replaceLimits)),
                 new Route("POST", "/admin/tenant/{id}/apikeys", guarded(this::createKey)),
                 new Route("DELETE", "/admin/tenant/{id}/apikeys/{keyId}", guarded(this::revokeKey)),
+                new Route("POST", "/admin/tenant/{id}/apikeys/{keyId}/budgets", guarded(scopes::keyBudgets)),
+                new Route("POST", "/admin/tenant/{id}/model-groups/{name}", guarded(scopes::putModelGroup)),
+                new Route("DELETE", "/admin/tenant/{id}/model-groups/{name}", guarded(scopes::deleteModelGroup)),
                 new Route("GET", "/admin/tenant/{id}/usage", guarded((call, p) -> usage.report(call, existing(p.get("id"))))),
                 new Route("GET", "/admin/usage/export", guarded(usage::export)),
                 new Route("POST", "/admin/tenant/{id}/alerts", guarded(this::replaceAlerts)),

@@ -47,7 +47,44 @@ final class TenantView {
         if (t.defaultMaxOutputTokens() == null) o.putNull("default_max_output_tokens");
         else o.put("default_max_output_tokens", t.defaultMaxOutputTokens().longValue());
         o.put("created_at", t.createdAt().toString());
-        ArrayNode budgets = o.putArray("budgets");
+        windows(o.putArray("budgets"), usage, now);
+        AlertSettings a = alerts.find(t.id()).orElse(new AlertSettings(AlertSettings.DEFAULT_THRESHOLDS_PCT, null));
+        ObjectNode ao = o.putObject("alerts");
+        ArrayNode pcts = ao.putArray("thresholds_pct");
+        a.thresholdsPct().forEach(pcts::add);
+        ao.put("webhook", a.webhookUrl() != null ? AlertSettings.redacted(a.webhookUrl())
+                : globalWebhook != null ? "global" : null);
+        ArrayNode keys = o.putArray("api_keys");
+        for (ApiKey k : tenants.keysOf(t.id())) {
+            ObjectNode ko = keys.addObject();
+            ko.put("id", k.id());
+            ko.put("name", k.name());
+            ko.put("prefix", k.prefix());
+            ko.put("created_at", k.createdAt().toString());
+            ko.put("revoked_at", k.revokedAt() == null ? null : k.revokedAt().toString());
+            List<io.budgetguard.core.Budget> own = t.keyBudgets().getOrDefault(k.id(), List.of());
+            windows(ko.putArray("budgets"), scoped(t.id(), own, io.budgetguard.core.WindowScope.key(k.id()), now, withSpend), now);
+        }
+        ArrayNode groups = o.putArray("model_groups");
+        for (Tenant.ModelGroup g : t.modelGroups()) {
+            ObjectNode go = groups.addObject();
+            go.put("name", g.name());
+            ArrayNode ms = go.putArray("models");
+            g.models().stream().sorted().forEach(ms::add);
+            windows(go.putArray("budgets"), scoped(t.id(), g.budgets(), g.scope(), now, withSpend), now);
+        }
+        return o;
+    }
+
+    private List<WindowUsage> scoped(String tenantId, List<io.budgetguard.core.Budget> budgets,
+                                     io.budgetguard.core.WindowScope scope, long now, boolean withSpend) {
+        List<WindowRef> refs = budgets.stream().map(b -> WindowRef.of(b, now, scope)).toList();
+        if (refs.isEmpty()) return List.of();
+        return withSpend ? counters.usage(tenantId, refs, now) : refs.stream().map(w -> new WindowUsage(w, 0, 0)).toList();
+    }
+
+    /** Each window with its limit, spend, reservations, what remains and its forecast. */
+    private static void windows(ArrayNode budgets, List<WindowUsage> usage, long now) {
         for (WindowUsage u : usage) {
             WindowRef w = u.window();
             ObjectNode bo = budgets.addObject();
@@ -65,21 +102,5 @@ final class TenantView {
             fo.put("projected_over_limit", f.projectedOver(w.limitMicroUsd()));
             fo.put("runs_out_at", f.runsOutAtMs() == null ? null : Instant.ofEpochMilli(f.runsOutAtMs()).toString());
         }
-        AlertSettings a = alerts.find(t.id()).orElse(new AlertSettings(AlertSettings.DEFAULT_THRESHOLDS_PCT, null));
-        ObjectNode ao = o.putObject("alerts");
-        ArrayNode pcts = ao.putArray("thresholds_pct");
-        a.thresholdsPct().forEach(pcts::add);
-        ao.put("webhook", a.webhookUrl() != null ? AlertSettings.redacted(a.webhookUrl())
-                : globalWebhook != null ? "global" : null);
-        ArrayNode keys = o.putArray("api_keys");
-        for (ApiKey k : tenants.keysOf(t.id())) {
-            ObjectNode ko = keys.addObject();
-            ko.put("id", k.id());
-            ko.put("name", k.name());
-            ko.put("prefix", k.prefix());
-            ko.put("created_at", k.createdAt().toString());
-            ko.put("revoked_at", k.revokedAt() == null ? null : k.revokedAt().toString());
-        }
-        return o;
     }
 }

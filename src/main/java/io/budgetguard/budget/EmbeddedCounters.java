@@ -90,7 +90,7 @@ public final class EmbeddedCounters implements SpendCounters {
             Reservation held = t.reservations.remove(r.id());
             if (held == null) return SettleResult.ALREADY;
             settleLocked(t, held, actualMicroUsd, nowMs, current);
-            Settled settled = new Settled(held.createdMs(), actualMicroUsd);
+            Settled settled = new Settled(held.createdMs(), actualMicroUsd, held.apiKeyId(), held.model());
             for (Load load : t.loading.values()) {
                 load.settled.put(held.id(), settled);
                 if (!load.excluded.contains(held.id())) installsFirst.add(load.done);

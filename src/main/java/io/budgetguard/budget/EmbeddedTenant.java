@@ -58,8 +58,8 @@ final class EmbeddedTenant {
         }
     }
 
-    /** A settled request as a window load needs it: when it started and what it cost. */
-    record Settled(long startedMs, long costMicroUsd) {}
+    /** A settled request as a window load needs it: when it started, what it cost, and whose it was. */
+    record Settled(long startedMs, long costMicroUsd, String apiKeyId, String model) {}
 
     /**
      * A window being loaded. The query leaves out {@code excluded} (requests in flight, or settled with their row
@@ -128,11 +128,11 @@ final class EmbeddedTenant {
             Window w = new Window(ref);
             if (w.rolling != null) {
                 long from = (w.rolling.bucketOf(nowMs) - WindowRef.ROLLING_BUCKETS) * ref.bucketMs();
-                for (Map.Entry<Long, Long> e : history.spentPerBucket(tenantId, from, ref.bucketMs(), load.excluded).entrySet()) {
+                for (Map.Entry<Long, Long> e : history.spentPerBucket(tenantId, ref.scope(), from, ref.bucketMs(), load.excluded).entrySet()) {
                     w.rolling.add(nowMs, e.getKey() * ref.bucketMs(), e.getValue());
                 }
             } else {
-                w.spent = history.spentMicroUsd(tenantId, ref.startMs(), ref.endMs(), load.excluded);
+                w.spent = history.spentMicroUsd(tenantId, ref.scope(), ref.startMs(), ref.endMs(), load.excluded);
             }
             install(load, w, nowMs);
         } catch (RuntimeException | Error e) {
@@ -150,11 +150,11 @@ final class EmbeddedTenant {
         lock.lock();
         try {
             for (Settled s : load.settled.values()) {
-                if (w.ref.covers(s.startedMs())) w.count(nowMs, s.startedMs(), s.costMicroUsd());
+                if (w.ref.counts(s.startedMs(), s.apiKeyId(), s.model())) w.count(nowMs, s.startedMs(), s.costMicroUsd());
             }
             // Requests in flight that this window never saw admitted are reserved in it too.
             for (Reservation r : reservations.values()) {
-                if (!w.ref.covers(r.createdMs()) || r.holds(w.ref.id())) continue;
+                if (!w.ref.counts(r.createdMs(), r.apiKeyId(), r.model()) || r.holds(w.ref.id())) continue;
                 w.reserved += r.estimateMicroUsd();
                 w.heldSinceBuilt.put(r.id(), r.estimateMicroUsd());
             }

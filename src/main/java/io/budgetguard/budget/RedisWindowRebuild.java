@@ -70,24 +70,38 @@ final class RedisWindowRebuild {
         args.add(Long.toString(expireAt(w, nowMs, graceMs)));
         if (w.rolling()) {
             long lo = Math.floorDiv(nowMs, w.bucketMs()) - WindowRef.ROLLING_BUCKETS;
-            Map<Long, Long> buckets = history.spentPerBucket(tenantId, lo * w.bucketMs(), w.bucketMs(), List.of());
+            Map<Long, Long> buckets = history.spentPerBucket(tenantId, w.scope(), lo * w.bucketMs(), w.bucketMs(), List.of());
             args.add(Long.toString(lo));
             args.add("0");
             args.add("0");
             args.add(Long.toString(w.bucketMs()));
             args.add(w.id());
+            scopeArgs(w.scope(), args);
             args.add(Integer.toString(buckets.size()));
             for (Map.Entry<Long, Long> e : buckets.entrySet()) {
                 args.add(Long.toString(Math.max(e.getKey(), lo)));
                 args.add(Long.toString(e.getValue()));
             }
         } else {
-            args.add(Long.toString(history.spentMicroUsd(tenantId, w.startMs(), w.endMs(), List.of())));
+            args.add(Long.toString(history.spentMicroUsd(tenantId, w.scope(), w.startMs(), w.endMs(), List.of())));
             args.add(Long.toString(w.startMs()));
             args.add(Long.toString(w.endMs()));
             args.add("0");
             args.add(w.id());
+            scopeArgs(w.scope(), args);
             args.add("0");
         }
+    }
+
+    /** The window's scope for init.lua: kind, key id, then the group's models (count first). */
+    private static void scopeArgs(io.budgetguard.core.WindowScope scope, List<String> args) {
+        args.add(switch (scope.kind()) {
+            case TENANT -> "t";
+            case KEY -> "k";
+            case MODEL_GROUP -> "g";
+        });
+        args.add(scope.kind() == io.budgetguard.core.WindowScope.Kind.KEY ? scope.id() : "");
+        args.add(Integer.toString(scope.models().size()));
+        args.addAll(scope.models());
     }
 }

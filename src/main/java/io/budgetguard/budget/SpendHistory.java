@@ -1,5 +1,6 @@
 package io.budgetguard.budget;
 
+import io.budgetguard.core.WindowScope;
 import java.util.Collection;
 import java.util.Map;
 
@@ -8,14 +9,14 @@ import java.util.Map;
  * where a settled request's row is written.
  */
 public interface SpendHistory {
-    /** Spend of requests started in [fromMs, toMs), leaving out the requests in {@code excludedIds}. */
-    long spentMicroUsd(String tenantId, long fromMs, long toMs, Collection<String> excludedIds);
+    /** Spend in {@code scope} of requests started in [fromMs, toMs), leaving out the requests in {@code excludedIds}. */
+    long spentMicroUsd(String tenantId, WindowScope scope, long fromMs, long toMs, Collection<String> excludedIds);
 
     /**
-     * Spend of requests started at or after {@code fromMs}, summed per bucket index (floor(started / bucketMs)) by
-     * the database, leaving out the requests in {@code excludedIds}.
+     * Spend in {@code scope} of requests started at or after {@code fromMs}, summed per bucket index
+     * (floor(started / bucketMs)) by the database, leaving out the requests in {@code excludedIds}.
      */
-    Map<Long, Long> spentPerBucket(String tenantId, long fromMs, long bucketMs, Collection<String> excludedIds);
+    Map<Long, Long> spentPerBucket(String tenantId, WindowScope scope, long fromMs, long bucketMs, Collection<String> excludedIds);
 
     /** Writes the settled request's row; returns once it is durable (false when it existed already). */
     boolean append(io.budgetguard.core.UsageEvent event);

@@ -1,6 +1,7 @@
 package io.budgetguard.ledger;
 
 import io.budgetguard.core.UsageEvent;
+import io.budgetguard.core.WindowScope;
 
 import io.budgetguard.core.Money;
 import io.budgetguard.core.Reservation;
@@ -152,13 +153,14 @@ public final class Ledger implements SpendHistory, AutoCloseable {
     }
 
     @Override
-    public long spentMicroUsd(String tenantId, long fromMs, long toMs, java.util.Collection<String> excludedIds) {
+    public long spentMicroUsd(String tenantId, WindowScope scope, long fromMs, long toMs, java.util.Collection<String> excludedIds) {
         try (Connection c = db.connection();
              PreparedStatement ps = c.prepareStatement(db.query("ledger_spent_between"))) {
             ps.setString(1, tenantId);
             ps.setObject(2, Database.utc(Instant.ofEpochMilli(fromMs)));
             ps.setObject(3, Database.utc(Instant.ofEpochMilli(toMs)));
             ps.setArray(4, c.createArrayOf("VARCHAR", excludedIds.toArray()));
+            bindScope(ps, 5, scope);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return Money.microUsdFromSql(rs.getBigDecimal(1));
@@ -169,7 +171,8 @@ public final class Ledger implements SpendHistory, AutoCloseable {
     }
 
     @Override
-    public Map<Long, Long> spentPerBucket(String tenantId, long fromMs, long bucketMs, java.util.Collection<String> excludedIds) {
+    public Map<Long, Long> spentPerBucket(String tenantId, WindowScope scope, long fromMs, long bucketMs,
+                                          java.util.Collection<String> excludedIds) {
         Map<Long, Long> out = new HashMap<>();
         try (Connection c = db.connection();
              PreparedStatement ps = c.prepareStatement(db.query("ledger_bucket_sums"))) {
@@ -177,6 +180,7 @@ public final class Ledger implements SpendHistory, AutoCloseable {
             ps.setString(2, tenantId);
             ps.setObject(3, Database.utc(Instant.ofEpochMilli(fromMs)));
             ps.setArray(4, c.createArrayOf("VARCHAR", excludedIds.toArray()));
+            bindScope(ps, 5, scope);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     out.merge(rs.getBigDecimal(1).longValueExact(), Money.microUsdFromSql(rs.getBigDecimal(2)), Long::sum);
@@ -188,9 +192,19 @@ public final class Ledger implements SpendHistory, AutoCloseable {
         return out;
     }
 
+    /** The scope filter of the spend queries: a key's rows, a model group's, or (both flags 0) all. */
+    private static void bindScope(PreparedStatement ps, int at, WindowScope scope) throws SQLException {
+        boolean key = scope.kind() == WindowScope.Kind.KEY;
+        boolean group = scope.kind() == WindowScope.Kind.MODEL_GROUP;
+        ps.setInt(at, key ? 1 : 0);
+        ps.setString(at + 1, key ? scope.id() : "");
+        ps.setInt(at + 2, group ? 1 : 0);
+        ps.setString(at + 3, group ? scope.modelPattern() : "");
+    }
+
     /** Settled spend of a tenant for requests started in [from, to). */
     public long spentMicroUsd(String tenantId, Instant from, Instant to) {
-        return spentMicroUsd(tenantId, from.toEpochMilli(), to.toEpochMilli(), List.of());
+        return spentMicroUsd(tenantId, WindowScope.TENANT, from.toEpochMilli(), to.toEpochMilli(), List.of());
     }
 
     /** One CSV line per UTC day, tenant, provider and model. */

@@ -50,6 +50,9 @@ public final class PolicyInput {
         for (WindowUsage u : budgets) {
             ObjectNode b = bs.addObject();
             b.put("period", u.window().period().name());
+            // "tenant", "key" or "model_group", and which key or group: every window that applies to the request.
+            b.put("scope", u.window().scope().kind().name().toLowerCase(java.util.Locale.ROOT));
+            if (u.window().scope().kind() != io.budgetguard.core.WindowScope.Kind.TENANT) b.put("scope_id", u.window().scope().id());
             b.put("limit_usd", Money.usd(u.window().limitMicroUsd()));
             b.put("spent_usd", Money.usd(u.spentMicroUsd()));
             b.put("reserved_usd", Money.usd(u.reservedMicroUsd()));

@@ -123,7 +123,7 @@ public final class ProxyHandler implements AutoCloseable {
         ModelPrice price = read.json() == null || endpoint.free() ? null : price(target, call);
         ProxyRequest req = withDefaultOutputCap(tenant, read.withUpstreamModel(target.upstreamModel(), json), price);
         Estimate estimate = price == null ? Estimate.FREE : estimator.estimate(endpoint.estimateKind(), req.json(), price);
-        List<WindowRef> windows = WindowRef.all(tenant.budgets(), clock.millis());
+        List<WindowRef> windows = tenant.windowsFor(caller.keyId(), ledgerModel(req, target), clock.millis());
         checkPolicy(call, tenant, caller, req, target, Estimator.requestedOutputTokens(endpoint.estimateKind(), read.json()),
                 estimate, windows);
         Reservation reservation = admit(call, tenant, caller, req, target, estimate, windows);
@@ -184,7 +184,7 @@ public final class ProxyHandler implements AutoCloseable {
                               Estimate estimate, List<WindowRef> windows) {
         long now = clock.millis();
         Reservation proposed = new Reservation(call.requestId(), tenant.id(), caller.keyId(), req.endpoint().ledgerName(),
-                target.provider().name(), req.json() == null || req.model() == null ? null : target.upstreamModel(),
+                target.provider().name(), ledgerModel(req, target),
                 estimate.costMicroUsd(), now,
                 now + settings.reservationTimeoutS() * 1000, windows);
         long t0 = System.nanoTime();
@@ -290,6 +290,11 @@ public final class ProxyHandler implements AutoCloseable {
         String beta = call.header("anthropic-beta");
         if (beta != null && beta.contains("context-1m")) price = price.withContextWindow(ANTHROPIC_LONG_CONTEXT_TOKENS);
         return price;
+    }
+
+    /** The model a request is recorded (and matched to model groups) by: the id sent upstream; null for listings. */
+    private static String ledgerModel(ProxyRequest req, ModelRouter.Target target) {
+        return req.json() == null || req.model() == null ? null : target.upstreamModel();
     }
 
     /** Anthropic's long-context beta: prompts up to one million tokens, whatever the model's listed window. */

@@ -23,9 +23,10 @@ final class Refusals {
 
     static ApiException overBudget(Admission.OverBudget o, Estimate estimate) {
         WindowRef w = o.window();
+        String level = w.scope().describe();
         String window = w.rolling()
-                ? "The " + w.period().name() + " budget (a sliding window over the last " + span(w) + ")"
-                : "The " + w.period().name() + " budget (" + Instant.ofEpochMilli(w.startMs()) + " to "
+                ? level + " " + w.period().name() + " budget (a sliding window over the last " + span(w) + ")"
+                : level + " " + w.period().name() + " budget (" + Instant.ofEpochMilli(w.startMs()) + " to "
                         + Instant.ofEpochMilli(w.endMs()) + ")";
         return new ApiException(402, "insufficient_quota", "budget_exceeded",
                 window + " has a limit of " + usd(w.limitMicroUsd()) + " and " + usd(o.remainingMicroUsd())

@@ -36,10 +36,10 @@ final class Settlement {
         settle(r, o, costOrEstimate(o, price, r));
     }
 
-    /** The tenant's windows as its budgets are now (a budget may have been added while the request was in flight). */
-    private List<WindowRef> currentWindows(String tenantId, long nowMs) {
+    /** The request's windows as the budgets are now (a budget may have been added while the request was in flight). */
+    private List<WindowRef> currentWindows(Reservation r, long nowMs) {
         try {
-            return tenants.get(tenantId).map(t -> WindowRef.all(t.budgets(), nowMs)).orElse(List.of());
+            return tenants.get(r.tenantId()).map(t -> t.windowsFor(r.apiKeyId(), r.model(), nowMs)).orElse(List.of());
         } catch (io.budgetguard.core.StoreUnavailableException e) {
             return List.of(); // the store is away: the reservation's own windows still settle
         }
@@ -83,7 +83,7 @@ final class Settlement {
         boolean recorded;
         try {
             long nowMs = clock.millis();
-            SpendCounters.SettleResult result = counters.settle(r, cost, nowMs, event, currentWindows(r.tenantId(), nowMs));
+            SpendCounters.SettleResult result = counters.settle(r, cost, nowMs, event, currentWindows(r, nowMs));
             if (result == SpendCounters.SettleResult.ALREADY) {
                 // Only an expiry could have settled it first, and the request deadline ends before the reservation.
                 metrics.settledTwice();

@@ -1,24 +1,70 @@
 package io.budgetguard.tenant;
 
 import io.budgetguard.core.Budget;
+import io.budgetguard.core.WindowRef;
+import io.budgetguard.core.WindowScope;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * A customer of the gateway: its per-minute rate limit, budget windows and default output cap (null = the global
  * default, else the model's own cap), which the gateway sets on requests that set no output limit of their own.
+ * Budgets may also be set on one of its API keys (within the tenant's) and on a model group (a named set of models
+ * sharing one budget); a request is admitted only when every window that applies to it has room.
  */
 public record Tenant(String id, String name, int rateLimitPerMin, Instant createdAt, List<Budget> budgets,
-                     Long defaultMaxOutputTokens) {
+                     Long defaultMaxOutputTokens, Map<String, List<Budget>> keyBudgets, List<ModelGroup> modelGroups) {
+    /** Models that share one budget, by name or as dated snapshots of a listed name. */
+    public record ModelGroup(String name, Set<String> models, List<Budget> budgets) {
+        public ModelGroup {
+            models = Set.copyOf(models);
+            budgets = List.copyOf(budgets);
+        }
+
+        public WindowScope scope() {
+            return WindowScope.modelGroup(name, models);
+        }
+    }
+
     public Tenant {
         budgets = List.copyOf(budgets);
+        keyBudgets = Map.copyOf(keyBudgets);
+        modelGroups = List.copyOf(modelGroups);
         if (defaultMaxOutputTokens != null && defaultMaxOutputTokens <= 0) {
             throw new IllegalStateException("a default output cap is positive: " + defaultMaxOutputTokens);
         }
     }
 
+    /** A tenant with budgets of its own only. */
+    public Tenant(String id, String name, int rateLimitPerMin, Instant createdAt, List<Budget> budgets,
+                  Long defaultMaxOutputTokens) {
+        this(id, name, rateLimitPerMin, createdAt, budgets, defaultMaxOutputTokens, Map.of(), List.of());
+    }
+
     /** A tenant without a default output cap of its own. */
     public Tenant(String id, String name, int rateLimitPerMin, Instant createdAt, List<Budget> budgets) {
         this(id, name, rateLimitPerMin, createdAt, budgets, null);
+    }
+
+    /**
+     * Every window a request of this key and model counts in, now: the tenant's, its key's, and those of each model
+     * group the model belongs to.
+     */
+    public List<WindowRef> windowsFor(String apiKeyId, String model, long nowMs) {
+        List<WindowRef> out = new ArrayList<>(WindowRef.all(budgets, nowMs));
+        List<Budget> own = apiKeyId == null ? null : keyBudgets.get(apiKeyId);
+        if (own != null) {
+            WindowScope scope = WindowScope.key(apiKeyId);
+            for (Budget b : own) out.add(WindowRef.of(b, nowMs, scope));
+        }
+        for (ModelGroup g : modelGroups) {
+            WindowScope scope = g.scope();
+            if (!scope.matches(apiKeyId, model)) continue;
+            for (Budget b : g.budgets()) out.add(WindowRef.of(b, nowMs, scope));
+        }
+        return out;
     }
 }

@@ -18,9 +18,16 @@ import java.util.Optional;
 /** Tenants, their budgets and their API keys (stored as hashes) in the relational store. */
 public final class TenantStore {
     private final Database db;
+    private final ScopeStore scopes;
 
     public TenantStore(Database db) {
         this.db = db;
+        this.scopes = new ScopeStore(db);
+    }
+
+    /** The budgets of keys and model groups. */
+    public ScopeStore scopes() {
+        return scopes;
     }
 
     /** Creates the tenant with its budgets in one transaction; false when the id is taken. */
@@ -58,8 +65,9 @@ public final class TenantStore {
                 if (!rs.next()) return Optional.empty();
                 long cap = rs.getLong(5);
                 Long outputCap = rs.wasNull() ? null : cap;
+                ScopeStore.Scopes s = scopes.load(c, id);
                 return Optional.of(new Tenant(rs.getString(1), rs.getString(2), rs.getInt(3),
-                        rs.getObject(4, OffsetDateTime.class).toInstant(), budgets(c, id), outputCap));
+                        rs.getObject(4, OffsetDateTime.class).toInstant(), budgets(c, id), outputCap, s.keyBudgets(), s.groups()));
             }
         } catch (SQLException e) {
             throw Database.unavailable("tenant find", e);

@@ -40,12 +40,11 @@ public final class ReservationExpiry {
     int expireTenant(String tenantId) {
         long now = clock.millis();
         int settled = 0;
-        java.util.List<io.budgetguard.core.WindowRef> current = null;
+        java.util.Optional<io.budgetguard.tenant.Tenant> tenant = null;
         for (Reservation r : counters.expired(tenantId, now, MAX_PER_TENANT)) {
-            if (current == null) {
-                current = tenants.find(tenantId).map(t -> io.budgetguard.core.WindowRef.all(t.budgets(), now))
-                        .orElse(java.util.List.of());
-            }
+            if (tenant == null) tenant = tenants.find(tenantId);
+            java.util.List<io.budgetguard.core.WindowRef> current = tenant.map(t -> t.windowsFor(r.apiKeyId(), r.model(), now))
+                    .orElse(java.util.List.of());
             Instant started = Instant.ofEpochMilli(r.createdMs());
             Instant finished = Instant.ofEpochMilli(Math.max(now, r.createdMs()));
             UsageEvent event = new UsageEvent(r.id(), r.tenantId(), r.apiKeyId(), r.endpoint(), r.provider(), r.model(),

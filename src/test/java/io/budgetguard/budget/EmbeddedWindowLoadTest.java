@@ -52,12 +52,12 @@ class EmbeddedWindowLoadTest {
         }
 
         @Override
-        public long spentMicroUsd(String tenantId, long fromMs, long toMs, Collection<String> excludedIds) {
-            return ledger.spentMicroUsd(tenantId, fromMs, toMs, excludedIds);
+        public long spentMicroUsd(String tenantId, io.budgetguard.core.WindowScope scope, long fromMs, long toMs, Collection<String> excludedIds) {
+            return ledger.spentMicroUsd(tenantId, scope, fromMs, toMs, excludedIds);
         }
 
         @Override
-        public Map<Long, Long> spentPerBucket(String tenantId, long fromMs, long bucketMs, Collection<String> excludedIds) {
+        public Map<Long, Long> spentPerBucket(String tenantId, io.budgetguard.core.WindowScope scope, long fromMs, long bucketMs, Collection<String> excludedIds) {
             if (tenantId.equals("big")) {
                 entered.countDown();
                 try {
@@ -67,7 +67,7 @@ class EmbeddedWindowLoadTest {
                 }
             }
             if (databaseDown) throw new io.budgetguard.core.StoreUnavailableException("database unavailable: test", null);
-            return ledger.spentPerBucket(tenantId, fromMs, bucketMs, excludedIds);
+            return ledger.spentPerBucket(tenantId, scope, fromMs, bucketMs, excludedIds);
         }
 
         @Override
@@ -146,7 +146,7 @@ class EmbeddedWindowLoadTest {
         WindowUsage u = counters.usage("big", List.of(WindowRef.of(rolling, now)), now).get(0);
         assertEquals(ROWS + 5 + 7, u.spentMicroUsd(), "a million rows, the call settled during the load, the late one: each once");
         assertEquals(20, u.reservedMicroUsd(), "the admission that waited is reserved");
-        assertEquals(ROWS + 5 + 7, ledger.spentMicroUsd("big", now - 24 * HOUR_MS, now + 1, List.of()), "the ledger agrees");
+        assertEquals(ROWS + 5 + 7, ledger.spentMicroUsd("big", io.budgetguard.core.WindowScope.TENANT, now - 24 * HOUR_MS, now + 1, List.of()), "the ledger agrees");
     }
 
     @Test

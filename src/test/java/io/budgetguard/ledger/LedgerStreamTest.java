@@ -94,7 +94,7 @@ class LedgerStreamTest {
         assertEquals(5, rows());
         assertEquals(0, stream(), "acknowledged entries are deleted");
         assertEquals(0, stream.drain(tenant, "w1", 30_000, 2, 10, ledger::appendBatch));
-        assertEquals(500, ledger.spentMicroUsd(tenant, 0, Long.MAX_VALUE / 2, java.util.List.of()));
+        assertEquals(500, ledger.spentMicroUsd(tenant, io.budgetguard.core.WindowScope.TENANT, 0, Long.MAX_VALUE / 2, java.util.List.of()));
     }
 
     @Test

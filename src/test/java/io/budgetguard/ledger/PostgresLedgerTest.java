@@ -61,7 +61,7 @@ class PostgresLedgerTest {
         Instant now = Instant.now();
         assertTrue(ledger.append(event("req_1", 100, now)));
         assertFalse(ledger.append(event("req_1", 100, now)));
-        assertEquals(100, ledger.spentMicroUsd("acme", now.minusSeconds(60).toEpochMilli(), now.plusSeconds(60).toEpochMilli(), List.of()));
+        assertEquals(100, ledger.spentMicroUsd("acme", io.budgetguard.core.WindowScope.TENANT, now.minusSeconds(60).toEpochMilli(), now.plusSeconds(60).toEpochMilli(), List.of()));
     }
 
     @Test
@@ -91,7 +91,7 @@ class PostgresLedgerTest {
         ledger.append(event("req_a", 1, now));
         ledger.append(event("req_b", 999_999, now));
         ledger.append(event("req_c", 123_456_789_012L, now));
-        assertEquals(123_457_789_012L, ledger.spentMicroUsd("acme", now.minusSeconds(1).toEpochMilli(), now.plusSeconds(1).toEpochMilli(), List.of()));
+        assertEquals(123_457_789_012L, ledger.spentMicroUsd("acme", io.budgetguard.core.WindowScope.TENANT, now.minusSeconds(1).toEpochMilli(), now.plusSeconds(1).toEpochMilli(), List.of()));
     }
 
     @Test

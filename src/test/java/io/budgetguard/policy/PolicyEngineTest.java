@@ -36,7 +36,9 @@ class PolicyEngineTest {
     static void build() throws Exception {
         dir = Files.createTempDirectory("policy-test");
         bundle = Opa.build(dir.resolve("bundle.tar.gz"), "rev-1", REGO, DATA);
-        engine = PolicyEngine.start(bundle, true, 2, 1_000, false, 1_000, JSON);
+        // A generous borrow timeout: 64 threads share 2 instances here, and on a loaded machine a 1 s wait for one
+        // fails closed (deny), which the cross-talk test would misread as another thread's answer.
+        engine = PolicyEngine.start(bundle, true, 2, 30_000, false, 1_000, JSON);
     }
 
     @AfterAll

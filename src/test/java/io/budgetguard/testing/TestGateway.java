@@ -55,6 +55,7 @@ public final class TestGateway implements AutoCloseable {
     private final Path dataDir;
     /** Secrets this gateway saw: none of them may appear in any log line. */
     private final java.util.Set<String> secrets = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Map<String, String> keyIds = new java.util.concurrent.ConcurrentHashMap<>();
     private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -145,7 +146,13 @@ public final class TestGateway implements AutoCloseable {
         if (k.statusCode() != 201) throw new IllegalStateException("key create: " + k.statusCode() + " " + k.body());
         String key = json(k.body()).get("key").asText();
         secrets.add(key);
+        keyIds.put(key, json(k.body()).get("id").asText());
         return key;
+    }
+
+    /** The id of a key this gateway made with {@link #newKey}. */
+    public String keyIdOf(String key) {
+        return keyIds.get(key);
     }
 
     /** Another secret (a provider's key) that must never appear in a log line. */

@@ -70,7 +70,7 @@ class ReservationExpiryTest {
         now.set(T0.plusSeconds(900));
         assertEquals(1, expiry.runOnce());
         assertEquals(0, expiry.runOnce(), "settled once");
-        assertEquals(777, ledger.spentMicroUsd("acme", T0.minusSeconds(60).toEpochMilli(), T0.plusSeconds(3_600).toEpochMilli(), List.of()));
+        assertEquals(777, ledger.spentMicroUsd("acme", io.budgetguard.core.WindowScope.TENANT, T0.minusSeconds(60).toEpochMilli(), T0.plusSeconds(3_600).toEpochMilli(), List.of()));
         try (var c = db.connection(); var st = c.createStatement();
              var rs = st.executeQuery("SELECT status, cost_usd FROM usage_ledger WHERE request_id = 'req_stuck'")) {
             rs.next();

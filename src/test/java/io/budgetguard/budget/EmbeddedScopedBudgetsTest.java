@@ -1,0 +1,10 @@
+package io.budgetguard.budget;
+
+import java.util.Map;
+
+class EmbeddedScopedBudgetsTest extends ScopedBudgetsContract {
+    @Override
+    Map<String, String> env() {
+        return Map.of();
+    }
+}
