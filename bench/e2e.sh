@@ -41,7 +41,10 @@ http {
 NGINX
 nginx -p "$work" -c nginx.conf
 admin=bench-admin-key-0123456789
-common=(OPENAI_BASE_URL=http://127.0.0.1:$up OPENAI_KEY=sk-bench ADMIN_API_KEY=$admin OPA_POLICY_PATH=policy/bundle.tar.gz HOST=127.0.0.1)
+# DB_TIMEOUT_MS: on a loaded 2-core machine `serve` starting beside the embedded gateway's JIT once took over the
+# default 2 s for its first Postgres connection and exited, which left the production row without a gateway.
+common=(OPENAI_BASE_URL=http://127.0.0.1:$up OPENAI_KEY=sk-bench ADMIN_API_KEY=$admin OPA_POLICY_PATH=policy/bundle.tar.gz HOST=127.0.0.1
+  DB_TIMEOUT_MS=10000)
 env "${common[@]}" PORT=$g1 BUDGETGUARD_DATA_DIR="$work/h2" java -jar target/budgetguard.jar all > "$work/embedded.log" 2>&1 &
 pids+=($!)
 redis-server --port "$rp" --bind 127.0.0.1 --dir "$work" --appendonly yes --appendfsync always --save "" > "$work/redis.log" 2>&1 &
@@ -55,7 +58,10 @@ pids+=($!)
 sleep 3
 env "${common[@]}" REDIS_URL=redis://127.0.0.1:$rp DATABASE_URL="$dburl" java -jar target/budgetguard.jar worker > "$work/worker.log" 2>&1 &
 pids+=($!)
-for g in $g1 $g2; do for _ in $(seq 100); do curl -sf "http://127.0.0.1:$g/health" >/dev/null && break; sleep 0.2; done; done
+for g in $g1 $g2; do
+  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$g/health" >/dev/null && break; sleep 0.2; done
+  curl -sf "http://127.0.0.1:$g/health" >/dev/null || { echo "the gateway on port $g did not start:"; tail -5 "$work"/*.log; exit 1; }
+done
 key_for() {
   curl -sf -X POST "http://127.0.0.1:$1/admin/tenant" -H "X-Admin-Key: $admin" -H 'Content-Type: application/json' \
     -d '{"id":"bench","rate_limit_per_min":1000000,"budgets":[{"period":"monthly","limit_usd":100000},{"period":"daily","limit_usd":100000}]}' >/dev/null
