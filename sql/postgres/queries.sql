@@ -22,13 +22,22 @@ DELETE FROM budgets WHERE tenant_id = ?
 INSERT INTO budgets (tenant_id, period, limit_usd) VALUES (?, ?, ?)
 
 -- name: key_insert
-INSERT INTO api_keys (id, tenant_id, name, prefix, key_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)
+INSERT INTO api_keys (id, tenant_id, name, prefix, key_hash, created_at, expires_at, allowed_models,
+  default_max_output_tokens, rate_limit_per_min) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 
 -- name: key_find_by_hash
-SELECT id, tenant_id, name, prefix, revoked_at FROM api_keys WHERE key_hash = ?
+-- The key's current secret, else a retired one within its grace period (valid_until checked by the caller too).
+SELECT id, tenant_id, name, prefix, revoked_at, created_at, expires_at, allowed_models, default_max_output_tokens,
+  rate_limit_per_min, CAST(NULL AS TIMESTAMP WITH TIME ZONE) AS valid_until FROM api_keys WHERE key_hash = ?
+UNION ALL
+SELECT k.id, k.tenant_id, k.name, k.prefix, k.revoked_at, k.created_at, k.expires_at, k.allowed_models,
+  k.default_max_output_tokens, k.rate_limit_per_min, r.valid_until
+FROM api_key_retired_secrets r JOIN api_keys k ON k.id = r.key_id WHERE r.key_hash = ?
 
 -- name: keys_of_tenant
-SELECT id, name, prefix, created_at, revoked_at FROM api_keys WHERE tenant_id = ? ORDER BY created_at, id
+SELECT id, name, prefix, created_at, revoked_at, expires_at, allowed_models, default_max_output_tokens, rate_limit_per_min
+FROM api_keys
+WHERE tenant_id = ? ORDER BY created_at, id
 
 -- name: key_revoke
 UPDATE api_keys SET revoked_at = ? WHERE id = ? AND tenant_id = ? AND revoked_at IS NULL
@@ -39,23 +48,30 @@ SELECT revoked_at FROM api_keys WHERE id = ? AND tenant_id = ?
 -- name: ledger_insert
 INSERT INTO usage_ledger (request_id, tenant_id, api_key_id, endpoint, model, status, prompt_tokens, cached_tokens,
   completion_tokens, estimated_cost_usd, cost_usd, upstream_status, started_at, finished_at, latency_ms, provider,
-  cache_write_tokens)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+  cache_write_tokens, end_user, tags)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT DO NOTHING
 
 -- name: ledger_spent_between
 -- Requests whose cost the caller holds in memory (in flight, or settled with the row still being written) are
 -- left out by id, so a window built while they settle counts each of them exactly once. A scoped window counts
--- one key's rows (first flag 1, the key id) or one model group's (second flag 1, the group's pattern).
+-- one key's rows (first flag 1, the key id), one model group's (second flag 1, the group's pattern) or one end
+-- user's (third flag 1, the user).
 SELECT COALESCE(SUM(cost_usd), 0) FROM usage_ledger
 WHERE tenant_id = ? AND started_at >= ? AND started_at < ? AND NOT (request_id = ANY(?))
-  AND (? = 0 OR api_key_id = ?) AND (? = 0 OR model ~ ?)
+  AND (? = 0 OR api_key_id = ?) AND (? = 0 OR model ~ ?) AND (? = 0 OR end_user = ?)
 
 -- name: usage_by_model
 SELECT COALESCE(model, '') AS k, COUNT(*), COALESCE(SUM(prompt_tokens), 0), COALESCE(SUM(completion_tokens), 0),
   COALESCE(SUM(cost_usd), 0)
 FROM usage_ledger WHERE tenant_id = ? AND started_at >= ? AND started_at < ?
 GROUP BY COALESCE(model, '') ORDER BY k
+
+-- name: usage_by_key
+SELECT api_key_id AS k, COUNT(*), COALESCE(SUM(prompt_tokens), 0), COALESCE(SUM(completion_tokens), 0),
+  COALESCE(SUM(cost_usd), 0)
+FROM usage_ledger WHERE tenant_id = ? AND started_at >= ? AND started_at < ?
+GROUP BY api_key_id ORDER BY k
 
 -- name: usage_by_provider
 SELECT provider AS k, COUNT(*), COALESCE(SUM(prompt_tokens), 0), COALESCE(SUM(completion_tokens), 0),
@@ -75,18 +91,20 @@ GROUP BY 1 ORDER BY 1
 SELECT bucket, SUM(cost_usd) FROM (
   SELECT FLOOR(EXTRACT(EPOCH FROM started_at) * 1000 / ?) AS bucket, cost_usd FROM usage_ledger
   WHERE tenant_id = ? AND started_at >= ? AND NOT (request_id = ANY(?))
-    AND (? = 0 OR api_key_id = ?) AND (? = 0 OR model ~ ?)
+    AND (? = 0 OR api_key_id = ?) AND (? = 0 OR model ~ ?) AND (? = 0 OR end_user = ?)
 ) costs GROUP BY bucket
 
 -- name: reservation_insert
-INSERT INTO reservations (request_id, tenant_id, api_key_id, endpoint, model, estimated_cost_usd, started_at, provider)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+INSERT INTO reservations (request_id, tenant_id, api_key_id, endpoint, model, estimated_cost_usd, started_at, provider,
+  end_user, tags)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 
 -- name: reservation_delete
 DELETE FROM reservations WHERE request_id = ?
 
 -- name: reservations_all
-SELECT request_id, tenant_id, api_key_id, endpoint, model, estimated_cost_usd, started_at, provider FROM reservations
+SELECT request_id, tenant_id, api_key_id, endpoint, model, estimated_cost_usd, started_at, provider, end_user, tags
+FROM reservations
 ORDER BY started_at LIMIT 1000
 
 -- name: tenant_ids_after
@@ -162,3 +180,38 @@ DELETE FROM model_groups WHERE tenant_id = ? AND name = ?
 
 -- name: model_group_insert
 INSERT INTO model_groups (tenant_id, name, models) VALUES (?, ?, ?)
+
+-- name: key_controls_update
+UPDATE api_keys SET expires_at = ?, allowed_models = ?, default_max_output_tokens = ?, rate_limit_per_min = ?
+WHERE id = ? AND tenant_id = ?
+
+-- name: key_secret_of
+SELECT key_hash FROM api_keys WHERE id = ? AND tenant_id = ? AND revoked_at IS NULL
+
+-- name: key_retired_insert
+INSERT INTO api_key_retired_secrets (key_hash, key_id, valid_until) VALUES (?, ?, ?)
+
+-- name: key_secret_replace
+UPDATE api_keys SET key_hash = ?, prefix = ? WHERE id = ? AND tenant_id = ? AND key_hash = ?
+
+-- name: user_budgets_of_tenant
+SELECT user_id, period, limit_usd FROM user_budgets WHERE tenant_id = ? ORDER BY user_id, period
+
+-- name: user_budgets_delete
+DELETE FROM user_budgets WHERE tenant_id = ? AND user_id = ?
+
+-- name: user_budget_insert
+INSERT INTO user_budgets (tenant_id, user_id, period, limit_usd) VALUES (?, ?, ?, ?)
+
+-- name: usage_by_user
+SELECT COALESCE(end_user, '') AS k, COUNT(*), COALESCE(SUM(prompt_tokens), 0), COALESCE(SUM(completion_tokens), 0),
+  COALESCE(SUM(cost_usd), 0)
+FROM usage_ledger WHERE tenant_id = ? AND started_at >= ? AND started_at < ?
+GROUP BY COALESCE(end_user, '') ORDER BY k
+
+-- name: usage_by_tag
+-- One tag's values (the first parameter: ',<key>=([^,]*),' over ',' || tags || ','); rows without it as ''.
+SELECT COALESCE(substring(',' || tags || ',' from ?), '') AS k, COUNT(*), COALESCE(SUM(prompt_tokens), 0),
+  COALESCE(SUM(completion_tokens), 0), COALESCE(SUM(cost_usd), 0)
+FROM usage_ledger WHERE tenant_id = ? AND started_at >= ? AND started_at < ?
+GROUP BY 1 ORDER BY 1

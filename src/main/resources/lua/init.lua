@@ -10,7 +10,8 @@
 -- KEYS[1..n] window hashes, KEYS[n+1] ledger stream, KEYS[n+2] drain epoch, KEYS[n+3] reservations hash.
 -- ARGV[1] epoch seen before the database query ('' = none), ARGV[2] most stream entries to scan, then per key:
 -- kind ('c' | 'r'), expire-at ms, spent (c) or lo bucket (r), start ms, end ms, bucket ms, window id,
--- scope ('t' tenant | 'k' key | 'g' model group), the scope's key id (or ''), its number of models, the models,
+-- scope ('t' tenant | 'k' key | 'u' end user | 'g' model group), the key id or end user (or ''), the group's number
+-- of models, the models,
 -- number of bucket pairs, then that many (bucket index, amount) pairs. A scoped window counts only the events and
 -- reservations of its key, or of its group's models (a listed name, or one with a date suffix).
 -- Returns 'OK' | 'RETRY' | 'BACKLOG'.
@@ -27,7 +28,7 @@ for _, entry in ipairs(redis.call('XRANGE', stream, '-', '+')) do
       local ok, ev = pcall(cjson.decode, f[i + 1])
       if ok and type(ev) == 'table' and tonumber(ev.cost_micro_usd) and tonumber(ev.started_at_ms) then
         events[#events + 1] = {tonumber(ev.started_at_ms), tonumber(ev.cost_micro_usd), tostring(ev.api_key_id),
-          type(ev.model) == 'string' and ev.model or ''}
+          type(ev.model) == 'string' and ev.model or '', type(ev.end_user) == 'string' and ev.end_user or false}
       end
     end
   end
@@ -43,14 +44,15 @@ for i = 1, #res, 2 do
       for _, w in ipairs(r.w) do held[tostring(w.id)] = true end
     end
     outstanding[#outstanding + 1] = {res[i], tonumber(r.est), tonumber(r.c), held, tostring(r.k),
-      type(r.m) == 'string' and r.m or ''}
+      type(r.m) == 'string' and r.m or '', type(r.u) == 'string' and r.u or false}
   end
 end
 
 -- Whether a request of this key and model counts in the window's scope.
-local function in_scope(scope, scope_key, models, key, model)
+local function in_scope(scope, scope_key, models, key, model, user)
   if scope == 't' then return true end
   if scope == 'k' then return key == scope_key end
+  if scope == 'u' then return user == scope_key end
   if models[model] then return true end
   local base = string.match(model, '^(.+)%-20%d%d%-[01]%d%-[0-3]%d$') or string.match(model, '^(.+)%-20%d%d[01]%d[0-3]%d$')
     or string.match(model, '^(.+)%-[01]%d[0-3]%d$')
@@ -78,7 +80,7 @@ for k = 1, n do
     if kind == 'c' then
       local spent = value
       for _, ev in ipairs(events) do
-        if ev[1] >= start_ms and ev[1] < end_ms and in_scope(scope, scope_key, models, ev[3], ev[4]) then
+        if ev[1] >= start_ms and ev[1] < end_ms and in_scope(scope, scope_key, models, ev[3], ev[4], ev[5]) then
           spent = spent + ev[2]
         end
       end
@@ -92,7 +94,7 @@ for k = 1, n do
       end
       for _, ev in ipairs(events) do
         local idx = math.floor(ev[1] / bucket_ms)
-        if idx >= value and in_scope(scope, scope_key, models, ev[3], ev[4]) then
+        if idx >= value and in_scope(scope, scope_key, models, ev[3], ev[4], ev[5]) then
           redis.call('HINCRBY', KEYS[k], 'b' .. int(idx), int(ev[2]))
           sum = sum + ev[2]
         end
@@ -102,7 +104,7 @@ for k = 1, n do
     local reserved = 0
     for _, r in ipairs(outstanding) do
       if not r[4][window_id] and (kind == 'r' or (r[3] >= start_ms and r[3] < end_ms))
-          and in_scope(scope, scope_key, models, r[5], r[6]) then
+          and in_scope(scope, scope_key, models, r[5], r[6], r[7]) then
         redis.call('HSET', KEYS[k], 'h:' .. r[1], int(r[2]))
         reserved = reserved + r[2]
       end

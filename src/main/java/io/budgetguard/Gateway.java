@@ -130,7 +130,7 @@ public final class Gateway implements AutoCloseable {
             AlertStore alertStore = new AlertStore(db);
             Metrics metrics = new Metrics(s.metricsPerTenant());
             metrics.policyRevision(policy::revision);
-            TenantAuth auth = new TenantAuth(tenants, s.authCacheTtlMs()); // one cache: admin revocations reach the proxy
+            TenantAuth auth = new TenantAuth(tenants, s.authCacheTtlMs(), clock); // one cache: admin revocations reach the proxy
             ProxyHandler proxy = opened.add(new ProxyHandler(s, json, clock, auth, directory, prices, counters, ledger, policy,
                     new DenialLog(db), metrics));
             io.budgetguard.docs.StaticPages pages = new io.budgetguard.docs.StaticPages();

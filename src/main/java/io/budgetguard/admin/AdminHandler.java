@@ -44,6 +44,7 @@ public final class AdminHandler {
     private final AdminKeys adminKeys;
     private final TenantView views;
     private final ScopeRoutes scopes;
+    private final KeyControlRoutes keyControls;
 
     public AdminHandler(Settings settings, ObjectMapper json, Clock clock, TenantStore tenants, TenantDirectory directory,
                         TenantAuth auth, SpendCounters counters, Ledger ledger, AlertStore alerts, AdminKeys adminKeys) {
@@ -69,6 +70,17 @@ public final class AdminHandler {
                 call.sendJson(json, 200, tenantView(existing(tenantId)));
             }
         });
+        this.keyControls = new KeyControlRoutes(json, clock, tenants, auth, new ScopeRoutes.Admin() {
+            @Override
+            public JsonNode body(HttpCall call) throws IOException {
+                return AdminHandler.this.body(call, true);
+            }
+
+            @Override
+            public void sendTenant(HttpCall call, String tenantId) throws IOException {
+                call.sendJson(json, 200, tenantView(existing(tenantId)));
+            }
+        });
     }
 
     public List<Route> routes() {
@@ -80,7 +92,11 @@ public final class AdminHandler {
                 new Route("POST", "/admin/tenant/{id}/apikeys", guarded(this::createKey)),
                 new Route("DELETE", "/admin/tenant/{id}/apikeys/{keyId}", guarded(this::revokeKey)),
                 new Route("POST", "/admin/tenant/{id}/apikeys/{keyId}/budgets", guarded(scopes::keyBudgets)),
+                new Route("POST", "/admin/tenant/{id}/apikeys/{keyId}", guarded(keyControls::setControls)),
+                new Route("POST", "/admin/tenant/{id}/apikeys/{keyId}/rotate", guarded(keyControls::rotate)),
                 new Route("POST", "/admin/tenant/{id}/model-groups/{name}", guarded(scopes::putModelGroup)),
+                new Route("POST", "/admin/tenant/{id}/users/{userId}/budgets", guarded(scopes::userBudgets)),
+                new Route("POST", "/admin/tenant/{id}/user-budgets", guarded(scopes::userDefaultBudgets)),
                 new Route("DELETE", "/admin/tenant/{id}/model-groups/{name}", guarded(scopes::deleteModelGroup)),
                 new Route("GET", "/admin/tenant/{id}/usage", guarded((call, p) -> usage.report(call, existing(p.get("id"))))),
                 new Route("GET", "/admin/usage/export", guarded(usage::export)),
@@ -154,11 +170,13 @@ public final class AdminHandler {
     private void createKey(HttpCall call, Map<String, String> params) throws IOException {
         String id = AdminInput.tenantId(params.get("id"), "id");
         JsonNode in = body(call, true);
-        AdminInput.onlyFields(in, Set.of("name"));
+        Set<String> fields = new java.util.HashSet<>(KeyControlRoutes.CONTROL_FIELDS);
+        fields.add("name");
+        AdminInput.onlyFields(in, fields);
         existing(id);
         String key = KeyMaterial.newKey();
         ApiKey record = new ApiKey(KeyMaterial.newKeyId(), id, AdminInput.optionalName(in, "default"),
-                KeyMaterial.displayPrefix(key), clock.instant(), null);
+                KeyMaterial.displayPrefix(key), clock.instant(), null, KeyControlRoutes.controls(in), null);
         tenants.insertKey(record, KeyMaterial.hash(key));
         ObjectNode out = json.createObjectNode();
         out.put("id", record.id());

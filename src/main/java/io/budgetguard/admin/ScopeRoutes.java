@@ -63,6 +63,28 @@ final class ScopeRoutes {
         admin.sendTenant(call, id);
     }
 
+    /** {@code {"budgets": [...]}}: replaces one end user's own budgets (they replace the per-user defaults for it). */
+    void userBudgets(HttpCall call, Map<String, String> params) throws IOException {
+        String id = AdminInput.tenantId(params.get("id"), "id");
+        String user = Identifier.require(params.get("userId"), "userId", 256);
+        if (user.equals("*")) throw ApiException.invalidRequest("'*' is not a user id; set defaults at /user-budgets.", "userId");
+        replaceUserBudgets(call, id, user);
+    }
+
+    /** {@code {"budgets": [...]}}: the budgets every end user without budgets of its own gets. */
+    void userDefaultBudgets(HttpCall call, Map<String, String> params) throws IOException {
+        replaceUserBudgets(call, AdminInput.tenantId(params.get("id"), "id"), null);
+    }
+
+    private void replaceUserBudgets(HttpCall call, String id, String user) throws IOException {
+        JsonNode in = admin.body(call);
+        AdminInput.onlyFields(in, Set.of("budgets"));
+        List<Budget> budgets = AdminInput.budgets(in.get("budgets"));
+        if (!tenants.scopes().replaceUserBudgets(id, user, budgets, clock.instant())) throw tenantNotFound(id);
+        changed(id);
+        admin.sendTenant(call, id);
+    }
+
     /** {@code {"models": ["gpt-4o", ...], "budgets": [...]}}: creates or replaces the group. */
     void putModelGroup(HttpCall call, Map<String, String> params) throws IOException {
         String id = AdminInput.tenantId(params.get("id"), "id");

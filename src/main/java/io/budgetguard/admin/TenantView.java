@@ -62,8 +62,32 @@ final class TenantView {
             ko.put("prefix", k.prefix());
             ko.put("created_at", k.createdAt().toString());
             ko.put("revoked_at", k.revokedAt() == null ? null : k.revokedAt().toString());
+            ko.put("expires_at", k.controls().expiresAt() == null ? null : k.controls().expiresAt().toString());
+            if (k.controls().allowedModels().isEmpty()) {
+                ko.putNull("allowed_models");
+            } else {
+                ArrayNode am = ko.putArray("allowed_models");
+                k.controls().allowedModels().stream().sorted().forEach(am::add);
+            }
+            if (k.controls().defaultMaxOutputTokens() == null) ko.putNull("default_max_output_tokens");
+            else ko.put("default_max_output_tokens", k.controls().defaultMaxOutputTokens().longValue());
+            if (k.controls().rateLimitPerMin() == null) ko.putNull("rate_limit_per_min");
+            else ko.put("rate_limit_per_min", k.controls().rateLimitPerMin().intValue());
             List<io.budgetguard.core.Budget> own = t.keyBudgets().getOrDefault(k.id(), List.of());
             windows(ko.putArray("budgets"), scoped(t.id(), own, io.budgetguard.core.WindowScope.key(k.id()), now, withSpend), now);
+        }
+        ObjectNode users = o.putObject("end_users");
+        ArrayNode defaults = users.putArray("default_budgets");
+        for (io.budgetguard.core.Budget b : t.userDefaultBudgets()) {
+            ObjectNode bo = defaults.addObject();
+            bo.put("period", b.period().name());
+            bo.put("limit_usd", UsageRoutes.usd(b.limitMicroUsd()));
+        }
+        ArrayNode own = users.putArray("users");
+        for (var e : new java.util.TreeMap<>(t.userBudgets()).entrySet()) {
+            ObjectNode uo = own.addObject();
+            uo.put("id", e.getKey());
+            windows(uo.putArray("budgets"), scoped(t.id(), e.getValue(), io.budgetguard.core.WindowScope.user(e.getKey()), now, withSpend), now);
         }
         ArrayNode groups = o.putArray("model_groups");
         for (Tenant.ModelGroup g : t.modelGroups()) {

@@ -11,12 +11,14 @@ import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
 import java.util.Map;
 
-/** The usage report's query: {@code group_by=model|provider|day&from=YYYY-MM-DD&to=YYYY-MM-DD} (days UTC, inclusive). */
+/** The usage report's query: {@code group_by=model|provider|key|user|day|tag:<key>&from=YYYY-MM-DD&to=YYYY-MM-DD} (days UTC, inclusive). */
 final class UsageQuery {
     static final long MAX_RANGE_DAYS = 3_660;
     private static final int MAX_PARAMS = 16;
 
     record Range(LocalDate from, LocalDate to, String groupBy) {}
+
+    private static final java.util.regex.Pattern TAG_GROUP = java.util.regex.Pattern.compile("tag:[a-z0-9][a-z0-9_.-]{0,31}");
 
     private final Clock clock;
 
@@ -28,8 +30,9 @@ final class UsageQuery {
         Map<String, String> q = params(rawQuery);
         LocalDate today = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
         String groupBy = q.getOrDefault("group_by", "model");
-        if (!groupBy.equals("model") && !groupBy.equals("day") && !groupBy.equals("provider")) {
-            throw ApiException.invalidRequest("'group_by' must be 'model', 'provider' or 'day'.", "group_by");
+        if (!java.util.Set.of("model", "day", "provider", "key", "user").contains(groupBy) && !TAG_GROUP.matcher(groupBy).matches()) {
+            throw ApiException.invalidRequest("'group_by' must be 'model', 'provider', 'key', 'user', 'day' or 'tag:<key>' "
+                    + "(e.g. tag:team).", "group_by");
         }
         LocalDate from = date(q.get("from"), today.withDayOfMonth(1), "from");
         LocalDate to = date(q.get("to"), today, "to");

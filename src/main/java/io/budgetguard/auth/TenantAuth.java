@@ -19,11 +19,13 @@ public final class TenantAuth {
     private static final int MAX_KEY_CHARS = 512;
 
     private final TenantStore store;
+    private final java.time.Clock clock;
     /** By key hash; a cached "unknown key" may also serve during an outage (it stays refused). */
     private final ReadThroughCache<ApiKey> cache;
 
-    public TenantAuth(TenantStore store, long ttlMs) {
+    public TenantAuth(TenantStore store, long ttlMs, java.time.Clock clock) {
         this.store = store;
+        this.clock = clock;
         this.cache = new ReadThroughCache<>(ttlMs, MAX_CACHED_KEYS, true);
     }
 
@@ -47,11 +49,17 @@ public final class TenantAuth {
         if (found == null || found.revoked()) {
             throw ApiException.invalidApiKey("Incorrect API key provided. Keys are issued by the BudgetGuard admin API.");
         }
+        java.time.Instant now = clock.instant();
+        if (!found.usableAt(now)) {
+            throw ApiException.invalidApiKey(found.secretValidUntil() != null && !now.isBefore(found.secretValidUntil())
+                    ? "This API key was rotated and its grace period is over; use the new key."
+                    : "This API key expired at " + found.controls().expiresAt() + ".");
+        }
         String tenantHeader = headers.getFirst("X-Tenant-Id");
         if (tenantHeader != null && !tenantHeader.equals(found.tenantId())) {
             throw ApiException.invalidApiKey("The X-Tenant-Id header does not match the tenant of this API key.");
         }
-        return new Caller(found.tenantId(), found.id(), found.name());
+        return new Caller(found.tenantId(), found.id(), found.name(), found.controls());
     }
 
     /** Bearer wins over X-API-Key; blank values count as absent. */

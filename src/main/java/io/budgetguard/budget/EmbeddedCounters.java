@@ -38,7 +38,7 @@ public final class EmbeddedCounters implements SpendCounters {
     }
 
     @Override
-    public Admission admit(Reservation proposed, int rateLimitPerMin, long nowMs) {
+    public Admission admit(Reservation proposed, int rateLimitPerMin, int keyRateLimitPerMin, long nowMs) {
         markActive(proposed.tenantId(), nowMs);
         EmbeddedTenant t = tenants.computeIfAbsent(proposed.tenantId(), EmbeddedTenant::new);
         for (int round = 0; ; round++) {
@@ -51,8 +51,14 @@ public final class EmbeddedCounters implements SpendCounters {
                     return new Admission.RateLimited(new RateState(rateLimitPerMin, 0, t.rate.msUntilOldestLeaves(nowMs)),
                             t.rate.msUntilOldestLeaves(nowMs));
                 }
+                BucketedSum keyRate = keyRateLimitPerMin <= 0 ? null
+                        : t.keyRates.computeIfAbsent(proposed.apiKeyId(), k -> new BucketedSum(RATE_BUCKET_MS, RATE_BUCKETS));
+                if (keyRate != null && keyRate.roll(nowMs) >= keyRateLimitPerMin) {
+                    return new Admission.RateLimited(new RateState(keyRateLimitPerMin, 0, keyRate.msUntilOldestLeaves(nowMs)),
+                            keyRate.msUntilOldestLeaves(nowMs), true);
+                }
                 List<Window> ws = t.installed(proposed.windows(), mine, pending);
-                if (ws != null) return admitLocked(t, proposed, ws, rateLimitPerMin, count, nowMs);
+                if (ws != null) return admitLocked(t, proposed, ws, rateLimitPerMin, count, keyRate, nowMs);
             } finally {
                 t.lock.unlock();
             }
@@ -61,7 +67,7 @@ public final class EmbeddedCounters implements SpendCounters {
     }
 
     private Admission admitLocked(EmbeddedTenant t, Reservation proposed, List<Window> ws, int rateLimitPerMin, long count,
-                                  long nowMs) {
+                                  BucketedSum keyRate, long nowMs) {
         RateState after = new RateState(rateLimitPerMin, (int) (rateLimitPerMin - count - 1), RATE_BUCKET_MS * (RATE_BUCKETS + 1));
         for (int i = 0; i < ws.size(); i++) {
             Window w = ws.get(i);
@@ -72,6 +78,7 @@ public final class EmbeddedCounters implements SpendCounters {
             }
         }
         t.rate.add(nowMs, nowMs, 1);
+        if (keyRate != null) keyRate.add(nowMs, nowMs, 1);
         for (Window w : ws) w.reserved += proposed.estimateMicroUsd();
         t.reservations.put(proposed.id(), proposed);
         prune(t, nowMs);
@@ -90,7 +97,7 @@ public final class EmbeddedCounters implements SpendCounters {
             Reservation held = t.reservations.remove(r.id());
             if (held == null) return SettleResult.ALREADY;
             settleLocked(t, held, actualMicroUsd, nowMs, current);
-            Settled settled = new Settled(held.createdMs(), actualMicroUsd, held.apiKeyId(), held.model());
+            Settled settled = new Settled(held.createdMs(), actualMicroUsd, held.apiKeyId(), held.model(), held.endUser());
             for (Load load : t.loading.values()) {
                 load.settled.put(held.id(), settled);
                 if (!load.excluded.contains(held.id())) installsFirst.add(load.done);

@@ -25,6 +25,8 @@ final class EmbeddedTenant {
 
     final ReentrantLock lock = new ReentrantLock();
     final BucketedSum rate = new BucketedSum(EmbeddedCounters.RATE_BUCKET_MS, EmbeddedCounters.RATE_BUCKETS);
+    /** Request rates of the tenant's keys that have a limit of their own. */
+    final Map<String, BucketedSum> keyRates = new HashMap<>();
     final Map<String, Window> windows = new HashMap<>();
     final Map<String, Reservation> reservations = new HashMap<>();
     /** Settled requests whose ledger row is being written. */
@@ -59,7 +61,7 @@ final class EmbeddedTenant {
     }
 
     /** A settled request as a window load needs it: when it started, what it cost, and whose it was. */
-    record Settled(long startedMs, long costMicroUsd, String apiKeyId, String model) {}
+    record Settled(long startedMs, long costMicroUsd, String apiKeyId, String model, String endUser) {}
 
     /**
      * A window being loaded. The query leaves out {@code excluded} (requests in flight, or settled with their row
@@ -150,11 +152,11 @@ final class EmbeddedTenant {
         lock.lock();
         try {
             for (Settled s : load.settled.values()) {
-                if (w.ref.counts(s.startedMs(), s.apiKeyId(), s.model())) w.count(nowMs, s.startedMs(), s.costMicroUsd());
+                if (w.ref.counts(s.startedMs(), s.apiKeyId(), s.model(), s.endUser())) w.count(nowMs, s.startedMs(), s.costMicroUsd());
             }
             // Requests in flight that this window never saw admitted are reserved in it too.
             for (Reservation r : reservations.values()) {
-                if (!w.ref.counts(r.createdMs(), r.apiKeyId(), r.model()) || r.holds(w.ref.id())) continue;
+                if (!w.ref.counts(r.createdMs(), r.apiKeyId(), r.model(), r.endUser()) || r.holds(w.ref.id())) continue;
                 w.reserved += r.estimateMicroUsd();
                 w.heldSinceBuilt.put(r.id(), r.estimateMicroUsd());
             }

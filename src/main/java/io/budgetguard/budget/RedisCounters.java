@@ -45,12 +45,13 @@ public final class RedisCounters implements SpendCounters {
     }
 
     @Override
-    public Admission admit(Reservation p, int rateLimitPerMin, long nowMs) {
+    public Admission admit(Reservation p, int rateLimitPerMin, int keyRateLimitPerMin, long nowMs) {
         markActive(p.tenantId(), nowMs);
         List<String> keys = new ArrayList<>(3 + p.windows().size());
         keys.add(RedisStore.key(p.tenantId(), "rate"));
         keys.add(RedisStore.key(p.tenantId(), "res"));
         keys.add(RedisStore.key(p.tenantId(), "dl"));
+        if (keyRateLimitPerMin > 0) keys.add(RedisStore.key(p.tenantId(), "krate:" + p.apiKeyId()));
         List<String> args = new ArrayList<>(9 + 5 * p.windows().size());
         args.add(Long.toString(nowMs));
         args.add(p.id());
@@ -61,6 +62,7 @@ public final class RedisCounters implements SpendCounters {
         args.add(Long.toString(p.deadlineMs()));
         args.add(ReservationPayload.write(p));
         args.add(Long.toString(RATE_KEY_TTL_MS));
+        args.add(Integer.toString(Math.max(0, keyRateLimitPerMin)));
         for (WindowRef w : p.windows()) {
             keys.add(windowKey(p.tenantId(), w));
             args.add(Long.toString(w.limitMicroUsd()));
@@ -80,7 +82,8 @@ public final class RedisCounters implements SpendCounters {
                 }
                 case "RATE" -> {
                     long retry = Long.parseLong(RedisStore.str(r.get(1)));
-                    return new Admission.RateLimited(new RateState(rateLimitPerMin, 0, retry), retry);
+                    boolean key = "key".equals(RedisStore.str(r.get(2)));
+                    return new Admission.RateLimited(new RateState(key ? keyRateLimitPerMin : rateLimitPerMin, 0, retry), retry, key);
                 }
                 case "BUDGET" -> {
                     WindowRef w = p.windows().get(Integer.parseInt(RedisStore.str(r.get(1))) - 1);

@@ -98,9 +98,11 @@ final class RedisWindowRebuild {
         args.add(switch (scope.kind()) {
             case TENANT -> "t";
             case KEY -> "k";
+            case USER -> "u";
             case MODEL_GROUP -> "g";
         });
-        args.add(scope.kind() == io.budgetguard.core.WindowScope.Kind.KEY ? scope.id() : "");
+        args.add(scope.kind() == io.budgetguard.core.WindowScope.Kind.KEY || scope.kind() == io.budgetguard.core.WindowScope.Kind.USER
+                ? scope.id() : "");
         args.add(Integer.toString(scope.models().size()));
         args.addAll(scope.models());
     }

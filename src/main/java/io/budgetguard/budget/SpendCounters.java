@@ -14,7 +14,16 @@ public interface SpendCounters extends AutoCloseable {
      * Rate limit, then for every window spent + reserved + estimate ≤ limit; if all pass, counts the request and
      * reserves the estimate in every window; otherwise changes nothing.
      */
-    Admission admit(Reservation proposed, int rateLimitPerMin, long nowMs);
+    /** Admission without a rate limit of the key's own. */
+    default Admission admit(Reservation proposed, int rateLimitPerMin, long nowMs) {
+        return admit(proposed, rateLimitPerMin, 0, nowMs);
+    }
+
+    /**
+     * One atomic step: the tenant's per-minute limit, the key's own ({@code keyRateLimitPerMin}, 0 = none), and every
+     * window of the reservation; all pass and the request is counted and reserved everywhere, or nothing changes.
+     */
+    Admission admit(Reservation proposed, int rateLimitPerMin, int keyRateLimitPerMin, long nowMs);
 
     /**
      * Replaces the reservation by the actual cost and records {@code ledgerEvent} (not when the result is ALREADY;

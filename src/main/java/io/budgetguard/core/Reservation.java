@@ -7,11 +7,19 @@ import java.util.List;
  * (or, if its gateway died, at its estimate after the deadline). Carries what the ledger row needs.
  */
 public record Reservation(String id, String tenantId, String apiKeyId, String endpoint, String provider, String model,
-                          long estimateMicroUsd, long createdMs, long deadlineMs, List<WindowRef> windows) {
+                          long estimateMicroUsd, long createdMs, long deadlineMs, List<WindowRef> windows,
+                          String endUser, String tags) {
     public Reservation {
         if (estimateMicroUsd < 0) throw new IllegalStateException("negative reservation");
         if (provider == null || provider.isEmpty()) throw new IllegalStateException("a reservation names its provider");
         windows = List.copyOf(windows);
+        if (tags == null) tags = "";
+    }
+
+    /** A reservation without an end user or tags. */
+    public Reservation(String id, String tenantId, String apiKeyId, String endpoint, String provider, String model,
+                       long estimateMicroUsd, long createdMs, long deadlineMs, List<WindowRef> windows) {
+        this(id, tenantId, apiKeyId, endpoint, provider, model, estimateMicroUsd, createdMs, deadlineMs, windows, null, "");
     }
 
     /** Whether this reservation holds its estimate in the window with this id (it was admitted there). */

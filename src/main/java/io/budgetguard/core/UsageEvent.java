@@ -21,7 +21,11 @@ public record UsageEvent(
         long costMicroUsd,
         Integer upstreamStatus,
         Instant startedAt,
-        Instant finishedAt) {
+        Instant finishedAt,
+        /** The application's end user (the request's user field or X-BudgetGuard-User), or null. */
+        String endUser,
+        /** Chargeback tags, canonical: {@code key=value} pairs sorted by key, comma-separated; "" when none. */
+        String tags) {
 
     public enum Status {
         OK("ok"), UPSTREAM_ERROR("upstream_error"), CLIENT_ABORT("client_abort"), EXPIRED("expired");
@@ -42,6 +46,15 @@ public record UsageEvent(
         if (provider == null || provider.isEmpty()) throw new IllegalStateException("a usage event names its provider");
         if (costMicroUsd < 0 || estimatedCostMicroUsd < 0) throw new IllegalStateException("negative cost");
         if (finishedAt.isBefore(startedAt)) throw new IllegalStateException("finished before started");
+        if (tags == null) tags = "";
+    }
+
+    /** A usage event without an end user or tags. */
+    public UsageEvent(String requestId, String tenantId, String apiKeyId, String endpoint, String provider, String model,
+                      Status status, long promptTokens, long cachedTokens, long cacheWriteTokens, long completionTokens,
+                      long estimatedCostMicroUsd, long costMicroUsd, Integer upstreamStatus, Instant startedAt, Instant finishedAt) {
+        this(requestId, tenantId, apiKeyId, endpoint, provider, model, status, promptTokens, cachedTokens, cacheWriteTokens,
+                completionTokens, estimatedCostMicroUsd, costMicroUsd, upstreamStatus, startedAt, finishedAt, null, "");
     }
 
     public long latencyMs() {

@@ -30,6 +30,8 @@ public final class UsageEventJson {
         if (e.upstreamStatus() != null) o.put("upstream_status", e.upstreamStatus());
         o.put("started_at_ms", e.startedAt().toEpochMilli());
         o.put("finished_at_ms", e.finishedAt().toEpochMilli());
+        if (e.endUser() != null) o.put("end_user", e.endUser());
+        if (!e.tags().isEmpty()) o.put("tags", e.tags());
         return o.toString();
     }
 
@@ -42,7 +44,8 @@ public final class UsageEventJson {
                     o.get("cached_tokens").asLong(), o.path("cache_write_tokens").asLong(0), o.get("completion_tokens").asLong(),
                     o.get("estimated_cost_micro_usd").asLong(), o.get("cost_micro_usd").asLong(),
                     o.has("upstream_status") ? o.get("upstream_status").asInt() : null,
-                    Instant.ofEpochMilli(o.get("started_at_ms").asLong()), Instant.ofEpochMilli(o.get("finished_at_ms").asLong()));
+                    Instant.ofEpochMilli(o.get("started_at_ms").asLong()), Instant.ofEpochMilli(o.get("finished_at_ms").asLong()),
+                    o.hasNonNull("end_user") ? o.get("end_user").asText() : null, o.path("tags").asText(""));
         } catch (IOException | RuntimeException e) {
             throw new IllegalStateException("unreadable ledger event: " + e.getMessage(), e);
         }

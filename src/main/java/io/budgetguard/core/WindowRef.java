@@ -46,9 +46,9 @@ public record WindowRef(String id, BudgetPeriod period, long startMs, long endMs
         return rolling() || (startMs <= startedMs && startedMs < endMs);
     }
 
-    /** Whether a request of this key and model, started then, counts in this window. */
-    public boolean counts(long startedMs, String apiKeyId, String model) {
-        return covers(startedMs) && scope.matches(apiKeyId, model);
+    /** Whether a request of this key, model and end user, started then, counts in this window. */
+    public boolean counts(long startedMs, String apiKeyId, String model, String endUser) {
+        return covers(startedMs) && scope.matches(apiKeyId, model, endUser);
     }
 
     public long bucketMs() {

@@ -4,13 +4,13 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * Whose spend a budget window counts: the whole tenant's, one API key's, or one model group's (a named set of
- * models sharing a budget). A model belongs to a group by its name or as a dated snapshot of a listed name
+ * Whose spend a budget window counts: the whole tenant's, one API key's, one end user's (the application's user of a
+ * call), or one model group's (a named set of models sharing a budget). A model belongs to a group by its name or as a dated snapshot of a listed name
  * ({@code <name>-YYYY-MM-DD}, {@code <name>-YYYYMMDD}, {@code <name>-MMDD}), so rotating variants cannot dodge it;
  * the ledger queries and the Redis scripts apply the same rule.
  */
 public record WindowScope(Kind kind, String id, Set<String> models) {
-    public enum Kind { TENANT, KEY, MODEL_GROUP }
+    public enum Kind { TENANT, KEY, USER, MODEL_GROUP }
 
     public static final WindowScope TENANT = new WindowScope(Kind.TENANT, "", Set.of());
     private static final Pattern DATED = Pattern.compile("(.+)-(?:20[0-9]{2}-[01][0-9]-[0-3][0-9]|20[0-9]{6}|[01][0-9][0-3][0-9])");
@@ -25,15 +25,20 @@ public record WindowScope(Kind kind, String id, Set<String> models) {
         return new WindowScope(Kind.KEY, keyId, Set.of());
     }
 
+    public static WindowScope user(String endUser) {
+        return new WindowScope(Kind.USER, endUser, Set.of());
+    }
+
     public static WindowScope modelGroup(String name, Set<String> models) {
         return new WindowScope(Kind.MODEL_GROUP, name, models);
     }
 
-    /** Whether a request of this key and model counts in this scope. */
-    public boolean matches(String apiKeyId, String model) {
+    /** Whether a request of this key, model and end user counts in this scope. */
+    public boolean matches(String apiKeyId, String model, String endUser) {
         return switch (kind) {
             case TENANT -> true;
             case KEY -> id.equals(apiKeyId);
+            case USER -> id.equals(endUser);
             case MODEL_GROUP -> inGroup(model);
         };
     }
@@ -68,6 +73,7 @@ public record WindowScope(Kind kind, String id, Set<String> models) {
         return switch (kind) {
             case TENANT -> "";
             case KEY -> "key:" + id + "/";
+            case USER -> "user:" + id + "/";
             case MODEL_GROUP -> "group:" + id + "/";
         };
     }
@@ -77,6 +83,7 @@ public record WindowScope(Kind kind, String id, Set<String> models) {
         return switch (kind) {
             case TENANT -> "The tenant's";
             case KEY -> "The API key " + id + "'s";
+            case USER -> "The end user '" + id + "''s";
             case MODEL_GROUP -> "The model group '" + id + "''s";
         };
     }

@@ -96,6 +96,8 @@ public final class Ledger implements SpendHistory, AutoCloseable {
         ps.setLong(15, e.latencyMs());
         ps.setString(16, e.provider());
         ps.setLong(17, e.cacheWriteTokens());
+        ps.setString(18, e.endUser());
+        ps.setString(19, e.tags());
     }
 
     /** Journals a reservation before its request is forwarded (embedded mode). */
@@ -114,6 +116,8 @@ public final class Ledger implements SpendHistory, AutoCloseable {
         ps.setBigDecimal(6, Money.usd(r.estimateMicroUsd()));
         ps.setObject(7, Database.utc(Instant.ofEpochMilli(r.createdMs())));
         ps.setString(8, r.provider());
+        ps.setString(9, r.endUser());
+        ps.setString(10, r.tags());
     }
 
     @Override
@@ -138,7 +142,7 @@ public final class Ledger implements SpendHistory, AutoCloseable {
                     Instant started = rs.getObject(7, java.time.OffsetDateTime.class).toInstant();
                     orphans.add(new UsageEvent(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(8),
                             rs.getString(5), UsageEvent.Status.EXPIRED, 0, 0, 0, 0, estimate, estimate, null, started,
-                            now.isBefore(started) ? started : now));
+                            now.isBefore(started) ? started : now, rs.getString(9), rs.getString(10)));
                 }
             } catch (SQLException ex) {
                 throw Database.unavailable("reservation recovery", ex);
@@ -200,6 +204,9 @@ public final class Ledger implements SpendHistory, AutoCloseable {
         ps.setString(at + 1, key ? scope.id() : "");
         ps.setInt(at + 2, group ? 1 : 0);
         ps.setString(at + 3, group ? scope.modelPattern() : "");
+        boolean user = scope.kind() == WindowScope.Kind.USER;
+        ps.setInt(at + 4, user ? 1 : 0);
+        ps.setString(at + 5, user ? scope.id() : "");
     }
 
     /** Settled spend of a tenant for requests started in [from, to). */
@@ -232,19 +239,25 @@ public final class Ledger implements SpendHistory, AutoCloseable {
 
     /** Totals for requests started on days {@code from}..{@code to} (UTC, both inclusive). */
     public UsageReport report(String tenantId, LocalDate from, LocalDate to, String groupBy) {
-        String query = switch (groupBy) {
+        boolean byTag = groupBy.startsWith("tag:");
+        String query = byTag ? "usage_by_tag" : switch (groupBy) {
             case "model" -> "usage_by_model";
             case "day" -> "usage_by_day";
             case "provider" -> "usage_by_provider";
+            case "key" -> "usage_by_key";
+            case "user" -> "usage_by_user";
             default -> throw new IllegalStateException("group_by was validated by the caller: " + groupBy);
         };
         List<UsageReport.Row> rows = new ArrayList<>();
         long requests = 0, prompt = 0, completion = 0, cost = 0;
         try (Connection c = db.connection();
              PreparedStatement ps = c.prepareStatement(db.query(query))) {
-            ps.setString(1, tenantId);
-            ps.setObject(2, Database.utc(from.atStartOfDay(ZoneOffset.UTC).toInstant()));
-            ps.setObject(3, Database.utc(to.plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant()));
+            int at = 1;
+            // A tag's value, from the canonical ",k=v,k=v," form: the key was validated to [a-z0-9_.-] by the caller.
+            if (byTag) ps.setString(at++, "," + groupBy.substring(4).replace(".", "\\.") + "=([^,]*),");
+            ps.setString(at, tenantId);
+            ps.setObject(at + 1, Database.utc(from.atStartOfDay(ZoneOffset.UTC).toInstant()));
+            ps.setObject(at + 2, Database.utc(to.plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant()));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     UsageReport.Row r = new UsageReport.Row(rs.getString(1), rs.getLong(2), rs.getLong(3),

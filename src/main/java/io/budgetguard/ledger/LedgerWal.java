@@ -156,6 +156,8 @@ final class LedgerWal implements AutoCloseable {
         o.put("api_key_id", r.apiKeyId());
         o.put("endpoint", r.endpoint());
         o.put("provider", r.provider());
+        if (r.endUser() != null) o.put("end_user", r.endUser());
+        o.put("tags", r.tags());
         o.put("model", r.model());
         o.put("estimate_micro_usd", r.estimateMicroUsd());
         o.put("created_ms", r.createdMs());
@@ -167,7 +169,8 @@ final class LedgerWal implements AutoCloseable {
         JsonNode o = JSON.readTree(json);
         return new Reservation(o.get("id").asText(), o.get("tenant_id").asText(), o.get("api_key_id").asText(),
                 o.get("endpoint").asText(), o.path("provider").asText("openai"), o.get("model").isNull() ? null : o.get("model").asText(),
-                o.get("estimate_micro_usd").asLong(), o.get("created_ms").asLong(), o.get("deadline_ms").asLong(), List.of());
+                o.get("estimate_micro_usd").asLong(), o.get("created_ms").asLong(), o.get("deadline_ms").asLong(), List.of(),
+                o.hasNonNull("end_user") ? o.get("end_user").asText() : null, o.path("tags").asText(""));
     }
 
     @Override

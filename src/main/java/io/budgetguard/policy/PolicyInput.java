@@ -30,7 +30,8 @@ public final class PolicyInput {
      * model's cap when the client set none, times the number of choices).
      */
     public record Request(String endpoint, String provider, String model, boolean stream, Long maxTokens, long reservedOutputTokens,
-                          long promptTokens, long estimatedCostMicroUsd, JsonNode body) {}
+                          long promptTokens, long estimatedCostMicroUsd, JsonNode body, String endUser,
+                          java.util.Map<String, String> tags) {}
 
     private final ObjectMapper json;
     private final int promptBytesMax;
@@ -71,6 +72,9 @@ public final class PolicyInput {
         req.put("reserved_output_tokens", r.reservedOutputTokens());
         req.put("prompt_tokens", r.promptTokens());
         req.put("estimated_cost_usd", Money.usd(r.estimatedCostMicroUsd()));
+        req.put("end_user", r.endUser());
+        ObjectNode tags = req.putObject("tags");
+        r.tags().forEach(tags::put);
         params(req.putObject("params"), r.body());
         req.put("prompt_text", promptText(r.body()));
         ObjectNode time = in.putObject("time");

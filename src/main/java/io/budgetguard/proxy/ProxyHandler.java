@@ -120,13 +120,15 @@ public final class ProxyHandler implements AutoCloseable {
         }
         ProxyRequest read = read(call, endpoint, params);
         ModelRouter.Target target = target(endpoint, read.model());
+        checkAllowedModel(call, tenant, caller, read, target);
         ModelPrice price = read.json() == null || endpoint.free() ? null : price(target, call);
-        ProxyRequest req = withDefaultOutputCap(tenant, read.withUpstreamModel(target.upstreamModel(), json), price);
+        ProxyRequest req = withDefaultOutputCap(tenant, caller, read.withUpstreamModel(target.upstreamModel(), json), price);
         Estimate estimate = price == null ? Estimate.FREE : estimator.estimate(endpoint.estimateKind(), req.json(), price);
-        List<WindowRef> windows = tenant.windowsFor(caller.keyId(), ledgerModel(req, target), clock.millis());
-        checkPolicy(call, tenant, caller, req, target, Estimator.requestedOutputTokens(endpoint.estimateKind(), read.json()),
+        RequestLabels labels = RequestLabels.of(call, req);
+        List<WindowRef> windows = tenant.windowsFor(caller.keyId(), ledgerModel(req, target), labels.endUser(), clock.millis());
+        checkPolicy(call, tenant, caller, req, target, labels, Estimator.requestedOutputTokens(endpoint.estimateKind(), read.json()),
                 estimate, windows);
-        Reservation reservation = admit(call, tenant, caller, req, target, estimate, windows);
+        Reservation reservation = admit(call, tenant, caller, req, target, labels, estimate, windows);
         // From here the reservation is settled exactly once, whatever is thrown.
         UpstreamAttempt attempt = new UpstreamAttempt();
         Outcome outcome = null;
@@ -145,9 +147,11 @@ public final class ProxyHandler implements AutoCloseable {
      * model's own cap, set on the upstream request in the model's parameter, so the reservation is exactly that. The
      * legacy completions API is left alone: without max_tokens it generates 16 tokens.
      */
-    private ProxyRequest withDefaultOutputCap(Tenant tenant, ProxyRequest req, ModelPrice price) {
+    private ProxyRequest withDefaultOutputCap(Tenant tenant, Caller caller, ProxyRequest req, ModelPrice price) {
         if (price == null || req.json() == null) return req;
-        long cap = tenant.defaultMaxOutputTokens() != null ? tenant.defaultMaxOutputTokens() : settings.defaultMaxOutputTokens();
+        Long keyCap = caller.controls().defaultMaxOutputTokens();
+        long cap = keyCap != null ? keyCap
+                : tenant.defaultMaxOutputTokens() != null ? tenant.defaultMaxOutputTokens() : settings.defaultMaxOutputTokens();
         if (cap <= 0) return req;
         Estimator.Kind kind = req.endpoint().estimateKind();
         String field = switch (kind) {
@@ -160,14 +164,31 @@ public final class ProxyHandler implements AutoCloseable {
         return req.withOutputLimit(field, Math.min(cap, price.maxOutputTokens()), json);
     }
 
+    /**
+     * A key limited to some models (or model groups) may call only those: 403 otherwise, before anything is reserved.
+     * A model counts by the name the client used, the id sent upstream, or its price entry; a group by its members.
+     */
+    private static void checkAllowedModel(HttpCall call, Tenant tenant, Caller caller, ProxyRequest req, ModelRouter.Target t) {
+        java.util.Set<String> allowed = caller.controls().allowedModels();
+        if (allowed.isEmpty() || req.model() == null) return;
+        if (allowed.contains(req.model()) || allowed.contains(t.upstreamModel()) || allowed.contains(t.pricedAs())) return;
+        for (Tenant.ModelGroup g : tenant.modelGroups()) {
+            if (allowed.contains(g.name()) && g.scope().matches(caller.keyId(), t.upstreamModel(), null)) return;
+        }
+        call.outcome("model_not_allowed");
+        throw new ApiException(403, "permission_error", "model_not_allowed", "This API key may not call the model '"
+                + req.model() + "'; it may call: " + String.join(", ", new java.util.TreeSet<>(allowed)) + ".", "model", Map.of());
+    }
+
     /** Denied: 403 with the policy's reasons, recorded for audit; nothing is reserved or forwarded. */
     private void checkPolicy(HttpCall call, Tenant tenant, Caller caller, ProxyRequest req, ModelRouter.Target target,
-                             Long clientMaxTokens, Estimate estimate, List<WindowRef> windows) {
+                             RequestLabels labels, Long clientMaxTokens, Estimate estimate, List<WindowRef> windows) {
         if (!policy.enabled()) return;
         java.time.Instant now = clock.instant();
         PolicyInput.Request r = new PolicyInput.Request(req.endpoint().ledgerName(), target.provider().name(),
                 req.json() == null ? null : req.model(),
-                req.stream(), clientMaxTokens, estimate.maxOutputTokens(), estimate.promptTokens(), estimate.costMicroUsd(), req.json());
+                req.stream(), clientMaxTokens, estimate.maxOutputTokens(), estimate.promptTokens(), estimate.costMicroUsd(), req.json(),
+                labels.endUser(), labels.tagMap());
         String input = policyInput.build(tenant.id(), tenant.rateLimitPerMin(), counters.usage(tenant.id(), windows, now.toEpochMilli()),
                 caller.keyId(), caller.keyName(), r, now);
         long t0 = System.nanoTime();
@@ -181,20 +202,21 @@ public final class ProxyHandler implements AutoCloseable {
     }
 
     private Reservation admit(HttpCall call, Tenant tenant, Caller caller, ProxyRequest req, ModelRouter.Target target,
-                              Estimate estimate, List<WindowRef> windows) {
+                              RequestLabels labels, Estimate estimate, List<WindowRef> windows) {
         long now = clock.millis();
         Reservation proposed = new Reservation(call.requestId(), tenant.id(), caller.keyId(), req.endpoint().ledgerName(),
                 target.provider().name(), ledgerModel(req, target),
                 estimate.costMicroUsd(), now,
-                now + settings.reservationTimeoutS() * 1000, windows);
+                now + settings.reservationTimeoutS() * 1000, windows, labels.endUser(), labels.tags());
         long t0 = System.nanoTime();
-        Admission a = counters.admit(proposed, tenant.rateLimitPerMin(), now);
+        Integer keyRate = caller.controls().rateLimitPerMin();
+        Admission a = counters.admit(proposed, tenant.rateLimitPerMin(), keyRate == null ? 0 : keyRate, now);
         metrics.admission.observeNanos(System.nanoTime() - t0);
         switch (a) {
             case Admission.RateLimited r -> {
                 rateHeaders(call, r.rate());
                 call.outcome("rate_limited");
-                throw Refusals.rateLimited(tenant, r);
+                throw Refusals.rateLimited(tenant, caller.keyId(), r);
             }
             case Admission.OverBudget o -> {
                 rateHeaders(call, o.rate());

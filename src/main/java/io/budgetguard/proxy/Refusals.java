@@ -13,10 +13,11 @@ import java.util.Map;
 final class Refusals {
     private Refusals() {}
 
-    static ApiException rateLimited(Tenant tenant, Admission.RateLimited r) {
+    static ApiException rateLimited(Tenant tenant, String keyId, Admission.RateLimited r) {
         long retryS = Math.max(1, (r.retryAfterMs() + 999) / 1000);
         return new ApiException(429, "requests", "rate_limit_exceeded",
-                "Rate limit reached for tenant '" + tenant.id() + "': " + r.rate().limit()
+                "Rate limit reached for " + (r.keyLevel() ? "API key " + keyId + " of tenant '" + tenant.id() + "'"
+                        : "tenant '" + tenant.id() + "'") + ": " + r.rate().limit()
                         + " requests per minute. Retry after " + retryS + " s.",
                 null, Map.of("Retry-After", Long.toString(retryS), "retry-after-ms", Long.toString(Math.max(1, r.retryAfterMs()))));
     }

@@ -39,7 +39,7 @@ final class Settlement {
     /** The request's windows as the budgets are now (a budget may have been added while the request was in flight). */
     private List<WindowRef> currentWindows(Reservation r, long nowMs) {
         try {
-            return tenants.get(r.tenantId()).map(t -> t.windowsFor(r.apiKeyId(), r.model(), nowMs)).orElse(List.of());
+            return tenants.get(r.tenantId()).map(t -> t.windowsFor(r.apiKeyId(), r.model(), r.endUser(), nowMs)).orElse(List.of());
         } catch (io.budgetguard.core.StoreUnavailableException e) {
             return List.of(); // the store is away: the reservation's own windows still settle
         }
@@ -79,7 +79,7 @@ final class Settlement {
         java.time.Instant finished = clock.instant();
         UsageEvent event = new UsageEvent(r.id(), r.tenantId(), r.apiKeyId(), r.endpoint(), r.provider(), r.model(), o.status(),
                 u.promptTokens(), u.cachedTokens(), u.cacheWriteTokens(), u.completionTokens(), r.estimateMicroUsd(), cost, o.upstreamStatus(),
-                started, finished.isBefore(started) ? started : finished);
+                started, finished.isBefore(started) ? started : finished, r.endUser(), r.tags());
         boolean recorded;
         try {
             long nowMs = clock.millis();

@@ -30,8 +30,12 @@ public final class ScopeStore {
         this.db = db;
     }
 
-    /** Key budgets and model groups of a tenant, read on the connection that reads the tenant. */
-    record Scopes(Map<String, List<Budget>> keyBudgets, List<Tenant.ModelGroup> groups) {}
+    /** Key budgets, model groups and user budgets ('*' = the per-user defaults) of a tenant. */
+    record Scopes(Map<String, List<Budget>> keyBudgets, List<Tenant.ModelGroup> groups, Map<String, List<Budget>> userBudgets,
+                  List<Budget> userDefaults) {}
+
+    /** The user id under which the tenant's per-user default budgets are stored. */
+    static final String DEFAULT_USER = "*";
 
     Scopes load(Connection c, String tenantId) throws SQLException {
         Map<String, List<Budget>> keys = new LinkedHashMap<>();
@@ -55,7 +59,40 @@ public final class ScopeStore {
                 }
             }
         }
-        return new Scopes(keys, groups);
+        Map<String, List<Budget>> users = new LinkedHashMap<>();
+        try (PreparedStatement ps = c.prepareStatement(db.query("user_budgets_of_tenant"))) {
+            ps.setString(1, tenantId);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    users.computeIfAbsent(rs.getString(1), k -> new ArrayList<>())
+                            .add(new Budget(BudgetPeriod.parse(rs.getString(2)), Money.microUsdFromSql(rs.getBigDecimal(3))));
+                }
+            }
+        }
+        List<Budget> defaults = users.remove(DEFAULT_USER);
+        return new Scopes(keys, groups, users, defaults == null ? List.of() : defaults);
+    }
+
+    /** Replaces one end user's budgets ({@code userId} null: the per-user defaults); false when the tenant does not exist. */
+    public boolean replaceUserBudgets(String tenantId, String userId, List<Budget> budgets, Instant now) {
+        String id = userId == null ? DEFAULT_USER : userId;
+        return inTenant(tenantId, now, c -> {
+            try (PreparedStatement ps = c.prepareStatement(db.query("user_budgets_delete"))) {
+                ps.setString(1, tenantId);
+                ps.setString(2, id);
+                ps.executeUpdate();
+            }
+            try (PreparedStatement ps = c.prepareStatement(db.query("user_budget_insert"))) {
+                for (Budget b : budgets) {
+                    ps.setString(1, tenantId);
+                    ps.setString(2, id);
+                    ps.setString(3, b.period().name());
+                    ps.setBigDecimal(4, Money.usd(b.limitMicroUsd()));
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+        });
     }
 
     /** Replaces the budgets of one of the tenant's keys; false when the tenant does not exist. */

@@ -67,7 +67,8 @@ public final class TenantStore {
                 Long outputCap = rs.wasNull() ? null : cap;
                 ScopeStore.Scopes s = scopes.load(c, id);
                 return Optional.of(new Tenant(rs.getString(1), rs.getString(2), rs.getInt(3),
-                        rs.getObject(4, OffsetDateTime.class).toInstant(), budgets(c, id), outputCap, s.keyBudgets(), s.groups()));
+                        rs.getObject(4, OffsetDateTime.class).toInstant(), budgets(c, id), outputCap, s.keyBudgets(), s.groups(),
+                        s.userBudgets(), s.userDefaults()));
             }
         } catch (SQLException e) {
             throw Database.unavailable("tenant find", e);
@@ -179,6 +180,7 @@ public final class TenantStore {
             ps.setString(4, key.prefix());
             ps.setString(5, keyHash);
             ps.setObject(6, Database.utc(key.createdAt()));
+            bindControls(ps, 7, key.controls());
             ps.executeUpdate();
         } catch (SQLException e) {
             throw Database.unavailable("key insert", e);
@@ -189,11 +191,11 @@ public final class TenantStore {
         try (Connection c = db.connection();
              PreparedStatement ps = c.prepareStatement(db.query("key_find_by_hash"))) {
             ps.setString(1, keyHash);
+            ps.setString(2, keyHash);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) return Optional.empty();
-                OffsetDateTime revoked = rs.getObject(5, OffsetDateTime.class);
                 return Optional.of(new ApiKey(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
-                        null, revoked == null ? null : revoked.toInstant()));
+                        instant(rs, 6), instant(rs, 5), controls(rs, 7), instant(rs, 11)));
             }
         } catch (SQLException e) {
             throw Database.unavailable("key lookup", e);
@@ -207,9 +209,8 @@ public final class TenantStore {
             ps.setString(1, tenantId);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    OffsetDateTime revoked = rs.getObject(5, OffsetDateTime.class);
-                    out.add(new ApiKey(rs.getString(1), tenantId, rs.getString(2), rs.getString(3),
-                            rs.getObject(4, OffsetDateTime.class).toInstant(), revoked == null ? null : revoked.toInstant()));
+                    out.add(new ApiKey(rs.getString(1), tenantId, rs.getString(2), rs.getString(3), instant(rs, 4),
+                            instant(rs, 5), controls(rs, 6), null));
                 }
             }
         } catch (SQLException e) {
@@ -237,6 +238,87 @@ public final class TenantStore {
             }
         } catch (SQLException e) {
             throw Database.unavailable("key revoke", e);
+        }
+    }
+
+    private static Instant instant(ResultSet rs, int column) throws SQLException {
+        OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
+        return t == null ? null : t.toInstant();
+    }
+
+    /** Expiry, allowed models, default output cap, rate limit from four columns starting at {@code at}. */
+    private static ApiKey.Controls controls(ResultSet rs, int at) throws SQLException {
+        String models = rs.getString(at + 1);
+        long cap = rs.getLong(at + 2);
+        Long outputCap = rs.wasNull() ? null : cap;
+        int rate = rs.getInt(at + 3);
+        Integer rateLimit = rs.wasNull() ? null : rate;
+        return new ApiKey.Controls(instant(rs, at), models == null || models.isEmpty() ? java.util.Set.of()
+                : new java.util.LinkedHashSet<>(List.of(models.split("\n"))), outputCap, rateLimit);
+    }
+
+    private static void bindControls(PreparedStatement ps, int at, ApiKey.Controls k) throws SQLException {
+        ps.setObject(at, k.expiresAt() == null ? null : Database.utc(k.expiresAt()));
+        ps.setString(at + 1, k.allowedModels().isEmpty() ? null : String.join("\n", k.allowedModels()));
+        ps.setObject(at + 2, k.defaultMaxOutputTokens(), java.sql.Types.BIGINT);
+        ps.setObject(at + 3, k.rateLimitPerMin(), java.sql.Types.INTEGER);
+    }
+
+    /** Replaces a key's controls; false when the tenant has no such key. */
+    public boolean setKeyControls(String tenantId, String keyId, ApiKey.Controls controls) {
+        try (Connection c = db.connection();
+             PreparedStatement ps = c.prepareStatement(db.query("key_controls_update"))) {
+            bindControls(ps, 1, controls);
+            ps.setString(5, keyId);
+            ps.setString(6, tenantId);
+            return ps.executeUpdate() == 1;
+        } catch (SQLException e) {
+            throw Database.unavailable("key controls update", e);
+        }
+    }
+
+    /**
+     * Gives a key a new secret (its id, budgets and ledger history stay); the old secret keeps working until
+     * {@code oldValidUntil}. False when the tenant has no such active key. One transaction.
+     */
+    public boolean rotateKey(String tenantId, String keyId, String newHash, String newPrefix, Instant oldValidUntil) {
+        try (Connection c = db.connection()) {
+            c.setAutoCommit(false);
+            try {
+                String oldHash;
+                try (PreparedStatement ps = c.prepareStatement(db.query("key_secret_of"))) {
+                    ps.setString(1, keyId);
+                    ps.setString(2, tenantId);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        if (!rs.next()) {
+                            c.rollback();
+                            return false;
+                        }
+                        oldHash = rs.getString(1);
+                    }
+                }
+                try (PreparedStatement ps = c.prepareStatement(db.query("key_retired_insert"))) {
+                    ps.setString(1, oldHash);
+                    ps.setString(2, keyId);
+                    ps.setObject(3, Database.utc(oldValidUntil));
+                    ps.executeUpdate();
+                }
+                try (PreparedStatement ps = c.prepareStatement(db.query("key_secret_replace"))) {
+                    ps.setString(1, newHash);
+                    ps.setString(2, newPrefix);
+                    ps.setString(3, keyId);
+                    ps.setString(4, tenantId);
+                    ps.setString(5, oldHash);
+                    if (ps.executeUpdate() != 1) throw new SQLException("the key's secret changed during its rotation", "40001");
+                }
+                c.commit();
+                return true;
+            } catch (SQLException e) {
+                c.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw Database.unavailable("key rotation", e);
         }
     }
 }

@@ -43,12 +43,13 @@ public final class ReservationExpiry {
         java.util.Optional<io.budgetguard.tenant.Tenant> tenant = null;
         for (Reservation r : counters.expired(tenantId, now, MAX_PER_TENANT)) {
             if (tenant == null) tenant = tenants.find(tenantId);
-            java.util.List<io.budgetguard.core.WindowRef> current = tenant.map(t -> t.windowsFor(r.apiKeyId(), r.model(), now))
+            java.util.List<io.budgetguard.core.WindowRef> current = tenant.map(t -> t.windowsFor(r.apiKeyId(), r.model(), r.endUser(), now))
                     .orElse(java.util.List.of());
             Instant started = Instant.ofEpochMilli(r.createdMs());
             Instant finished = Instant.ofEpochMilli(Math.max(now, r.createdMs()));
             UsageEvent event = new UsageEvent(r.id(), r.tenantId(), r.apiKeyId(), r.endpoint(), r.provider(), r.model(),
-                    UsageEvent.Status.EXPIRED, 0, 0, 0, 0, r.estimateMicroUsd(), r.estimateMicroUsd(), null, started, finished);
+                    UsageEvent.Status.EXPIRED, 0, 0, 0, 0, r.estimateMicroUsd(), r.estimateMicroUsd(), null, started, finished,
+                    r.endUser(), r.tags());
             SpendCounters.SettleResult result = counters.settle(r, r.estimateMicroUsd(), now, event, current);
             if (result == SpendCounters.SettleResult.ALREADY) continue;
             JsonLog.warn("reservation_expired", "request_id", r.id(), "tenant", r.tenantId(),

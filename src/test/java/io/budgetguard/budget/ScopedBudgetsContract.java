@@ -139,6 +139,74 @@ abstract class ScopedBudgetsContract {
     }
 
     @Test
+    void endUsersRaceTheTenantsPerUserCapAndOneUsersOwnAtOnce() throws Exception {
+        upstream.completionAtMaxTokens();
+        tenant("users", "10");
+        String key = gw.newKey("users");
+        assertEquals(200, gw.admin("POST", "/admin/tenant/users/user-budgets",
+                "{\"budgets\":[{\"period\":\"daily\",\"limit_usd\":0.0003}]}").statusCode());
+        HttpResponse<String> vip = gw.admin("POST", "/admin/tenant/users/users/vip/budgets",
+                "{\"budgets\":[{\"period\":\"daily\",\"limit_usd\":0.0006}]}");
+        assertEquals(200, vip.statusCode(), vip.body());
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        List<CompletableFuture<HttpResponse<String>>> fs = new ArrayList<>();
+        String[] users = {"alice", "bob", "vip"};
+        for (int i = 0; i < 90; i++) {
+            String user = users[i % 3];
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(gw.url("/v1/chat/completions"))).header("Content-Type", "application/json")
+                    .header("Authorization", "Bearer " + key).timeout(java.time.Duration.ofSeconds(60));
+            // alice is named by the header, bob and vip by the body's user field.
+            String body = BODY.formatted("gpt-4o-mini");
+            if (user.equals("alice")) b.header("X-BudgetGuard-User", "alice");
+            else body = body.replace("{\"model\"", "{\"user\":\"" + user + "\",\"model\"");
+            fs.add(client.sendAsync(b.POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString()));
+        }
+        long ok = 0;
+        for (var f : fs) {
+            HttpResponse<String> r = f.get();
+            if (r.statusCode() == 200) ok++;
+            else assertTrue(r.statusCode() == 402 && r.body().contains("The end user '"), r.body());
+        }
+        ledgerSpend("tenant_id = 'users'", ok);
+        for (String u : users) {
+            long spent = ledgerSpend("end_user = '" + u + "'", 1);
+            long cap = u.equals("vip") ? 600 : 300;
+            assertTrue(spent > 0 && spent <= cap, u + " spent " + spent + " of " + cap);
+        }
+        JsonNode v = view("users");
+        assertEquals("vip", v.at("/end_users/users/0/id").asText());
+        assertEquals(0, micros(v.at("/end_users/users/0/budgets/0/reserved_usd")));
+        assertEquals(ledgerSpend("end_user = 'vip'", 1), micros(v.at("/end_users/users/0/budgets/0/spent_usd")));
+        JsonNode report = TestGateway.json(gw.admin("GET", "/admin/tenant/users/usage?group_by=user", null).body());
+        assertEquals(List.of("alice", "bob", "vip"), report.get("rows").findValuesAsText("key"));
+    }
+
+    @Test
+    void tagsAreRecordedOnEveryRowAndReportedByEachTagsValues() throws Exception {
+        tenant("tags", "10");
+        String key = gw.newKey("tags");
+        for (String tags : new String[] {"team=search,feature=autocomplete", "feature=chat,team=search", "team=ads", ""}) {
+            HttpRequest.Builder b = gw.request("/v1/chat/completions").header("Content-Type", "application/json")
+                    .header("Authorization", "Bearer " + key).POST(HttpRequest.BodyPublishers.ofString(BODY.formatted("gpt-4o-mini")));
+            if (!tags.isEmpty()) b.header("X-BudgetGuard-Tags", tags);
+            assertEquals(200, gw.send(b).statusCode());
+        }
+        ledgerSpend("tenant_id = 'tags'", 4);
+        assertEquals(1, gw.sqlLong("SELECT COUNT(*) FROM usage_ledger WHERE tags = 'feature=chat,team=search'"), "canonical: sorted by key");
+        JsonNode byTeam = TestGateway.json(gw.admin("GET", "/admin/tenant/tags/usage?group_by=tag:team", null).body());
+        assertEquals(List.of("", "ads", "search"), byTeam.get("rows").findValuesAsText("key"), byTeam.toString());
+        assertEquals(2, byTeam.at("/rows/2/requests").asLong());
+        for (String bad : new String[] {"team", "Team=x", "team=a b", "team=a,team=b", "a=1,b=2,c=3,d=4,e=5,f=6,g=7,h=8,i=9,j=10,k=11"}) {
+            HttpResponse<String> r = gw.send(gw.request("/v1/chat/completions").header("Content-Type", "application/json")
+                    .header("Authorization", "Bearer " + key).header("X-BudgetGuard-Tags", bad)
+                    .POST(HttpRequest.BodyPublishers.ofString(BODY.formatted("gpt-4o-mini"))));
+            assertEquals(400, r.statusCode(), bad + ": " + r.body());
+            assertTrue(r.body().contains("X-BudgetGuard-Tags"), r.body());
+        }
+        assertEquals(4, upstream.calls(), "bad tags reach nobody");
+    }
+
+    @Test
     void aScopedWindowAddedLaterIsBuiltFromTheLedgerWithOnlyItsOwnSpend() throws Exception {
         tenant("later", "10");
         String a = gw.newKey("later");

@@ -71,6 +71,31 @@ abstract class SpendCountersContract {
         return counters.usage(tenant, List.of(WindowRef.of(b, now)), now).get(0);
     }
 
+    Reservation keyRes(String keyId, long now) {
+        return new Reservation("req_" + (seq++), tenant, keyId, "/v1/chat/completions", "openai", "gpt-4o", 1, now,
+                now + 900_000, List.of());
+    }
+
+    @Test
+    void aKeysOwnRateLimitRefusesThatKeyAtItsLimitAndNoOtherKey() {
+        long now = 1_800_000_000_000L;
+        for (int i = 0; i < 3; i++) {
+            assertTrue(counters.admit(keyRes("key_a", now), 100, 3, now) instanceof Admission.Admitted, "request " + (i + 1) + " of 3");
+        }
+        Admission fourth = counters.admit(keyRes("key_a", now), 100, 3, now);
+        assertTrue(fourth instanceof Admission.RateLimited r && r.keyLevel() && r.rate().limit() == 3, fourth.toString());
+        assertTrue(counters.admit(keyRes("key_b", now), 100, 3, now) instanceof Admission.Admitted, "another key has its own count");
+        assertTrue(counters.admit(keyRes("key_a", now + 62_000), 100, 3, now + 62_000) instanceof Admission.Admitted,
+                "a minute later the key has room again");
+        // The tenant's limit still holds over all its keys: 5 counted in the last minute at now + 62 s... 1 (key_a) so far.
+        Admission tenantLevel = null;
+        for (int i = 0; i < 100; i++) {
+            tenantLevel = counters.admit(keyRes("key_" + i, now + 62_000), 3, 0, now + 62_000);
+            if (!(tenantLevel instanceof Admission.Admitted)) break;
+        }
+        assertTrue(tenantLevel instanceof Admission.RateLimited r && !r.keyLevel(), String.valueOf(tenantLevel));
+    }
+
     @Test
     void anEstimateThatFitsExactlyIsAdmittedAndOneMicroDollarMoreIsNot() {
         assertInstanceOf(Admission.Admitted.class, admit(999, T0, MONTHLY_1000), "limit - 1");
