@@ -151,12 +151,12 @@ public final class ScopeStore {
     }
 
     @FunctionalInterface
-    private interface Change {
+    interface Change {
         void apply(Connection c) throws SQLException;
     }
 
     /** One transaction that first touches the tenant (false when it does not exist), then applies the change. */
-    private boolean inTenant(String tenantId, Instant now, Change change) {
+    boolean inTenant(String tenantId, Instant now, Change change) {
         try (Connection c = db.connection()) {
             c.setAutoCommit(false);
             try {
@@ -176,7 +176,7 @@ public final class ScopeStore {
                 throw e;
             }
         } catch (SQLException e) {
-            throw Database.unavailable("scoped budgets", e);
+            throw Database.unavailable("budgets replace", e);
         }
     }
 }

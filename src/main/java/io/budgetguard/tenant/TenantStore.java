@@ -90,31 +90,13 @@ public final class TenantStore {
 
     /** Replaces all budgets of an existing tenant atomically; false when the tenant does not exist. */
     public boolean replaceBudgets(String tenantId, List<Budget> budgets, Instant now) {
-        try (Connection c = db.connection()) {
-            c.setAutoCommit(false);
-            try {
-                try (PreparedStatement ps = c.prepareStatement(db.query("tenant_touch"))) {
-                    ps.setObject(1, Database.utc(now));
-                    ps.setString(2, tenantId);
-                    if (ps.executeUpdate() == 0) {
-                        c.rollback();
-                        return false;
-                    }
-                }
-                try (PreparedStatement ps = c.prepareStatement(db.query("budgets_delete"))) {
-                    ps.setString(1, tenantId);
-                    ps.executeUpdate();
-                }
-                insertBudgets(c, tenantId, budgets);
-                c.commit();
-                return true;
-            } catch (SQLException e) {
-                c.rollback();
-                throw e;
+        return scopes.inTenant(tenantId, now, c -> {
+            try (PreparedStatement ps = c.prepareStatement(db.query("budgets_delete"))) {
+                ps.setString(1, tenantId);
+                ps.executeUpdate();
             }
-        } catch (SQLException e) {
-            throw Database.unavailable("budgets replace", e);
-        }
+            insertBudgets(c, tenantId, budgets);
+        });
     }
 
     private void insertBudgets(Connection c, String tenantId, List<Budget> budgets) throws SQLException {

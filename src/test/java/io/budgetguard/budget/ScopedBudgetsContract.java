@@ -31,13 +31,16 @@ abstract class ScopedBudgetsContract {
 
     FakeOpenAI upstream;
     TestGateway gw;
+    /** The stores this test's gateway was started on (a second gateway process joins them). */
+    Map<String, String> stores;
 
     abstract Map<String, String> env();
 
     @BeforeEach
     void start() throws Exception {
         upstream = new FakeOpenAI();
-        gw = TestGateway.start(upstream, env(), Clock.systemUTC());
+        stores = env();
+        gw = TestGateway.start(upstream, stores, Clock.systemUTC());
     }
 
     @AfterEach
@@ -57,10 +60,15 @@ abstract class ScopedBudgetsContract {
     }
 
     List<HttpResponse<String>> race(List<String> keys, List<String> models, int n) throws Exception {
+        return race(List.of(gw.url("")), keys, models, n);
+    }
+
+    /** n requests at once, spread over the gateways' base URLs, the keys and the models. */
+    List<HttpResponse<String>> race(List<String> gateways, List<String> keys, List<String> models, int n) throws Exception {
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         List<CompletableFuture<HttpResponse<String>>> fs = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            fs.add(client.sendAsync(HttpRequest.newBuilder(URI.create(gw.url("/v1/chat/completions")))
+            fs.add(client.sendAsync(HttpRequest.newBuilder(URI.create(gateways.get(i % gateways.size()) + "/v1/chat/completions"))
                     .timeout(java.time.Duration.ofSeconds(60)).header("Content-Type", "application/json")
                     .header("Authorization", "Bearer " + keys.get(i % keys.size()))
                     .POST(HttpRequest.BodyPublishers.ofString(BODY.formatted(models.get(i % models.size())))).build(),
