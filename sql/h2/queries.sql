@@ -65,24 +65,32 @@ WHERE tenant_id = ? AND started_at >= ? AND started_at < ? AND NOT (request_id =
 SELECT COALESCE(model, '') AS k, COUNT(*), COALESCE(SUM(prompt_tokens), 0), COALESCE(SUM(completion_tokens), 0),
   COALESCE(SUM(cost_usd), 0)
 FROM usage_ledger WHERE tenant_id = ? AND started_at >= ? AND started_at < ?
+  AND (? = '' OR api_key_id = ?) AND (? = '' OR COALESCE(end_user, '') = ?) AND (? = '' OR COALESCE(model, '') = ?)
+  AND (? = '' OR provider = ?) AND (? = '' OR LOCATE(?, ',' || tags || ',') > 0)
 GROUP BY COALESCE(model, '') ORDER BY k
 
 -- name: usage_by_key
 SELECT api_key_id AS k, COUNT(*), COALESCE(SUM(prompt_tokens), 0), COALESCE(SUM(completion_tokens), 0),
   COALESCE(SUM(cost_usd), 0)
 FROM usage_ledger WHERE tenant_id = ? AND started_at >= ? AND started_at < ?
+  AND (? = '' OR api_key_id = ?) AND (? = '' OR COALESCE(end_user, '') = ?) AND (? = '' OR COALESCE(model, '') = ?)
+  AND (? = '' OR provider = ?) AND (? = '' OR LOCATE(?, ',' || tags || ',') > 0)
 GROUP BY api_key_id ORDER BY k
 
 -- name: usage_by_provider
 SELECT provider AS k, COUNT(*), COALESCE(SUM(prompt_tokens), 0), COALESCE(SUM(completion_tokens), 0),
   COALESCE(SUM(cost_usd), 0)
 FROM usage_ledger WHERE tenant_id = ? AND started_at >= ? AND started_at < ?
+  AND (? = '' OR api_key_id = ?) AND (? = '' OR COALESCE(end_user, '') = ?) AND (? = '' OR COALESCE(model, '') = ?)
+  AND (? = '' OR provider = ?) AND (? = '' OR LOCATE(?, ',' || tags || ',') > 0)
 GROUP BY provider ORDER BY k
 
 -- name: usage_by_day
 SELECT CAST(CAST((started_at AT TIME ZONE 'UTC') AS DATE) AS VARCHAR(10)) AS k, COUNT(*), COALESCE(SUM(prompt_tokens), 0),
   COALESCE(SUM(completion_tokens), 0), COALESCE(SUM(cost_usd), 0)
 FROM usage_ledger WHERE tenant_id = ? AND started_at >= ? AND started_at < ?
+  AND (? = '' OR api_key_id = ?) AND (? = '' OR COALESCE(end_user, '') = ?) AND (? = '' OR COALESCE(model, '') = ?)
+  AND (? = '' OR provider = ?) AND (? = '' OR LOCATE(?, ',' || tags || ',') > 0)
 GROUP BY k ORDER BY k
 
 -- name: ledger_bucket_sums
@@ -122,7 +130,39 @@ SELECT CAST(CAST((started_at AT TIME ZONE 'UTC') AS DATE) AS VARCHAR(10)) AS usa
   COUNT(*), COALESCE(SUM(prompt_tokens), 0), COALESCE(SUM(cached_tokens), 0), COALESCE(SUM(completion_tokens), 0),
   COALESCE(SUM(cost_usd), 0)
 FROM usage_ledger WHERE started_at >= ? AND started_at < ?
+  AND (? = '' OR api_key_id = ?) AND (? = '' OR COALESCE(end_user, '') = ?) AND (? = '' OR COALESCE(model, '') = ?)
+  AND (? = '' OR provider = ?) AND (? = '' OR LOCATE(?, ',' || tags || ',') > 0)
 GROUP BY usage_day, tenant_id, provider, COALESCE(model, '') ORDER BY usage_day, tenant_id, provider, model_name
+
+-- name: usage_export_by_key
+SELECT CAST(CAST((started_at AT TIME ZONE 'UTC') AS DATE) AS VARCHAR(10)) AS usage_day, tenant_id, provider,
+  COALESCE(model, '') AS model_name, api_key_id AS dimension,
+  COUNT(*), COALESCE(SUM(prompt_tokens), 0), COALESCE(SUM(cached_tokens), 0), COALESCE(SUM(completion_tokens), 0),
+  COALESCE(SUM(cost_usd), 0)
+FROM usage_ledger WHERE started_at >= ? AND started_at < ?
+  AND (? = '' OR api_key_id = ?) AND (? = '' OR COALESCE(end_user, '') = ?) AND (? = '' OR COALESCE(model, '') = ?)
+  AND (? = '' OR provider = ?) AND (? = '' OR LOCATE(?, ',' || tags || ',') > 0)
+GROUP BY usage_day, tenant_id, provider, COALESCE(model, ''), dimension ORDER BY usage_day, tenant_id, provider, model_name, dimension
+
+-- name: usage_export_by_user
+SELECT CAST(CAST((started_at AT TIME ZONE 'UTC') AS DATE) AS VARCHAR(10)) AS usage_day, tenant_id, provider,
+  COALESCE(model, '') AS model_name, COALESCE(end_user, '') AS dimension,
+  COUNT(*), COALESCE(SUM(prompt_tokens), 0), COALESCE(SUM(cached_tokens), 0), COALESCE(SUM(completion_tokens), 0),
+  COALESCE(SUM(cost_usd), 0)
+FROM usage_ledger WHERE started_at >= ? AND started_at < ?
+  AND (? = '' OR api_key_id = ?) AND (? = '' OR COALESCE(end_user, '') = ?) AND (? = '' OR COALESCE(model, '') = ?)
+  AND (? = '' OR provider = ?) AND (? = '' OR LOCATE(?, ',' || tags || ',') > 0)
+GROUP BY usage_day, tenant_id, provider, COALESCE(model, ''), dimension ORDER BY usage_day, tenant_id, provider, model_name, dimension
+
+-- name: usage_export_by_tag
+SELECT CAST(CAST((started_at AT TIME ZONE 'UTC') AS DATE) AS VARCHAR(10)) AS usage_day, tenant_id, provider,
+  COALESCE(model, '') AS model_name, COALESCE(REGEXP_SUBSTR(',' || tags || ',', ?, 1, 1, '', 1), '') AS dimension,
+  COUNT(*), COALESCE(SUM(prompt_tokens), 0), COALESCE(SUM(cached_tokens), 0), COALESCE(SUM(completion_tokens), 0),
+  COALESCE(SUM(cost_usd), 0)
+FROM usage_ledger WHERE started_at >= ? AND started_at < ?
+  AND (? = '' OR api_key_id = ?) AND (? = '' OR COALESCE(end_user, '') = ?) AND (? = '' OR COALESCE(model, '') = ?)
+  AND (? = '' OR provider = ?) AND (? = '' OR LOCATE(?, ',' || tags || ',') > 0)
+GROUP BY usage_day, tenant_id, provider, COALESCE(model, ''), dimension ORDER BY usage_day, tenant_id, provider, model_name, dimension
 
 -- name: tenants_page
 SELECT id, name, rate_limit_per_min, created_at FROM tenants WHERE id > ? ORDER BY id LIMIT ?
@@ -212,6 +252,8 @@ INSERT INTO user_budgets (tenant_id, user_id, period, limit_usd) VALUES (?, ?, ?
 SELECT COALESCE(end_user, '') AS k, COUNT(*), COALESCE(SUM(prompt_tokens), 0), COALESCE(SUM(completion_tokens), 0),
   COALESCE(SUM(cost_usd), 0)
 FROM usage_ledger WHERE tenant_id = ? AND started_at >= ? AND started_at < ?
+  AND (? = '' OR api_key_id = ?) AND (? = '' OR COALESCE(end_user, '') = ?) AND (? = '' OR COALESCE(model, '') = ?)
+  AND (? = '' OR provider = ?) AND (? = '' OR LOCATE(?, ',' || tags || ',') > 0)
 GROUP BY COALESCE(end_user, '') ORDER BY k
 
 -- name: usage_by_tag
@@ -219,4 +261,6 @@ GROUP BY COALESCE(end_user, '') ORDER BY k
 SELECT COALESCE(REGEXP_SUBSTR(',' || tags || ',', ?, 1, 1, '', 1), '') AS k, COUNT(*), COALESCE(SUM(prompt_tokens), 0),
   COALESCE(SUM(completion_tokens), 0), COALESCE(SUM(cost_usd), 0)
 FROM usage_ledger WHERE tenant_id = ? AND started_at >= ? AND started_at < ?
+  AND (? = '' OR api_key_id = ?) AND (? = '' OR COALESCE(end_user, '') = ?) AND (? = '' OR COALESCE(model, '') = ?)
+  AND (? = '' OR provider = ?) AND (? = '' OR LOCATE(?, ',' || tags || ',') > 0)
 GROUP BY k ORDER BY k

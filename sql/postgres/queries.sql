@@ -65,24 +65,32 @@ WHERE tenant_id = ? AND started_at >= ? AND started_at < ? AND NOT (request_id =
 SELECT COALESCE(model, '') AS k, COUNT(*), COALESCE(SUM(prompt_tokens), 0), COALESCE(SUM(completion_tokens), 0),
   COALESCE(SUM(cost_usd), 0)
 FROM usage_ledger WHERE tenant_id = ? AND started_at >= ? AND started_at < ?
+  AND (? = '' OR api_key_id = ?) AND (? = '' OR COALESCE(end_user, '') = ?) AND (? = '' OR COALESCE(model, '') = ?)
+  AND (? = '' OR provider = ?) AND (? = '' OR strpos(',' || tags || ',', ?) > 0)
 GROUP BY COALESCE(model, '') ORDER BY k
 
 -- name: usage_by_key
 SELECT api_key_id AS k, COUNT(*), COALESCE(SUM(prompt_tokens), 0), COALESCE(SUM(completion_tokens), 0),
   COALESCE(SUM(cost_usd), 0)
 FROM usage_ledger WHERE tenant_id = ? AND started_at >= ? AND started_at < ?
+  AND (? = '' OR api_key_id = ?) AND (? = '' OR COALESCE(end_user, '') = ?) AND (? = '' OR COALESCE(model, '') = ?)
+  AND (? = '' OR provider = ?) AND (? = '' OR strpos(',' || tags || ',', ?) > 0)
 GROUP BY api_key_id ORDER BY k
 
 -- name: usage_by_provider
 SELECT provider AS k, COUNT(*), COALESCE(SUM(prompt_tokens), 0), COALESCE(SUM(completion_tokens), 0),
   COALESCE(SUM(cost_usd), 0)
 FROM usage_ledger WHERE tenant_id = ? AND started_at >= ? AND started_at < ?
+  AND (? = '' OR api_key_id = ?) AND (? = '' OR COALESCE(end_user, '') = ?) AND (? = '' OR COALESCE(model, '') = ?)
+  AND (? = '' OR provider = ?) AND (? = '' OR strpos(',' || tags || ',', ?) > 0)
 GROUP BY provider ORDER BY k
 
 -- name: usage_by_day
 SELECT to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS k, COUNT(*), COALESCE(SUM(prompt_tokens), 0),
   COALESCE(SUM(completion_tokens), 0), COALESCE(SUM(cost_usd), 0)
 FROM usage_ledger WHERE tenant_id = ? AND started_at >= ? AND started_at < ?
+  AND (? = '' OR api_key_id = ?) AND (? = '' OR COALESCE(end_user, '') = ?) AND (? = '' OR COALESCE(model, '') = ?)
+  AND (? = '' OR provider = ?) AND (? = '' OR strpos(',' || tags || ',', ?) > 0)
 GROUP BY 1 ORDER BY 1
 
 -- name: ledger_bucket_sums
@@ -120,7 +128,39 @@ SELECT to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS usage_day, tenant
   COUNT(*), COALESCE(SUM(prompt_tokens), 0), COALESCE(SUM(cached_tokens), 0), COALESCE(SUM(completion_tokens), 0),
   COALESCE(SUM(cost_usd), 0)
 FROM usage_ledger WHERE started_at >= ? AND started_at < ?
+  AND (? = '' OR api_key_id = ?) AND (? = '' OR COALESCE(end_user, '') = ?) AND (? = '' OR COALESCE(model, '') = ?)
+  AND (? = '' OR provider = ?) AND (? = '' OR strpos(',' || tags || ',', ?) > 0)
 GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+
+-- name: usage_export_by_key
+SELECT to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS usage_day, tenant_id, provider,
+  COALESCE(model, '') AS model_name, api_key_id AS dimension,
+  COUNT(*), COALESCE(SUM(prompt_tokens), 0), COALESCE(SUM(cached_tokens), 0), COALESCE(SUM(completion_tokens), 0),
+  COALESCE(SUM(cost_usd), 0)
+FROM usage_ledger WHERE started_at >= ? AND started_at < ?
+  AND (? = '' OR api_key_id = ?) AND (? = '' OR COALESCE(end_user, '') = ?) AND (? = '' OR COALESCE(model, '') = ?)
+  AND (? = '' OR provider = ?) AND (? = '' OR strpos(',' || tags || ',', ?) > 0)
+GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
+
+-- name: usage_export_by_user
+SELECT to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS usage_day, tenant_id, provider,
+  COALESCE(model, '') AS model_name, COALESCE(end_user, '') AS dimension,
+  COUNT(*), COALESCE(SUM(prompt_tokens), 0), COALESCE(SUM(cached_tokens), 0), COALESCE(SUM(completion_tokens), 0),
+  COALESCE(SUM(cost_usd), 0)
+FROM usage_ledger WHERE started_at >= ? AND started_at < ?
+  AND (? = '' OR api_key_id = ?) AND (? = '' OR COALESCE(end_user, '') = ?) AND (? = '' OR COALESCE(model, '') = ?)
+  AND (? = '' OR provider = ?) AND (? = '' OR strpos(',' || tags || ',', ?) > 0)
+GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
+
+-- name: usage_export_by_tag
+SELECT to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS usage_day, tenant_id, provider,
+  COALESCE(model, '') AS model_name, COALESCE(substring(',' || tags || ',' from ?), '') AS dimension,
+  COUNT(*), COALESCE(SUM(prompt_tokens), 0), COALESCE(SUM(cached_tokens), 0), COALESCE(SUM(completion_tokens), 0),
+  COALESCE(SUM(cost_usd), 0)
+FROM usage_ledger WHERE started_at >= ? AND started_at < ?
+  AND (? = '' OR api_key_id = ?) AND (? = '' OR COALESCE(end_user, '') = ?) AND (? = '' OR COALESCE(model, '') = ?)
+  AND (? = '' OR provider = ?) AND (? = '' OR strpos(',' || tags || ',', ?) > 0)
+GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
 
 -- name: tenants_page
 SELECT id, name, rate_limit_per_min, created_at FROM tenants WHERE id > ? ORDER BY id LIMIT ?
@@ -207,6 +247,8 @@ INSERT INTO user_budgets (tenant_id, user_id, period, limit_usd) VALUES (?, ?, ?
 SELECT COALESCE(end_user, '') AS k, COUNT(*), COALESCE(SUM(prompt_tokens), 0), COALESCE(SUM(completion_tokens), 0),
   COALESCE(SUM(cost_usd), 0)
 FROM usage_ledger WHERE tenant_id = ? AND started_at >= ? AND started_at < ?
+  AND (? = '' OR api_key_id = ?) AND (? = '' OR COALESCE(end_user, '') = ?) AND (? = '' OR COALESCE(model, '') = ?)
+  AND (? = '' OR provider = ?) AND (? = '' OR strpos(',' || tags || ',', ?) > 0)
 GROUP BY COALESCE(end_user, '') ORDER BY k
 
 -- name: usage_by_tag
@@ -214,4 +256,6 @@ GROUP BY COALESCE(end_user, '') ORDER BY k
 SELECT COALESCE(substring(',' || tags || ',' from ?), '') AS k, COUNT(*), COALESCE(SUM(prompt_tokens), 0),
   COALESCE(SUM(completion_tokens), 0), COALESCE(SUM(cost_usd), 0)
 FROM usage_ledger WHERE tenant_id = ? AND started_at >= ? AND started_at < ?
+  AND (? = '' OR api_key_id = ?) AND (? = '' OR COALESCE(end_user, '') = ?) AND (? = '' OR COALESCE(model, '') = ?)
+  AND (? = '' OR provider = ?) AND (? = '' OR strpos(',' || tags || ',', ?) > 0)
 GROUP BY 1 ORDER BY 1

@@ -11,12 +11,20 @@ import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
 import java.util.Map;
 
-/** The usage report's query: {@code group_by=model|provider|key|user|day|tag:<key>&from=YYYY-MM-DD&to=YYYY-MM-DD} (days UTC, inclusive). */
+/**
+ * The usage report's query: {@code group_by=model|model_group|provider|key|user|day|tag:<key>&from=YYYY-MM-DD&to=YYYY-MM-DD}
+ * (days UTC, inclusive), with filters {@code key=, user=, model=, provider=, tag=<key>=<value>}. The export takes the
+ * same range and filters, and {@code group_by=key|user|tag:<key>} as a column beside day, tenant, provider and model.
+ */
 final class UsageQuery {
     static final long MAX_RANGE_DAYS = 3_660;
     private static final int MAX_PARAMS = 16;
+    private static final java.util.Set<String> REPORT_GROUPS = java.util.Set.of("model", "model_group", "day", "provider", "key", "user");
+    private static final java.util.regex.Pattern TAG_FILTER = java.util.regex.Pattern.compile(
+            "[a-z0-9][a-z0-9_.-]{0,31}=[A-Za-z0-9_.:/@+-]{1,64}");
+    private static final java.util.regex.Pattern PROVIDER = java.util.regex.Pattern.compile("[a-z0-9][a-z0-9_-]{0,63}");
 
-    record Range(LocalDate from, LocalDate to, String groupBy) {}
+    record Range(LocalDate from, LocalDate to, String groupBy, io.budgetguard.ledger.UsageFilter filter) {}
 
     private static final java.util.regex.Pattern TAG_GROUP = java.util.regex.Pattern.compile("tag:[a-z0-9][a-z0-9_.-]{0,31}");
 
@@ -28,19 +36,50 @@ final class UsageQuery {
 
     Range parse(String rawQuery) {
         Map<String, String> q = params(rawQuery);
-        LocalDate today = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
         String groupBy = q.getOrDefault("group_by", "model");
-        if (!java.util.Set.of("model", "day", "provider", "key", "user").contains(groupBy) && !TAG_GROUP.matcher(groupBy).matches()) {
-            throw ApiException.invalidRequest("'group_by' must be 'model', 'provider', 'key', 'user', 'day' or 'tag:<key>' "
-                    + "(e.g. tag:team).", "group_by");
+        if (!REPORT_GROUPS.contains(groupBy) && !TAG_GROUP.matcher(groupBy).matches()) {
+            throw ApiException.invalidRequest("'group_by' must be 'model', 'model_group', 'provider', 'key', 'user', 'day' or "
+                    + "'tag:<key>' (e.g. tag:team).", "group_by");
         }
+        return range(q, groupBy);
+    }
+
+    /** The export's query: {@code group_by} (optional) adds a key, user or tag column. */
+    Range parseExport(String rawQuery) {
+        Map<String, String> q = params(rawQuery);
+        String groupBy = q.get("group_by");
+        if (groupBy != null && !groupBy.equals("key") && !groupBy.equals("user") && !TAG_GROUP.matcher(groupBy).matches()) {
+            throw ApiException.invalidRequest("The export is always by day, tenant, provider and model; 'group_by' adds 'key', "
+                    + "'user' or 'tag:<key>'.", "group_by");
+        }
+        return range(q, groupBy);
+    }
+
+    private Range range(Map<String, String> q, String groupBy) {
+        LocalDate today = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
         LocalDate from = date(q.get("from"), today.withDayOfMonth(1), "from");
         LocalDate to = date(q.get("to"), today, "to");
         if (to.isBefore(from)) throw ApiException.invalidRequest("'to' is before 'from'.", "to");
         if (ChronoUnit.DAYS.between(from, to) > MAX_RANGE_DAYS) {
             throw ApiException.invalidRequest("The range may span at most " + MAX_RANGE_DAYS + " days.", "from");
         }
-        return new Range(from, to, groupBy);
+        return new Range(from, to, groupBy, filter(q));
+    }
+
+    private static io.budgetguard.ledger.UsageFilter filter(Map<String, String> q) {
+        String key = q.get("key");
+        if (key != null) io.budgetguard.http.Identifier.require(key, "key", 64);
+        String user = q.get("user");
+        if (user != null) io.budgetguard.http.Identifier.require(user, "user", 256);
+        String model = q.get("model");
+        if (model != null) io.budgetguard.http.Identifier.require(model, "model", 256);
+        String provider = q.get("provider");
+        if (provider != null && !PROVIDER.matcher(provider).matches()) throw ApiException.invalidRequest("'provider' is not a provider name.", "provider");
+        String tag = q.get("tag");
+        if (tag != null && !TAG_FILTER.matcher(tag).matches()) {
+            throw ApiException.invalidRequest("'tag' must be key=value, e.g. team=search.", "tag");
+        }
+        return new io.budgetguard.ledger.UsageFilter(key, user, model, provider, tag);
     }
 
     private static LocalDate date(String v, LocalDate dflt, String param) {

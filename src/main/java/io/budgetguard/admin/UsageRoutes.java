@@ -26,7 +26,9 @@ final class UsageRoutes {
     /** One tenant's totals by model or day over a range of days. */
     void report(HttpCall call, Tenant t) throws IOException {
         UsageQuery.Range range = usageQuery.parse(call.uri().getRawQuery());
-        UsageReport report = ledger.report(t.id(), range.from(), range.to(), range.groupBy());
+        UsageReport report = range.groupBy().equals("model_group")
+                ? byModelGroup(t, ledger.report(t.id(), range.from(), range.to(), "model", range.filter()))
+                : ledger.report(t.id(), range.from(), range.to(), range.groupBy(), range.filter());
         ObjectNode out = json.createObjectNode();
         out.put("tenant", t.id());
         out.put("from", report.from().toString());
@@ -38,18 +40,45 @@ final class UsageRoutes {
         call.sendJson(json, 200, out);
     }
 
+    /**
+     * The per-model rows summed per model group (a model counts in every group it belongs to, by name or dated
+     * snapshot; a model in none under ""). The total stays the ledger's, not the sum of the groups.
+     */
+    private static UsageReport byModelGroup(Tenant t, UsageReport byModel) {
+        java.util.Map<String, long[]> sums = new java.util.TreeMap<>();
+        for (UsageReport.Row r : byModel.rows()) {
+            java.util.List<String> groups = new java.util.ArrayList<>();
+            for (Tenant.ModelGroup g : t.modelGroups()) if (g.scope().matches(null, r.key(), null)) groups.add(g.name());
+            if (groups.isEmpty()) groups.add("");
+            for (String g : groups) {
+                long[] s = sums.computeIfAbsent(g, k -> new long[4]);
+                s[0] += r.requests();
+                s[1] += r.promptTokens();
+                s[2] += r.completionTokens();
+                s[3] += r.costMicroUsd();
+            }
+        }
+        java.util.List<UsageReport.Row> rows = new java.util.ArrayList<>();
+        sums.forEach((g, s) -> rows.add(new UsageReport.Row(g, s[0], s[1], s[2], s[3])));
+        return new UsageReport(byModel.tenantId(), byModel.from(), byModel.to(), "model_group", rows, byModel.total());
+    }
+
     /** Chargeback CSV of every tenant by day, provider and model, streamed as the ledger is read. */
     void export(HttpCall call, Map<String, String> params) throws IOException {
-        UsageQuery.Range range = usageQuery.parse(call.uri().getRawQuery());
+        UsageQuery.Range range = usageQuery.parseExport(call.uri().getRawQuery());
+        String dimension = range.groupBy();
         call.responseHeaders().set("Content-Type", "text/csv; charset=utf-8");
         call.responseHeaders().set("Content-Disposition",
                 "attachment; filename=\"budgetguard-usage-" + range.from() + "-to-" + range.to() + ".csv\"");
         try (java.io.Writer w = new java.io.BufferedWriter(new java.io.OutputStreamWriter(call.startResponse(200, 0),
                 java.nio.charset.StandardCharsets.UTF_8), 64 * 1024)) {
-            w.write("day,tenant_id,provider,model,requests,prompt_tokens,cached_tokens,completion_tokens,cost_usd\n");
-            ledger.export(range.from(), range.to(), (day, tenant, provider, model, requests, prompt, cached, completion, cost) ->
-                    w.write(day + ',' + tenant + ',' + csv(provider) + ',' + csv(model) + ',' + requests + ',' + prompt + ',' + cached + ','
-                            + completion + ',' + Money.usd(cost).toPlainString() + '\n'));
+            String column = dimension == null ? "" : dimension.equals("key") ? "api_key_id," : dimension.equals("user") ? "end_user,"
+                    : "tag_" + dimension.substring(4) + ",";
+            w.write("day,tenant_id,provider,model," + column + "requests,prompt_tokens,cached_tokens,completion_tokens,cost_usd\n");
+            ledger.export(range.from(), range.to(), dimension, range.filter(),
+                    (day, tenant, provider, model, dim, requests, prompt, cached, completion, cost) ->
+                    w.write(day + ',' + tenant + ',' + csv(provider) + ',' + csv(model) + ',' + (dim == null ? "" : csv(dim) + ',')
+                            + requests + ',' + prompt + ',' + cached + ',' + completion + ',' + Money.usd(cost).toPlainString() + '\n'));
         }
     }
 

@@ -214,22 +214,38 @@ public final class Ledger implements SpendHistory, AutoCloseable {
         return spentMicroUsd(tenantId, WindowScope.TENANT, from.toEpochMilli(), to.toEpochMilli(), List.of());
     }
 
-    /** One CSV line per UTC day, tenant, provider and model. */
+    /** One CSV line per UTC day, tenant, provider and model (and the export's extra dimension, else null). */
     public interface ExportSink {
-        void row(String day, String tenantId, String provider, String model, long requests, long promptTokens, long cachedTokens,
+        void row(String day, String tenantId, String provider, String model, String dimension, long requests, long promptTokens, long cachedTokens,
                  long completionTokens, long costMicroUsd) throws java.io.IOException;
     }
 
     /** Streams the chargeback export for days {@code from}..{@code to} (UTC, inclusive) to the sink, row by row. */
     public void export(LocalDate from, LocalDate to, ExportSink sink) throws java.io.IOException {
-        try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement(db.query("usage_export"))) {
-            ps.setObject(1, Database.utc(from.atStartOfDay(ZoneOffset.UTC).toInstant()));
-            ps.setObject(2, Database.utc(to.plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant()));
+        export(from, to, null, UsageFilter.NONE, sink);
+    }
+
+    /**
+     * The export with an extra dimension ({@code key}, {@code user} or {@code tag:<key>}; null = none) and a filter,
+     * streamed row by row.
+     */
+    public void export(LocalDate from, LocalDate to, String dimension, UsageFilter filter, ExportSink sink) throws java.io.IOException {
+        boolean byTag = dimension != null && dimension.startsWith("tag:");
+        String query = dimension == null ? "usage_export" : byTag ? "usage_export_by_tag" : "usage_export_by_" + dimension;
+        int extra = dimension == null ? 0 : 1;
+        try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement(db.query(query))) {
+            int at = 1;
+            if (byTag) ps.setString(at++, tagPattern(dimension));
+            ps.setObject(at++, Database.utc(from.atStartOfDay(ZoneOffset.UTC).toInstant()));
+            ps.setObject(at++, Database.utc(to.plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant()));
+            filter.bind(ps, at);
             ps.setFetchSize(1_000);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    sink.row(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getLong(5), rs.getLong(6),
-                            rs.getLong(7), rs.getLong(8), Money.microUsdFromSql(rs.getBigDecimal(9)));
+                    int k = 5 + extra;
+                    sink.row(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), extra == 0 ? null : rs.getString(5),
+                            rs.getLong(k), rs.getLong(k + 1), rs.getLong(k + 2), rs.getLong(k + 3),
+                            Money.microUsdFromSql(rs.getBigDecimal(k + 4)));
                 }
             }
         } catch (SQLException ex) {
@@ -237,8 +253,18 @@ public final class Ledger implements SpendHistory, AutoCloseable {
         }
     }
 
+    /** A tag's value out of the canonical ",k=v,k=v," form: the key was validated to [a-z0-9_.-] by the caller. */
+    private static String tagPattern(String groupBy) {
+        return "," + groupBy.substring(4).replace(".", "\\.") + "=([^,]*),";
+    }
+
     /** Totals for requests started on days {@code from}..{@code to} (UTC, both inclusive). */
     public UsageReport report(String tenantId, LocalDate from, LocalDate to, String groupBy) {
+        return report(tenantId, from, to, groupBy, UsageFilter.NONE);
+    }
+
+    /** Totals of the rows {@code filter} selects, grouped by {@code groupBy}. */
+    public UsageReport report(String tenantId, LocalDate from, LocalDate to, String groupBy, UsageFilter filter) {
         boolean byTag = groupBy.startsWith("tag:");
         String query = byTag ? "usage_by_tag" : switch (groupBy) {
             case "model" -> "usage_by_model";
@@ -253,11 +279,11 @@ public final class Ledger implements SpendHistory, AutoCloseable {
         try (Connection c = db.connection();
              PreparedStatement ps = c.prepareStatement(db.query(query))) {
             int at = 1;
-            // A tag's value, from the canonical ",k=v,k=v," form: the key was validated to [a-z0-9_.-] by the caller.
-            if (byTag) ps.setString(at++, "," + groupBy.substring(4).replace(".", "\\.") + "=([^,]*),");
+            if (byTag) ps.setString(at++, tagPattern(groupBy));
             ps.setString(at, tenantId);
             ps.setObject(at + 1, Database.utc(from.atStartOfDay(ZoneOffset.UTC).toInstant()));
             ps.setObject(at + 2, Database.utc(to.plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant()));
+            filter.bind(ps, at + 3);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     UsageReport.Row r = new UsageReport.Row(rs.getString(1), rs.getLong(2), rs.getLong(3),

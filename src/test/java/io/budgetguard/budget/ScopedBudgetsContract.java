@@ -1,5 +1,6 @@
 package io.budgetguard.budget;
 
+import static io.budgetguard.testing.Envelope.assertError;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -212,6 +213,39 @@ abstract class ScopedBudgetsContract {
             assertTrue(r.body().contains("X-BudgetGuard-Tags"), r.body());
         }
         assertEquals(4, upstream.calls(), "bad tags reach nobody");
+        // Filters and the export's extra column read the same rows.
+        JsonNode search = TestGateway.json(gw.admin("GET", "/admin/tenant/tags/usage?group_by=model&tag=team=search", null).body());
+        assertEquals(2, search.at("/total/requests").asLong(), search.toString());
+        String today = java.time.LocalDate.now(java.time.ZoneOffset.UTC).toString();
+        String csv = gw.admin("GET", "/admin/usage/export?from=" + today + "&to=" + today + "&group_by=tag:feature&tag=team=search", null).body();
+        String[] lines = csv.split("\n");
+        assertEquals("day,tenant_id,provider,model,tag_feature,requests,prompt_tokens,cached_tokens,completion_tokens,cost_usd", lines[0]);
+        assertEquals(List.of("autocomplete", "chat"), java.util.Arrays.stream(lines).skip(1).map(l -> l.split(",")[4]).sorted().toList(), csv);
+        assertError(gw.admin("GET", "/admin/tenant/tags/usage?tag=team", null), 400, "invalid_request");
+    }
+
+    @Test
+    void theReportGroupsByModelGroupAndFiltersByKeyUserAndProvider() throws Exception {
+        tenant("dims", "10");
+        String a = gw.newKey("dims");
+        String b = gw.newKey("dims");
+        assertEquals(200, gw.admin("POST", "/admin/tenant/dims/model-groups/mini",
+                "{\"models\":[\"gpt-4o-mini\"],\"budgets\":[{\"period\":\"monthly\",\"limit_usd\":5}]}").statusCode());
+        for (String[] call : new String[][] {{a, "gpt-4o-mini"}, {a, "gpt-4o-mini-2024-07-18"}, {b, "gpt-4o"}}) {
+            assertEquals(200, gw.postJson("/v1/chat/completions", call[0], BODY.formatted(call[1])).statusCode());
+        }
+        ledgerSpend("tenant_id = 'dims'", 3);
+        JsonNode groups = TestGateway.json(gw.admin("GET", "/admin/tenant/dims/usage?group_by=model_group", null).body());
+        assertEquals(List.of("", "mini"), groups.get("rows").findValuesAsText("key"), groups.toString());
+        assertEquals(2, groups.at("/rows/1/requests").asLong());
+        JsonNode byKey = TestGateway.json(gw.admin("GET", "/admin/tenant/dims/usage?group_by=model&key=" + keyId("dims", b), null).body());
+        assertEquals(List.of("gpt-4o"), byKey.get("rows").findValuesAsText("key"), byKey.toString());
+        JsonNode other = TestGateway.json(gw.admin("GET", "/admin/tenant/dims/usage?provider=nobody", null).body());
+        assertEquals(0, other.at("/total/requests").asLong());
+        String today = java.time.LocalDate.now(java.time.ZoneOffset.UTC).toString();
+        String csv = gw.admin("GET", "/admin/usage/export?from=" + today + "&to=" + today + "&group_by=key", null).body();
+        assertTrue(csv.startsWith("day,tenant_id,provider,model,api_key_id,requests,"), csv);
+        assertTrue(csv.contains("," + keyId("dims", a) + ",1,") && csv.contains("," + keyId("dims", b) + ",1,"), csv);
     }
 
     @Test
