@@ -4,7 +4,7 @@
 INSERT INTO tenants (id, name, rate_limit_per_min, created_at, updated_at, default_max_output_tokens) VALUES (?, ?, ?, ?, ?, ?)
 
 -- name: tenant_find
-SELECT id, name, rate_limit_per_min, created_at, default_max_output_tokens FROM tenants WHERE id = ?
+SELECT id, name, rate_limit_per_min, created_at, default_max_output_tokens, tokens_per_min FROM tenants WHERE id = ?
 
 -- name: tenant_output_cap_update
 UPDATE tenants SET default_max_output_tokens = ?, updated_at = ? WHERE id = ?
@@ -23,20 +23,20 @@ INSERT INTO budgets (tenant_id, period, limit_usd) VALUES (?, ?, ?)
 
 -- name: key_insert
 INSERT INTO api_keys (id, tenant_id, name, prefix, key_hash, created_at, expires_at, allowed_models,
-  default_max_output_tokens, rate_limit_per_min) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+  default_max_output_tokens, rate_limit_per_min, tokens_per_min) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 
 -- name: key_find_by_hash
 -- The key's current secret, else a retired one within its grace period (valid_until checked by the caller too).
 SELECT id, tenant_id, name, prefix, revoked_at, created_at, expires_at, allowed_models, default_max_output_tokens,
-  rate_limit_per_min, CAST(NULL AS TIMESTAMP WITH TIME ZONE) AS valid_until FROM api_keys WHERE key_hash = ?
+  rate_limit_per_min, tokens_per_min, CAST(NULL AS TIMESTAMP WITH TIME ZONE) AS valid_until FROM api_keys WHERE key_hash = ?
 UNION ALL
 SELECT k.id, k.tenant_id, k.name, k.prefix, k.revoked_at, k.created_at, k.expires_at, k.allowed_models,
-  k.default_max_output_tokens, k.rate_limit_per_min, r.valid_until
+  k.default_max_output_tokens, k.rate_limit_per_min, k.tokens_per_min, r.valid_until
 FROM api_key_retired_secrets r JOIN api_keys k ON k.id = r.key_id WHERE r.key_hash = ?
 
 -- name: keys_of_tenant
-SELECT id, name, prefix, created_at, revoked_at, expires_at, allowed_models, default_max_output_tokens, rate_limit_per_min
-FROM api_keys
+SELECT id, name, prefix, created_at, revoked_at, expires_at, allowed_models, default_max_output_tokens, rate_limit_per_min,
+  tokens_per_min FROM api_keys
 WHERE tenant_id = ? ORDER BY created_at, id
 
 -- name: key_revoke
@@ -222,8 +222,8 @@ DELETE FROM model_groups WHERE tenant_id = ? AND name = ?
 INSERT INTO model_groups (tenant_id, name, models) VALUES (?, ?, ?)
 
 -- name: key_controls_update
-UPDATE api_keys SET expires_at = ?, allowed_models = ?, default_max_output_tokens = ?, rate_limit_per_min = ?
-WHERE id = ? AND tenant_id = ?
+UPDATE api_keys SET expires_at = ?, allowed_models = ?, default_max_output_tokens = ?, rate_limit_per_min = ?,
+  tokens_per_min = ? WHERE id = ? AND tenant_id = ?
 
 -- name: key_secret_of
 SELECT key_hash FROM api_keys WHERE id = ? AND tenant_id = ? AND revoked_at IS NULL
@@ -259,3 +259,6 @@ FROM usage_ledger WHERE tenant_id = ? AND started_at >= ? AND started_at < ?
   AND (? = '' OR api_key_id = ?) AND (? = '' OR COALESCE(end_user, '') = ?) AND (? = '' OR COALESCE(model, '') = ?)
   AND (? = '' OR provider = ?) AND (? = '' OR strpos(',' || tags || ',', ?) > 0)
 GROUP BY 1 ORDER BY 1
+
+-- name: tenant_tokens_per_min_update
+UPDATE tenants SET tokens_per_min = ?, updated_at = ? WHERE id = ?

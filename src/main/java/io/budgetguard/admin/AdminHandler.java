@@ -142,16 +142,22 @@ public final class AdminHandler {
         call.sendJson(json, 200, tenantView(t));
     }
 
-    /** {@code {"default_max_output_tokens": n | null}}: the cap set on requests that set no output limit. */
+    /**
+     * {@code {"default_max_output_tokens": n | null, "tokens_per_min": n | null}}: the cap set on requests that set no
+     * output limit, and the tenant's tokens per minute; each given field is set (null clears it), the other kept.
+     */
     private void replaceLimits(HttpCall call, Map<String, String> params) throws IOException {
         String id = AdminInput.tenantId(params.get("id"), "id");
         JsonNode in = body(call, false);
-        AdminInput.onlyFields(in, Set.of("default_max_output_tokens"));
-        if (!in.has("default_max_output_tokens")) {
-            throw ApiException.invalidRequest("'default_max_output_tokens' is required (a whole number, or null to clear it).",
+        AdminInput.onlyFields(in, Set.of("default_max_output_tokens", "tokens_per_min"));
+        if (!in.has("default_max_output_tokens") && !in.has("tokens_per_min")) {
+            throw ApiException.invalidRequest("Give 'default_max_output_tokens' or 'tokens_per_min' (a whole number, or null to clear it).",
                     "default_max_output_tokens");
         }
-        if (!tenants.setDefaultMaxOutputTokens(id, AdminInput.outputCap(in), clock.instant())) throw tenantNotFound(id);
+        Long tpm = AdminInput.tokensPerMin(in);
+        Long cap = AdminInput.outputCap(in);
+        if (in.has("tokens_per_min") && !tenants.setTokensPerMin(id, tpm, clock.instant())) throw tenantNotFound(id);
+        if (in.has("default_max_output_tokens") && !tenants.setDefaultMaxOutputTokens(id, cap, clock.instant())) throw tenantNotFound(id);
         directory.forget(id);
         call.sendJson(json, 200, tenantView(existing(id)));
     }

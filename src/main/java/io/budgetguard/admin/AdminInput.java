@@ -83,6 +83,19 @@ final class AdminInput {
         return n.longValue();
     }
 
+    static final long MAX_TOKENS_PER_MIN = 1_000_000_000L;
+
+    /** Tokens per minute: a whole number from 1 to 10^9, or null (no token limit). */
+    static Long tokensPerMin(JsonNode obj) {
+        JsonNode n = obj.get("tokens_per_min");
+        if (n == null || n.isNull()) return null;
+        if (!n.isIntegralNumber() || !n.canConvertToLong() || n.longValue() < 1 || n.longValue() > MAX_TOKENS_PER_MIN) {
+            throw ApiException.invalidRequest("'tokens_per_min' must be a whole number from 1 to " + MAX_TOKENS_PER_MIN + ", or null.",
+                    "tokens_per_min");
+        }
+        return n.longValue();
+    }
+
     /** Alert thresholds: 1 to 10 distinct whole percentages from 1 to 1000. */
     static List<Integer> thresholds(JsonNode n) {
         if (n == null || n.isNull()) return io.budgetguard.alert.AlertSettings.DEFAULT_THRESHOLDS_PCT;

@@ -26,7 +26,8 @@ final class KeyControlRoutes {
     static final int MAX_ALLOWED_MODELS = 100;
     static final long MAX_GRACE_S = 30L * 24 * 3600;
     static final long DEFAULT_GRACE_S = 3600;
-    static final Set<String> CONTROL_FIELDS = Set.of("expires_at", "allowed_models", "default_max_output_tokens", "rate_limit_per_min");
+    static final Set<String> CONTROL_FIELDS = Set.of("expires_at", "allowed_models", "default_max_output_tokens", "rate_limit_per_min",
+            "tokens_per_min");
 
     private final ObjectMapper json;
     private final Clock clock;
@@ -111,6 +112,6 @@ final class KeyControlRoutes {
             }
         }
         Integer rate = in.hasNonNull("rate_limit_per_min") ? AdminInput.rateLimit(in, 0) : null;
-        return new ApiKey.Controls(expires, models, AdminInput.outputCap(in), rate);
+        return new ApiKey.Controls(expires, models, AdminInput.outputCap(in), rate, AdminInput.tokensPerMin(in));
     }
 }

@@ -44,6 +44,8 @@ final class TenantView {
         o.put("id", t.id());
         o.put("name", t.name());
         o.put("rate_limit_per_min", t.rateLimitPerMin());
+        if (t.tokensPerMin() == null) o.putNull("tokens_per_min");
+        else o.put("tokens_per_min", t.tokensPerMin().longValue());
         if (t.defaultMaxOutputTokens() == null) o.putNull("default_max_output_tokens");
         else o.put("default_max_output_tokens", t.defaultMaxOutputTokens().longValue());
         o.put("created_at", t.createdAt().toString());
@@ -73,6 +75,8 @@ final class TenantView {
             else ko.put("default_max_output_tokens", k.controls().defaultMaxOutputTokens().longValue());
             if (k.controls().rateLimitPerMin() == null) ko.putNull("rate_limit_per_min");
             else ko.put("rate_limit_per_min", k.controls().rateLimitPerMin().intValue());
+            if (k.controls().tokensPerMin() == null) ko.putNull("tokens_per_min");
+            else ko.put("tokens_per_min", k.controls().tokensPerMin().longValue());
             List<io.budgetguard.core.Budget> own = t.keyBudgets().getOrDefault(k.id(), List.of());
             windows(ko.putArray("budgets"), scoped(t.id(), own, io.budgetguard.core.WindowScope.key(k.id()), now, withSpend), now);
         }

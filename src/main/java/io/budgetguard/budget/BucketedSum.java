@@ -54,6 +54,12 @@ final class BucketedSum {
         sum += amount;
     }
 
+    /** Whether the bucket of {@code atMs} is still in the window (a correction to it is still counted). */
+    boolean holds(long nowMs, long atMs) {
+        roll(nowMs);
+        return bucketOf(atMs) >= lo && bucketOf(atMs) <= bucketOf(nowMs);
+    }
+
     /** Milliseconds until the oldest non-empty bucket leaves the window (0 when empty). */
     long msUntilOldestLeaves(long nowMs) {
         roll(nowMs);

@@ -38,7 +38,9 @@ public final class EmbeddedCounters implements SpendCounters {
     }
 
     @Override
-    public Admission admit(Reservation proposed, int rateLimitPerMin, int keyRateLimitPerMin, long nowMs) {
+    public Admission admit(Reservation proposed, RateLimits limits, long nowMs) {
+        int rateLimitPerMin = limits.requestsPerMin();
+        int keyRateLimitPerMin = limits.keyRequestsPerMin();
         markActive(proposed.tenantId(), nowMs);
         EmbeddedTenant t = tenants.computeIfAbsent(proposed.tenantId(), EmbeddedTenant::new);
         for (int round = 0; ; round++) {
@@ -57,8 +59,11 @@ public final class EmbeddedCounters implements SpendCounters {
                     return new Admission.RateLimited(new RateState(keyRateLimitPerMin, 0, keyRate.msUntilOldestLeaves(nowMs)),
                             keyRate.msUntilOldestLeaves(nowMs), true);
                 }
+                TokenRates tokens = TokenRates.of(t, proposed, limits);
+                Admission overTokens = tokens.refusal(proposed, limits, nowMs);
+                if (overTokens != null) return overTokens;
                 List<Window> ws = t.installed(proposed.windows(), mine, pending);
-                if (ws != null) return admitLocked(t, proposed, ws, rateLimitPerMin, count, keyRate, nowMs);
+                if (ws != null) return admitLocked(t, proposed, ws, rateLimitPerMin, count, keyRate, tokens, limits, nowMs);
             } finally {
                 t.lock.unlock();
             }
@@ -67,7 +72,7 @@ public final class EmbeddedCounters implements SpendCounters {
     }
 
     private Admission admitLocked(EmbeddedTenant t, Reservation proposed, List<Window> ws, int rateLimitPerMin, long count,
-                                  BucketedSum keyRate, long nowMs) {
+                                  BucketedSum keyRate, TokenRates tokens, RateLimits limits, long nowMs) {
         RateState after = new RateState(rateLimitPerMin, (int) (rateLimitPerMin - count - 1), RATE_BUCKET_MS * (RATE_BUCKETS + 1));
         for (int i = 0; i < ws.size(); i++) {
             Window w = ws.get(i);
@@ -79,10 +84,11 @@ public final class EmbeddedCounters implements SpendCounters {
         }
         t.rate.add(nowMs, nowMs, 1);
         if (keyRate != null) keyRate.add(nowMs, nowMs, 1);
+        RateState tokenState = tokens.count(proposed, limits, nowMs);
         for (Window w : ws) w.reserved += proposed.estimateMicroUsd();
         t.reservations.put(proposed.id(), proposed);
         prune(t, nowMs);
-        return new Admission.Admitted(proposed, after);
+        return new Admission.Admitted(proposed, after, tokenState);
     }
 
     @Override
@@ -97,6 +103,7 @@ public final class EmbeddedCounters implements SpendCounters {
             Reservation held = t.reservations.remove(r.id());
             if (held == null) return SettleResult.ALREADY;
             settleLocked(t, held, actualMicroUsd, nowMs, current);
+            TokenRates.settle(t, held, event, nowMs);
             Settled settled = new Settled(held.createdMs(), actualMicroUsd, held.apiKeyId(), held.model(), held.endUser());
             for (Load load : t.loading.values()) {
                 load.settled.put(held.id(), settled);

@@ -27,6 +27,18 @@ final class EmbeddedTenant {
     final BucketedSum rate = new BucketedSum(EmbeddedCounters.RATE_BUCKET_MS, EmbeddedCounters.RATE_BUCKETS);
     /** Request rates of the tenant's keys that have a limit of their own. */
     final Map<String, BucketedSum> keyRates = new HashMap<>();
+    /** Tokens per minute of the tenant (made when it first has a limit) and of its keys that have one. */
+    private BucketedSum tokens;
+    final Map<String, BucketedSum> keyTokens = new HashMap<>();
+
+    BucketedSum tokens() {
+        if (tokens == null) tokens = new BucketedSum(EmbeddedCounters.RATE_BUCKET_MS, EmbeddedCounters.RATE_BUCKETS);
+        return tokens;
+    }
+
+    BucketedSum tokensOrNull() {
+        return tokens;
+    }
     final Map<String, Window> windows = new HashMap<>();
     final Map<String, Reservation> reservations = new HashMap<>();
     /** Settled requests whose ledger row is being written. */

@@ -26,6 +26,7 @@ public final class RedisCounters implements SpendCounters {
     private final RedisStore.Script admit = RedisStore.script("lib.lua", "admit.lua");
     private final RedisStore.Script settle = RedisStore.script("lib.lua", "settle.lua");
     private final RedisStore.Script usage = RedisStore.script("lib.lua", "usage.lua");
+    private final RedisStore.Script tokens = RedisStore.script("lib.lua", "tokens.lua");
 
     public RedisCounters(RedisStore redis, SpendHistory history, long graceMs) {
         this.redis = redis;
@@ -45,13 +46,17 @@ public final class RedisCounters implements SpendCounters {
     }
 
     @Override
-    public Admission admit(Reservation p, int rateLimitPerMin, int keyRateLimitPerMin, long nowMs) {
+    public Admission admit(Reservation p, RateLimits limits, long nowMs) {
+        int rateLimitPerMin = limits.requestsPerMin();
+        int keyRateLimitPerMin = limits.keyRequestsPerMin();
         markActive(p.tenantId(), nowMs);
         List<String> keys = new ArrayList<>(3 + p.windows().size());
         keys.add(RedisStore.key(p.tenantId(), "rate"));
         keys.add(RedisStore.key(p.tenantId(), "res"));
         keys.add(RedisStore.key(p.tenantId(), "dl"));
         if (keyRateLimitPerMin > 0) keys.add(RedisStore.key(p.tenantId(), "krate:" + p.apiKeyId()));
+        if (limits.tokensPerMin() > 0) keys.add(tokenKey(p.tenantId()));
+        if (limits.keyTokensPerMin() > 0) keys.add(keyTokenKey(p.tenantId(), p.apiKeyId()));
         List<String> args = new ArrayList<>(9 + 5 * p.windows().size());
         args.add(Long.toString(nowMs));
         args.add(p.id());
@@ -63,6 +68,9 @@ public final class RedisCounters implements SpendCounters {
         args.add(ReservationPayload.write(p));
         args.add(Long.toString(RATE_KEY_TTL_MS));
         args.add(Integer.toString(Math.max(0, keyRateLimitPerMin)));
+        args.add(Long.toString(limits.tokensPerMin()));
+        args.add(Long.toString(limits.keyTokensPerMin()));
+        args.add(Long.toString(p.reservedTokens()));
         for (WindowRef w : p.windows()) {
             keys.add(windowKey(p.tenantId(), w));
             args.add(Long.toString(w.limitMicroUsd()));
@@ -78,12 +86,12 @@ public final class RedisCounters implements SpendCounters {
             switch (verdict) {
                 case "OK" -> {
                     remaining = Integer.parseInt(RedisStore.str(r.get(1)));
-                    return new Admission.Admitted(p, new RateState(rateLimitPerMin, remaining, rateResetMs()));
+                    long tokensLeft = Long.parseLong(RedisStore.str(r.get(2)));
+                    return new Admission.Admitted(p, new RateState(rateLimitPerMin, remaining, rateResetMs()),
+                            tokensLeft < 0 ? null : tokenState(limits, tokensLeft));
                 }
                 case "RATE" -> {
-                    long retry = Long.parseLong(RedisStore.str(r.get(1)));
-                    boolean key = "key".equals(RedisStore.str(r.get(2)));
-                    return new Admission.RateLimited(new RateState(key ? keyRateLimitPerMin : rateLimitPerMin, 0, retry), retry, key);
+                    return rateLimited(RedisStore.str(r.get(2)), Long.parseLong(RedisStore.str(r.get(1))), limits);
                 }
                 case "BUDGET" -> {
                     WindowRef w = p.windows().get(Integer.parseInt(RedisStore.str(r.get(1))) - 1);
@@ -100,6 +108,33 @@ public final class RedisCounters implements SpendCounters {
             }
         }
         throw new IllegalStateException("budget windows of " + p.tenantId() + " still missing after " + MAX_ADMIT_ATTEMPTS + " rebuilds");
+    }
+
+    /** The refusal of the limit the script names: a request or token limit, the tenant's or the key's. */
+    private static Admission rateLimited(String level, long retry, RateLimits limits) {
+        long limit = switch (level) {
+            case "key" -> limits.keyRequestsPerMin();
+            case "tenant_tokens" -> limits.tokensPerMin();
+            case "key_tokens" -> limits.keyTokensPerMin();
+            default -> limits.requestsPerMin();
+        };
+        return new Admission.RateLimited(new RateState((int) Math.min(Integer.MAX_VALUE, limit), 0, retry), retry,
+                level.startsWith("key"), level.endsWith("tokens"));
+    }
+
+    /** The token state after admission: the tighter of the tenant's and the key's limit. */
+    private static RateState tokenState(RateLimits limits, long remaining) {
+        long limit = limits.tokensPerMin() > 0 && limits.keyTokensPerMin() > 0 ? Math.min(limits.tokensPerMin(), limits.keyTokensPerMin())
+                : Math.max(limits.tokensPerMin(), limits.keyTokensPerMin());
+        return new RateState((int) Math.min(Integer.MAX_VALUE, limit), (int) Math.min(Integer.MAX_VALUE, remaining), rateResetMs());
+    }
+
+    static String tokenKey(String tenantId) {
+        return RedisStore.key(tenantId, "tok");
+    }
+
+    static String keyTokenKey(String tenantId, String keyId) {
+        return RedisStore.key(tenantId, "ktok:" + keyId);
     }
 
     private static long rateResetMs() {
@@ -151,7 +186,27 @@ public final class RedisCounters implements SpendCounters {
             JsonLog.error("reserved_was_short", "request_id", r.id(), "tenant", r.tenantId());
             result = result.substring(0, result.length() - ":CLAMPED".length());
         }
-        return SettleResult.valueOf(result);
+        SettleResult settled = SettleResult.valueOf(result);
+        if (settled != SettleResult.ALREADY) correctTokens(r, event, nowMs);
+        return settled;
+    }
+
+    /**
+     * After the settle: the reservation's counted tokens become the used ones (a second, small script; it runs only
+     * for reservations that counted tokens, and an expiry keeps what was reserved).
+     */
+    private void correctTokens(Reservation r, UsageEvent event, long nowMs) {
+        if (r.reservedTokens() == 0 || event == null || event.status() == UsageEvent.Status.EXPIRED) return;
+        long delta = event.promptTokens() + event.completionTokens() - r.reservedTokens();
+        if (delta == 0) return;
+        try {
+            redis.eval(tokens, List.of(tokenKey(r.tenantId()), keyTokenKey(r.tenantId(), r.apiKeyId())),
+                    List.of(Long.toString(nowMs), Long.toString(EmbeddedCounters.RATE_BUCKET_MS),
+                            Integer.toString(EmbeddedCounters.RATE_BUCKETS), Long.toString(r.createdMs()), Long.toString(delta)));
+        } catch (RuntimeException e) {
+            // The money is settled; a token count left at its reservation over-counts for at most a minute.
+            JsonLog.warn("token_correction_failed", "request_id", r.id(), "tenant", r.tenantId(), "error", e.getMessage());
+        }
     }
 
     private static void settleWindow(List<String> keys, List<String> args, String tenantId, WindowRef w, String held) {

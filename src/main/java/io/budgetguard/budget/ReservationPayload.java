@@ -25,6 +25,7 @@ final class ReservationPayload {
         o.put("p", r.provider());
         if (r.endUser() != null) o.put("u", r.endUser());
         if (!r.tags().isEmpty()) o.put("t", r.tags());
+        if (r.reservedTokens() > 0) o.put("tk", r.reservedTokens());
         o.put("m", r.model());
         o.put("est", r.estimateMicroUsd());
         o.put("c", r.createdMs());
@@ -51,7 +52,8 @@ final class ReservationPayload {
             }
             return new Reservation(id, tenantId, o.get("k").asText(), o.get("e").asText(), o.path("p").asText("openai"),
                     o.get("m").isNull() ? null : o.get("m").asText(), o.get("est").asLong(), o.get("c").asLong(),
-                    o.get("d").asLong(), ws, o.hasNonNull("u") ? o.get("u").asText() : null, o.path("t").asText(""));
+                    o.get("d").asLong(), ws, o.hasNonNull("u") ? o.get("u").asText() : null, o.path("t").asText(""),
+                    o.path("tk").asLong(0));
         } catch (IOException | RuntimeException e) {
             throw new IllegalStateException("unreadable reservation " + id + " of " + tenantId, e);
         }

@@ -23,7 +23,15 @@ public interface SpendCounters extends AutoCloseable {
      * One atomic step: the tenant's per-minute limit, the key's own ({@code keyRateLimitPerMin}, 0 = none), and every
      * window of the reservation; all pass and the request is counted and reserved everywhere, or nothing changes.
      */
-    Admission admit(Reservation proposed, int rateLimitPerMin, int keyRateLimitPerMin, long nowMs);
+    default Admission admit(Reservation proposed, int rateLimitPerMin, int keyRateLimitPerMin, long nowMs) {
+        return admit(proposed, new RateLimits(rateLimitPerMin, keyRateLimitPerMin, 0, 0), nowMs);
+    }
+
+    /**
+     * One atomic step over every limit of {@code limits} (token limits count the reservation's reserved tokens) and
+     * every window of the reservation. Its settle later moves the counted tokens to what the request used.
+     */
+    Admission admit(Reservation proposed, RateLimits limits, long nowMs);
 
     /**
      * Replaces the reservation by the actual cost and records {@code ledgerEvent} (not when the result is ALREADY;

@@ -207,14 +207,20 @@ public final class ProxyHandler implements AutoCloseable {
         Reservation proposed = new Reservation(call.requestId(), tenant.id(), caller.keyId(), req.endpoint().ledgerName(),
                 target.provider().name(), ledgerModel(req, target),
                 estimate.costMicroUsd(), now,
-                now + settings.reservationTimeoutS() * 1000, windows, labels.endUser(), labels.tags());
+                now + settings.reservationTimeoutS() * 1000, windows, labels.endUser(), labels.tags(),
+                Math.addExact(estimate.promptTokens(), estimate.maxOutputTokens()));
         long t0 = System.nanoTime();
         Integer keyRate = caller.controls().rateLimitPerMin();
-        Admission a = counters.admit(proposed, tenant.rateLimitPerMin(), keyRate == null ? 0 : keyRate, now);
+        Long tenantTokens = tenant.tokensPerMin();
+        Long keyTokens = caller.controls().tokensPerMin();
+        io.budgetguard.budget.RateLimits limits = new io.budgetguard.budget.RateLimits(tenant.rateLimitPerMin(),
+                keyRate == null ? 0 : keyRate, tenantTokens == null ? 0 : tenantTokens, keyTokens == null ? 0 : keyTokens);
+        Admission a = counters.admit(proposed, limits, now);
         metrics.admission.observeNanos(System.nanoTime() - t0);
         switch (a) {
             case Admission.RateLimited r -> {
-                rateHeaders(call, r.rate());
+                if (r.tokens()) tokenHeaders(call, r.rate());
+                else rateHeaders(call, r.rate());
                 call.outcome("rate_limited");
                 throw Refusals.rateLimited(tenant, caller.keyId(), r);
             }
@@ -225,6 +231,7 @@ public final class ProxyHandler implements AutoCloseable {
             }
             case Admission.Admitted ok -> {
                 rateHeaders(call, ok.rate());
+                if (ok.tokens() != null) tokenHeaders(call, ok.tokens());
                 metrics.reserved();
             }
         }
@@ -278,6 +285,13 @@ public final class ProxyHandler implements AutoCloseable {
         // OpenAI does not bill its own errors; anything that may have generated (a success without usage, a cut
         // stream) is billable.
         return new Outcome(status, up.status(), r.usage(), up.status() < 400, null);
+    }
+
+    /** OpenAI's token headers, when a tokens-per-minute limit applies. */
+    private static void tokenHeaders(HttpCall call, RateState tokens) {
+        call.responseHeaders().set("x-ratelimit-limit-tokens", Integer.toString(tokens.limit()));
+        call.responseHeaders().set("x-ratelimit-remaining-tokens", Integer.toString(Math.max(0, tokens.remaining())));
+        call.responseHeaders().set("x-ratelimit-reset-tokens", Math.max(1, (tokens.resetMs() + 999) / 1000) + "s");
     }
 
     private static void rateHeaders(HttpCall call, RateState rate) {

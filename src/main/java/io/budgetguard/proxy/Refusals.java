@@ -15,9 +15,15 @@ final class Refusals {
 
     static ApiException rateLimited(Tenant tenant, String keyId, Admission.RateLimited r) {
         long retryS = Math.max(1, (r.retryAfterMs() + 999) / 1000);
+        String who = r.keyLevel() ? "API key " + keyId + " of tenant '" + tenant.id() + "'" : "tenant '" + tenant.id() + "'";
+        if (r.tokens()) {
+            return new ApiException(429, "tokens", "rate_limit_exceeded", "Rate limit reached for " + who + ": " + r.rate().limit()
+                    + " tokens per minute (this request counts its prompt plus its output limit). Retry after " + retryS
+                    + " s, or lower max_tokens.", null,
+                    Map.of("Retry-After", Long.toString(retryS), "retry-after-ms", Long.toString(Math.max(1, r.retryAfterMs()))));
+        }
         return new ApiException(429, "requests", "rate_limit_exceeded",
-                "Rate limit reached for " + (r.keyLevel() ? "API key " + keyId + " of tenant '" + tenant.id() + "'"
-                        : "tenant '" + tenant.id() + "'") + ": " + r.rate().limit()
+                "Rate limit reached for " + who + ": " + r.rate().limit()
                         + " requests per minute. Retry after " + retryS + " s.",
                 null, Map.of("Retry-After", Long.toString(retryS), "retry-after-ms", Long.toString(Math.max(1, r.retryAfterMs()))));
     }

@@ -13,14 +13,16 @@ public record ApiKey(String id, String tenantId, String name, String prefix, Ins
     /**
      * What a key may do: until when ({@code expiresAt}, null = no expiry), which models or model groups it may call
      * (empty = any), the output cap set on its requests that set none (null = the tenant's), and its own requests per
-     * minute within the tenant's (null = only the tenant's).
+     * minute and tokens per minute within the tenant's (null = only the tenant's).
      */
-    public record Controls(Instant expiresAt, Set<String> allowedModels, Long defaultMaxOutputTokens, Integer rateLimitPerMin) {
-        public static final Controls NONE = new Controls(null, Set.of(), null, null);
+    public record Controls(Instant expiresAt, Set<String> allowedModels, Long defaultMaxOutputTokens, Integer rateLimitPerMin,
+                           Long tokensPerMin) {
+        public static final Controls NONE = new Controls(null, Set.of(), null, null, null);
 
         public Controls {
             allowedModels = Set.copyOf(allowedModels);
             if (rateLimitPerMin != null && rateLimitPerMin <= 0) throw new IllegalStateException("a rate limit is positive");
+            if (tokensPerMin != null && tokensPerMin <= 0) throw new IllegalStateException("a token limit is positive");
             if (defaultMaxOutputTokens != null && defaultMaxOutputTokens <= 0) {
                 throw new IllegalStateException("a default output cap is positive: " + defaultMaxOutputTokens);
             }

@@ -17,7 +17,7 @@ import java.util.Set;
  */
 public record Tenant(String id, String name, int rateLimitPerMin, Instant createdAt, List<Budget> budgets,
                      Long defaultMaxOutputTokens, Map<String, List<Budget>> keyBudgets, List<ModelGroup> modelGroups,
-                     Map<String, List<Budget>> userBudgets, List<Budget> userDefaultBudgets) {
+                     Map<String, List<Budget>> userBudgets, List<Budget> userDefaultBudgets, Long tokensPerMin) {
     /** Models that share one budget, by name or as dated snapshots of a listed name. */
     public record ModelGroup(String name, Set<String> models, List<Budget> budgets) {
         public ModelGroup {
@@ -36,6 +36,7 @@ public record Tenant(String id, String name, int rateLimitPerMin, Instant create
         modelGroups = List.copyOf(modelGroups);
         userBudgets = Map.copyOf(userBudgets);
         userDefaultBudgets = List.copyOf(userDefaultBudgets);
+        if (tokensPerMin != null && tokensPerMin <= 0) throw new IllegalStateException("a token limit is positive");
         if (defaultMaxOutputTokens != null && defaultMaxOutputTokens <= 0) {
             throw new IllegalStateException("a default output cap is positive: " + defaultMaxOutputTokens);
         }
@@ -44,7 +45,7 @@ public record Tenant(String id, String name, int rateLimitPerMin, Instant create
     /** A tenant with budgets of its own only. */
     public Tenant(String id, String name, int rateLimitPerMin, Instant createdAt, List<Budget> budgets,
                   Long defaultMaxOutputTokens) {
-        this(id, name, rateLimitPerMin, createdAt, budgets, defaultMaxOutputTokens, Map.of(), List.of(), Map.of(), List.of());
+        this(id, name, rateLimitPerMin, createdAt, budgets, defaultMaxOutputTokens, Map.of(), List.of(), Map.of(), List.of(), null);
     }
 
     /** A tenant without a default output cap of its own. */

@@ -65,10 +65,12 @@ public final class TenantStore {
                 if (!rs.next()) return Optional.empty();
                 long cap = rs.getLong(5);
                 Long outputCap = rs.wasNull() ? null : cap;
+                long tpm = rs.getLong(6);
+                Long tokensPerMin = rs.wasNull() ? null : tpm;
                 ScopeStore.Scopes s = scopes.load(c, id);
                 return Optional.of(new Tenant(rs.getString(1), rs.getString(2), rs.getInt(3),
                         rs.getObject(4, OffsetDateTime.class).toInstant(), budgets(c, id), outputCap, s.keyBudgets(), s.groups(),
-                        s.userBudgets(), s.userDefaults()));
+                        s.userBudgets(), s.userDefaults(), tokensPerMin));
             }
         } catch (SQLException e) {
             throw Database.unavailable("tenant find", e);
@@ -177,7 +179,7 @@ public final class TenantStore {
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) return Optional.empty();
                 return Optional.of(new ApiKey(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
-                        instant(rs, 6), instant(rs, 5), controls(rs, 7), instant(rs, 11)));
+                        instant(rs, 6), instant(rs, 5), controls(rs, 7), instant(rs, 12)));
             }
         } catch (SQLException e) {
             throw Database.unavailable("key lookup", e);
@@ -235,8 +237,10 @@ public final class TenantStore {
         Long outputCap = rs.wasNull() ? null : cap;
         int rate = rs.getInt(at + 3);
         Integer rateLimit = rs.wasNull() ? null : rate;
+        long tpm = rs.getLong(at + 4);
+        Long tokensPerMin = rs.wasNull() ? null : tpm;
         return new ApiKey.Controls(instant(rs, at), models == null || models.isEmpty() ? java.util.Set.of()
-                : new java.util.LinkedHashSet<>(List.of(models.split("\n"))), outputCap, rateLimit);
+                : new java.util.LinkedHashSet<>(List.of(models.split("\n"))), outputCap, rateLimit, tokensPerMin);
     }
 
     private static void bindControls(PreparedStatement ps, int at, ApiKey.Controls k) throws SQLException {
@@ -244,6 +248,7 @@ public final class TenantStore {
         ps.setString(at + 1, k.allowedModels().isEmpty() ? null : String.join("\n", k.allowedModels()));
         ps.setObject(at + 2, k.defaultMaxOutputTokens(), java.sql.Types.BIGINT);
         ps.setObject(at + 3, k.rateLimitPerMin(), java.sql.Types.INTEGER);
+        ps.setObject(at + 4, k.tokensPerMin(), java.sql.Types.BIGINT);
     }
 
     /** Replaces a key's controls; false when the tenant has no such key. */
@@ -251,8 +256,8 @@ public final class TenantStore {
         try (Connection c = db.connection();
              PreparedStatement ps = c.prepareStatement(db.query("key_controls_update"))) {
             bindControls(ps, 1, controls);
-            ps.setString(5, keyId);
-            ps.setString(6, tenantId);
+            ps.setString(6, keyId);
+            ps.setString(7, tenantId);
             return ps.executeUpdate() == 1;
         } catch (SQLException e) {
             throw Database.unavailable("key controls update", e);
@@ -301,6 +306,19 @@ public final class TenantStore {
             }
         } catch (SQLException e) {
             throw Database.unavailable("key rotation", e);
+        }
+    }
+
+    /** Sets (or, with null, clears) the tenant's tokens per minute; false when the tenant does not exist. */
+    public boolean setTokensPerMin(String tenantId, Long tokensPerMin, Instant now) {
+        try (Connection c = db.connection();
+             PreparedStatement ps = c.prepareStatement(db.query("tenant_tokens_per_min_update"))) {
+            ps.setObject(1, tokensPerMin, java.sql.Types.BIGINT);
+            ps.setObject(2, Database.utc(now));
+            ps.setString(3, tenantId);
+            return ps.executeUpdate() == 1;
+        } catch (SQLException e) {
+            throw Database.unavailable("tenant tokens per minute update", e);
         }
     }
 }

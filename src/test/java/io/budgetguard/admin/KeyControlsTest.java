@@ -135,11 +135,32 @@ class KeyControlsTest {
     }
 
     @Test
+    void tokensPerMinuteOfTheTenantAndOfAKeyAreCheckedWithOpenAisHeaders() throws Exception {
+        // "hi" with max_tokens 120 counts its prompt estimate (about 25) plus 120 reserved output tokens: more than
+        // half of the key's 200, so a second one fits only because the first settled to the 17 tokens it used.
+        String body = "{\"model\":\"gpt-4o-mini\",\"max_tokens\":120,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+        assertEquals(200, gw.admin("POST", "/admin/tenant/acme/limits", "{\"tokens_per_min\":1000}").statusCode());
+        String tight = key("{\"tokens_per_min\":200}");
+        for (int i = 0; i < 3; i++) {
+            HttpResponse<String> ok = gw.postJson("/v1/chat/completions", tight, body);
+            assertEquals(200, ok.statusCode(), "request " + (i + 1) + ": " + ok.body());
+            assertEquals("200", ok.headers().firstValue("x-ratelimit-limit-tokens").orElse(null), "the tighter limit: the key's");
+        }
+        HttpResponse<String> refused = gw.postJson("/v1/chat/completions", tight, body.replace("\"max_tokens\":120", "\"max_tokens\":250"));
+        JsonNode err = assertError(refused, 429, "rate_limit_exceeded");
+        assertTrue(err.get("message").asText().contains("tokens per minute") && err.get("message").asText().contains("API key"), err.toString());
+        assertEquals("200", refused.headers().firstValue("x-ratelimit-limit-tokens").orElse(null));
+        assertEquals(3, upstream.calls(), "the refusal reached nobody");
+        assertEquals(1000, TestGateway.json(gw.admin("GET", "/admin/tenant/acme", null).body()).get("tokens_per_min").asLong());
+    }
+
+    @Test
     void badControlsAre400AndChangeNothing() throws Exception {
         assertError(gw.admin("POST", "/admin/tenant/acme/apikeys", "{\"expires_at\":\"tomorrow\"}"), 400, "invalid_request");
         assertError(gw.admin("POST", "/admin/tenant/acme/apikeys", "{\"allowed_models\":[]}"), 400, "invalid_request");
         assertError(gw.admin("POST", "/admin/tenant/acme/apikeys", "{\"default_max_output_tokens\":0}"), 400, "invalid_request");
         assertError(gw.admin("POST", "/admin/tenant/acme/apikeys", "{\"rate_limit_per_min\":0}"), 400, "invalid_request");
+        assertError(gw.admin("POST", "/admin/tenant/acme/apikeys", "{\"tokens_per_min\":-1}"), 400, "invalid_request");
         assertError(gw.admin("POST", "/admin/tenant/acme/apikeys/key_nope/rotate", "{}"), 404, "not_found");
         assertEquals(0, TestGateway.json(gw.admin("GET", "/admin/tenant/acme", null).body()).get("api_keys").size());
     }

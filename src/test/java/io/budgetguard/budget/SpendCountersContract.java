@@ -76,6 +76,46 @@ abstract class SpendCountersContract {
                 now + 900_000, List.of());
     }
 
+    Reservation tokenRes(String keyId, long now, long tokens) {
+        return new Reservation("req_" + (seq++), tenant, keyId, "/v1/chat/completions", "openai", "gpt-4o", 1, now,
+                now + 900_000, List.of(), null, "", tokens);
+    }
+
+    static io.budgetguard.core.UsageEvent used(Reservation r, long prompt, long completion, long now) {
+        return new io.budgetguard.core.UsageEvent(r.id(), r.tenantId(), r.apiKeyId(), r.endpoint(), "openai", r.model(),
+                io.budgetguard.core.UsageEvent.Status.OK, prompt, 0, 0, completion, 1, 1, 200,
+                java.time.Instant.ofEpochMilli(now), java.time.Instant.ofEpochMilli(now));
+    }
+
+    @Test
+    void tokensPerMinuteCountTheReservedTokensAndASettleLeavesWhatWasUsed() {
+        long now = 1_800_000_000_000L;
+        RateLimits tenantTokens = new RateLimits(1_000, 0, 1_000, 0);
+        Reservation first = tokenRes("key_a", now, 600);
+        assertTrue(counters.admit(first, tenantTokens, now) instanceof Admission.Admitted a && a.tokens().remaining() == 400);
+        Admission second = counters.admit(tokenRes("key_a", now, 600), tenantTokens, now);
+        assertTrue(second instanceof Admission.RateLimited r && r.tokens() && !r.keyLevel() && r.rate().limit() == 1_000,
+                second.toString());
+        assertTrue(counters.admit(tokenRes("key_a", now, 400), tenantTokens, now) instanceof Admission.Admitted,
+                "exactly the tokens left fit");
+        counters.settle(first, 1, now + 1, used(first, 60, 40, now + 1));
+        assertTrue(counters.admit(tokenRes("key_a", now + 2, 500), tenantTokens, now + 2) instanceof Admission.Admitted,
+                "the first request used 100 of its 600: 100 + 400 + 500 fit the minute");
+        assertTrue(counters.admit(tokenRes("key_a", now + 3, 1), tenantTokens, now + 3) instanceof Admission.RateLimited);
+        assertTrue(counters.admit(tokenRes("key_a", now + 62_000, 1_000), tenantTokens, now + 62_000) instanceof Admission.Admitted,
+                "a minute later the tokens have left");
+    }
+
+    @Test
+    void aKeysOwnTokensPerMinuteHoldThatKeyOnly() {
+        long now = 1_800_000_000_000L;
+        RateLimits keyTokens = new RateLimits(1_000, 0, 0, 500);
+        assertTrue(counters.admit(tokenRes("key_b", now, 500), keyTokens, now) instanceof Admission.Admitted);
+        Admission over = counters.admit(tokenRes("key_b", now, 1), keyTokens, now);
+        assertTrue(over instanceof Admission.RateLimited r && r.tokens() && r.keyLevel(), over.toString());
+        assertTrue(counters.admit(tokenRes("key_c", now, 500), keyTokens, now) instanceof Admission.Admitted, "another key has its own");
+    }
+
     @Test
     void aKeysOwnRateLimitRefusesThatKeyAtItsLimitAndNoOtherKey() {
         long now = 1_800_000_000_000L;
