@@ -57,7 +57,7 @@ public final class AdminHandler {
         this.directory = directory;
         this.auth = auth;
         this.counters = counters;
-        this.usage = new UsageRoutes(json, new UsageQuery(clock), ledger);
+        this.usage = new UsageRoutes(json, new UsageQuery(clock), ledger, tenants::find);
         this.views = new TenantView(json, clock, tenants, counters, alerts, settings.alertWebhookUrl());
         this.scopes = new ScopeRoutes(clock, tenants, directory, counters, new ScopeRoutes.Admin() {
             @Override

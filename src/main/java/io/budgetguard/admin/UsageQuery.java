@@ -48,9 +48,9 @@ final class UsageQuery {
     Range parseExport(String rawQuery) {
         Map<String, String> q = params(rawQuery);
         String groupBy = q.get("group_by");
-        if (groupBy != null && !groupBy.equals("key") && !groupBy.equals("user") && !TAG_GROUP.matcher(groupBy).matches()) {
+        if (groupBy != null && !java.util.Set.of("key", "user", "model_group").contains(groupBy) && !TAG_GROUP.matcher(groupBy).matches()) {
             throw ApiException.invalidRequest("The export is always by day, tenant, provider and model; 'group_by' adds 'key', "
-                    + "'user' or 'tag:<key>'.", "group_by");
+                    + "'user', 'model_group' or 'tag:<key>'.", "group_by");
         }
         return range(q, groupBy);
     }

@@ -9,6 +9,7 @@ import io.budgetguard.ledger.Ledger;
 import io.budgetguard.ledger.UsageReport;
 import io.budgetguard.tenant.Tenant;
 import java.io.IOException;
+import java.util.List;
 import java.util.Map;
 
 /** The admin API's reads of the ledger: a tenant's usage report and the chargeback CSV of every tenant. */
@@ -17,10 +18,15 @@ final class UsageRoutes {
     private final UsageQuery usageQuery;
     private final Ledger ledger;
 
-    UsageRoutes(ObjectMapper json, UsageQuery usageQuery, Ledger ledger) {
+    /** Tenants by id, for the model groups an export names (each tenant read once per export). */
+    private final java.util.function.Function<String, java.util.Optional<Tenant>> tenants;
+
+    UsageRoutes(ObjectMapper json, UsageQuery usageQuery, Ledger ledger,
+                java.util.function.Function<String, java.util.Optional<Tenant>> tenants) {
         this.json = json;
         this.usageQuery = usageQuery;
         this.ledger = ledger;
+        this.tenants = tenants;
     }
 
     /** One tenant's totals by model or day over a range of days. */
@@ -66,20 +72,32 @@ final class UsageRoutes {
     /** Chargeback CSV of every tenant by day, provider and model, streamed as the ledger is read. */
     void export(HttpCall call, Map<String, String> params) throws IOException {
         UsageQuery.Range range = usageQuery.parseExport(call.uri().getRawQuery());
-        String dimension = range.groupBy();
+        boolean byGroup = "model_group".equals(range.groupBy());
+        String dimension = byGroup ? null : range.groupBy();
+        java.util.Map<String, List<Tenant.ModelGroup>> groupsOf = new java.util.HashMap<>();
         call.responseHeaders().set("Content-Type", "text/csv; charset=utf-8");
         call.responseHeaders().set("Content-Disposition",
                 "attachment; filename=\"budgetguard-usage-" + range.from() + "-to-" + range.to() + ".csv\"");
         try (java.io.Writer w = new java.io.BufferedWriter(new java.io.OutputStreamWriter(call.startResponse(200, 0),
                 java.nio.charset.StandardCharsets.UTF_8), 64 * 1024)) {
-            String column = dimension == null ? "" : dimension.equals("key") ? "api_key_id," : dimension.equals("user") ? "end_user,"
-                    : "tag_" + dimension.substring(4) + ",";
+            String column = byGroup ? "model_group," : dimension == null ? "" : dimension.equals("key") ? "api_key_id,"
+                    : dimension.equals("user") ? "end_user," : "tag_" + dimension.substring(4) + ",";
             w.write("day,tenant_id,provider,model," + column + "requests,prompt_tokens,cached_tokens,completion_tokens,cost_usd\n");
             ledger.export(range.from(), range.to(), dimension, range.filter(),
                     (day, tenant, provider, model, dim, requests, prompt, cached, completion, cost) ->
-                    w.write(day + ',' + tenant + ',' + csv(provider) + ',' + csv(model) + ',' + (dim == null ? "" : csv(dim) + ',')
+                    w.write(day + ',' + tenant + ',' + csv(provider) + ',' + csv(model) + ','
+                            + (byGroup ? csv(groups(groupsOf, tenant, model)) + ',' : dim == null ? "" : csv(dim) + ',')
                             + requests + ',' + prompt + ',' + cached + ',' + completion + ',' + Money.usd(cost).toPlainString() + '\n'));
         }
+    }
+
+    /** The tenant's model groups that hold {@code model} (by name or dated snapshot), joined by '|'; "" for none. */
+    private String groups(java.util.Map<String, List<Tenant.ModelGroup>> groupsOf, String tenantId, String model) {
+        List<Tenant.ModelGroup> groups = groupsOf.computeIfAbsent(tenantId,
+                id -> tenants.apply(id).map(Tenant::modelGroups).orElse(List.of()));
+        java.util.StringJoiner j = new java.util.StringJoiner("|");
+        for (Tenant.ModelGroup g : groups) if (g.scope().matches(null, model, null)) j.add(g.name());
+        return j.toString();
     }
 
     /** Model names come from clients: quote them when they could break the CSV or start a formula. */

@@ -246,6 +246,9 @@ abstract class ScopedBudgetsContract {
         String csv = gw.admin("GET", "/admin/usage/export?from=" + today + "&to=" + today + "&group_by=key", null).body();
         assertTrue(csv.startsWith("day,tenant_id,provider,model,api_key_id,requests,"), csv);
         assertTrue(csv.contains("," + keyId("dims", a) + ",1,") && csv.contains("," + keyId("dims", b) + ",1,"), csv);
+        String byGroup = gw.admin("GET", "/admin/usage/export?from=" + today + "&to=" + today + "&group_by=model_group", null).body();
+        assertTrue(byGroup.startsWith("day,tenant_id,provider,model,model_group,requests,"), byGroup);
+        assertTrue(byGroup.contains(",dims,openai,gpt-4o-mini-2024-07-18,mini,1,") && byGroup.contains(",dims,openai,gpt-4o,,1,"), byGroup);
     }
 
     @Test
