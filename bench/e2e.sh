@@ -46,18 +46,18 @@ admin=bench-admin-key-0123456789
 common=(OPENAI_BASE_URL=http://127.0.0.1:$up OPENAI_KEY=sk-bench ADMIN_API_KEY=$admin OPA_POLICY_PATH=policy/bundle.tar.gz HOST=127.0.0.1
   DB_TIMEOUT_MS=10000)
 env "${common[@]}" PORT=$g1 BUDGETGUARD_DATA_DIR="$work/h2" java -jar target/budgetguard.jar all > "$work/embedded.log" 2>&1 &
-pids+=($!)
+pids+=($!); embedded_pid=$!
 redis-server --port "$rp" --bind 127.0.0.1 --dir "$work" --appendonly yes --appendfsync always --save "" > "$work/redis.log" 2>&1 &
-pids+=($!)
+pids+=($!); redis_pid=$!
 admin_url=${TEST_DATABASE_URL:-postgresql://budgetguard:budgetguard@127.0.0.1:5432/postgres}
 dbname=bg_bench_$$
 PGPASSWORD=$(echo "$admin_url" | sed -E 's#.*://[^:]+:([^@]+)@.*#\1#') psql "$admin_url" -qc "CREATE DATABASE $dbname" >/dev/null
 dburl="${admin_url%/*}/$dbname"
 env "${common[@]}" PORT=$g2 REDIS_URL=redis://127.0.0.1:$rp DATABASE_URL="$dburl" java -jar target/budgetguard.jar serve > "$work/serve.log" 2>&1 &
-pids+=($!)
+pids+=($!); serve_pid=$!
 sleep 3
 env "${common[@]}" REDIS_URL=redis://127.0.0.1:$rp DATABASE_URL="$dburl" java -jar target/budgetguard.jar worker > "$work/worker.log" 2>&1 &
-pids+=($!)
+pids+=($!); worker_pid=$!
 for g in $g1 $g2; do
   for _ in $(seq 100); do curl -sf "http://127.0.0.1:$g/health" >/dev/null && break; sleep 0.2; done
   curl -sf "http://127.0.0.1:$g/health" >/dev/null || { echo "the gateway on port $g did not start:"; tail -5 "$work"/*.log; exit 1; }
@@ -69,16 +69,53 @@ key_for() {
 }
 k1=$(key_for $g1); k2=$(key_for $g2)
 echo "commit $(git rev-parse --short HEAD), $(date -u +%FT%TZ), $(nproc) cores, $(java -version 2>&1 | sed -n 1p), wrk -t2 -c$conns -d${secs}s after ${warmup}s warm-up"
+# CPU time (utime + stime, all threads) of processes, in microseconds, from /proc; peak RSS (VmHWM) in MiB.
+cpu_us() {
+  local tick total=0 p
+  tick=$(getconf CLK_TCK)
+  for p in "$@"; do
+    [ -r "/proc/$p/stat" ] || continue
+    # fields after the command name (which may hold spaces): utime and stime are the 12th and 13th of those
+    total=$((total + $(sed 's/.*) //' "/proc/$p/stat" | awk '{print $12 + $13}')))
+  done
+  echo $((total * 1000000 / tick))
+}
+rss_mib() {
+  local total=0 p
+  for p in "$@"; do
+    if [ -r "/proc/$p/status" ]; then total=$((total + $(awk '/VmHWM/{print $2} END{if(!NR)print 0}' "/proc/$p/status"))); fi
+  done
+  echo $((total / 1024))
+}
+# The processes each target spends CPU in: the gateway's own, and (production) the stores' and the worker's.
+target_pids() {
+  case $1 in
+    nginx) { pgrep -f "nginx: worker process" || true; } | tr '\n' ' ' ;;
+    embedded) echo "$embedded_pid" ;;
+    production) echo "$serve_pid" ;;
+  esac
+}
+store_pids() {
+  if [ "$1" = production ]; then echo "$worker_pid $redis_pid $({ pgrep -u postgres || true; } | tr '\n' ' ')"; fi
+}
 run() {
   local name=$1 url=$2 key=$3
   KEY=$key wrk -t2 -c"$conns" -d"${warmup}s" -s bench/post.lua "$url" >/dev/null 2>&1 # warm-up (JIT, pools)
+  local own stores c0 s0
+  own=$(target_pids "$name"); stores=$(store_pids "$name")
+  c0=$(cpu_us $own); s0=$(cpu_us $stores)
   KEY=$key wrk -t2 -c"$conns" -d"${secs}s" --latency -s bench/post.lua "$url" > "$work/$name.txt" 2>&1
+  local c1 s1 n cpu store_cpu
+  c1=$(cpu_us $own); s1=$(cpu_us $stores)
+  n=$(awk '/requests in/{print $1}' "$work/$name.txt"); n=${n:-1}
+  cpu=$(( (c1 - c0) / (n > 0 ? n : 1) )); store_cpu=$(( (s1 - s0) / (n > 0 ? n : 1) ))
   local rps p50 p99 non2xx
   rps=$(awk '/Requests\/sec/{print $2}' "$work/$name.txt")
   p50=$(awk '/ 50%/{print $2}' "$work/$name.txt"); p99=$(awk '/ 99%/{print $2}' "$work/$name.txt")
   non2xx=$(awk '/Non-2xx/{print $5}' "$work/$name.txt"); non2xx=${non2xx:-0}
   p999=$(awk '/^p99.9/{print $2}' "$work/$name.txt")
-  printf '%-11s req/s %9s  p50 %8s  p99 %8s  p99.9 %8s  non-2xx %s\n' "$name" "$rps" "$p50" "$p99" "$p999" "$non2xx"
+  printf '%-11s req/s %9s  p50 %8s  p99 %8s  p99.9 %8s  non-2xx %s  cpu/req %5d us%s  peak rss %d MiB\n' "$name" "$rps" "$p50" \
+    "$p99" "$p999" "$non2xx" "$cpu" "$([ -n "$stores" ] && echo " (+ stores and worker $store_cpu us)")" "$(rss_mib $own)"
   echo "$rps" > "$work/$name.rps"
 }
 # paced NAME URL KEY RATE: wrk at about RATE req/s (per-connection pause), prints achieved rate and latency.

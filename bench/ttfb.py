@@ -21,6 +21,8 @@ for i in range(2 * n):
         sys.exit(f"status {r.status}: {r.read()[:300]!r}")
     first = r.readline()
     while not first.startswith(b"data:"):
+        if not first:  # the body ended without a data: line: an error, not a wait
+            sys.exit(f"status {r.status} but no 'data:' line in the response")
         first = r.readline()
     t1 = time.perf_counter_ns()
     r.read()
