@@ -36,12 +36,17 @@ public final class PriceTable {
 
     /** Price of models that are not listed; null = such models are refused. */
     private final ModelPrice fallback;
+    /** The same, counted by UTF-8 bytes: for the lists of providers without a local tokenizer. */
+    private final ModelPrice fallbackBytes;
 
     private PriceTable(Map<String, Map<String, ModelPrice>> byList, ModelPrice fallback) {
         Map<String, Map<String, ModelPrice>> copy = new HashMap<>();
         byList.forEach((list, models) -> copy.put(list, Map.copyOf(models)));
         this.byList = Map.copyOf(copy);
         this.fallback = fallback;
+        this.fallbackBytes = fallback == null ? null : new ModelPrice(fallback.model(), fallback.inputMicroUsdPerMTok(),
+                fallback.cachedInputMicroUsdPerMTok(), fallback.outputMicroUsdPerMTok(), fallback.maxOutputTokens(),
+                ModelPrice.UTF8_BYTES, fallback.contextWindowTokens(), fallback.imageMaxTokens());
     }
 
     public static PriceTable load(ObjectMapper json, Path overridePath) throws IOException {
@@ -155,10 +160,7 @@ public final class PriceTable {
             ModelPrice fineTuned = fineTuned(byName, model);
             if (fineTuned != null) return Optional.of(fineTuned);
         }
-        if (fallback == null || list.equals(OPENAI)) return Optional.ofNullable(fallback);
-        return Optional.of(new ModelPrice(fallback.model(), fallback.inputMicroUsdPerMTok(), fallback.cachedInputMicroUsdPerMTok(),
-                fallback.outputMicroUsdPerMTok(), fallback.maxOutputTokens(), ModelPrice.UTF8_BYTES,
-                fallback.contextWindowTokens(), fallback.imageMaxTokens()));
+        return Optional.ofNullable(list.equals(OPENAI) ? fallback : fallbackBytes);
     }
 
     /** The model names of one price list, sorted. */

@@ -79,14 +79,19 @@ public final class TenantStore {
 
     /** Sets (or, with null, clears) the tenant's default output cap; false when the tenant does not exist. */
     public boolean setDefaultMaxOutputTokens(String tenantId, Long cap, Instant now) {
+        return setTenantNumber("tenant_output_cap_update", "tenant output cap update", tenantId, cap, now);
+    }
+
+    /** One nullable number of the tenant's row (its update query takes value, updated_at, id); false when absent. */
+    private boolean setTenantNumber(String query, String what, String tenantId, Long value, Instant now) {
         try (Connection c = db.connection();
-             PreparedStatement ps = c.prepareStatement(db.query("tenant_output_cap_update"))) {
-            ps.setObject(1, cap, java.sql.Types.BIGINT);
+             PreparedStatement ps = c.prepareStatement(db.query(query))) {
+            ps.setObject(1, value, java.sql.Types.BIGINT);
             ps.setObject(2, Database.utc(now));
             ps.setString(3, tenantId);
             return ps.executeUpdate() == 1;
         } catch (SQLException e) {
-            throw Database.unavailable("tenant output cap update", e);
+            throw Database.unavailable(what, e);
         }
     }
 
@@ -311,14 +316,6 @@ public final class TenantStore {
 
     /** Sets (or, with null, clears) the tenant's tokens per minute; false when the tenant does not exist. */
     public boolean setTokensPerMin(String tenantId, Long tokensPerMin, Instant now) {
-        try (Connection c = db.connection();
-             PreparedStatement ps = c.prepareStatement(db.query("tenant_tokens_per_min_update"))) {
-            ps.setObject(1, tokensPerMin, java.sql.Types.BIGINT);
-            ps.setObject(2, Database.utc(now));
-            ps.setString(3, tenantId);
-            return ps.executeUpdate() == 1;
-        } catch (SQLException e) {
-            throw Database.unavailable("tenant tokens per minute update", e);
-        }
+        return setTenantNumber("tenant_tokens_per_min_update", "tenant tokens per minute update", tenantId, tokensPerMin, now);
     }
 }
