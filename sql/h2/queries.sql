@@ -64,7 +64,7 @@ WHERE tenant_id = ? AND started_at >= ? AND started_at < ? AND NOT (request_id =
 -- name: usage_by_model
 SELECT COALESCE(model, '') AS k, COUNT(*), COALESCE(SUM(prompt_tokens), 0), COALESCE(SUM(completion_tokens), 0),
   COALESCE(SUM(cost_usd), 0)
-FROM usage_ledger WHERE tenant_id = ? AND started_at >= ? AND started_at < ?
+FROM usage_ledger WHERE (? = '' OR tenant_id = ?) AND started_at >= ? AND started_at < ?
   AND (? = '' OR api_key_id = ?) AND (? = '' OR COALESCE(end_user, '') = ?) AND (? = '' OR COALESCE(model, '') = ?)
   AND (? = '' OR provider = ?) AND (? = '' OR LOCATE(?, ',' || tags || ',') > 0)
 GROUP BY COALESCE(model, '') ORDER BY k
@@ -72,7 +72,7 @@ GROUP BY COALESCE(model, '') ORDER BY k
 -- name: usage_by_key
 SELECT api_key_id AS k, COUNT(*), COALESCE(SUM(prompt_tokens), 0), COALESCE(SUM(completion_tokens), 0),
   COALESCE(SUM(cost_usd), 0)
-FROM usage_ledger WHERE tenant_id = ? AND started_at >= ? AND started_at < ?
+FROM usage_ledger WHERE (? = '' OR tenant_id = ?) AND started_at >= ? AND started_at < ?
   AND (? = '' OR api_key_id = ?) AND (? = '' OR COALESCE(end_user, '') = ?) AND (? = '' OR COALESCE(model, '') = ?)
   AND (? = '' OR provider = ?) AND (? = '' OR LOCATE(?, ',' || tags || ',') > 0)
 GROUP BY api_key_id ORDER BY k
@@ -80,7 +80,7 @@ GROUP BY api_key_id ORDER BY k
 -- name: usage_by_provider
 SELECT provider AS k, COUNT(*), COALESCE(SUM(prompt_tokens), 0), COALESCE(SUM(completion_tokens), 0),
   COALESCE(SUM(cost_usd), 0)
-FROM usage_ledger WHERE tenant_id = ? AND started_at >= ? AND started_at < ?
+FROM usage_ledger WHERE (? = '' OR tenant_id = ?) AND started_at >= ? AND started_at < ?
   AND (? = '' OR api_key_id = ?) AND (? = '' OR COALESCE(end_user, '') = ?) AND (? = '' OR COALESCE(model, '') = ?)
   AND (? = '' OR provider = ?) AND (? = '' OR LOCATE(?, ',' || tags || ',') > 0)
 GROUP BY provider ORDER BY k
@@ -88,7 +88,7 @@ GROUP BY provider ORDER BY k
 -- name: usage_by_day
 SELECT CAST(CAST((started_at AT TIME ZONE 'UTC') AS DATE) AS VARCHAR(10)) AS k, COUNT(*), COALESCE(SUM(prompt_tokens), 0),
   COALESCE(SUM(completion_tokens), 0), COALESCE(SUM(cost_usd), 0)
-FROM usage_ledger WHERE tenant_id = ? AND started_at >= ? AND started_at < ?
+FROM usage_ledger WHERE (? = '' OR tenant_id = ?) AND started_at >= ? AND started_at < ?
   AND (? = '' OR api_key_id = ?) AND (? = '' OR COALESCE(end_user, '') = ?) AND (? = '' OR COALESCE(model, '') = ?)
   AND (? = '' OR provider = ?) AND (? = '' OR LOCATE(?, ',' || tags || ',') > 0)
 GROUP BY k ORDER BY k
@@ -251,7 +251,7 @@ INSERT INTO user_budgets (tenant_id, user_id, period, limit_usd) VALUES (?, ?, ?
 -- name: usage_by_user
 SELECT COALESCE(end_user, '') AS k, COUNT(*), COALESCE(SUM(prompt_tokens), 0), COALESCE(SUM(completion_tokens), 0),
   COALESCE(SUM(cost_usd), 0)
-FROM usage_ledger WHERE tenant_id = ? AND started_at >= ? AND started_at < ?
+FROM usage_ledger WHERE (? = '' OR tenant_id = ?) AND started_at >= ? AND started_at < ?
   AND (? = '' OR api_key_id = ?) AND (? = '' OR COALESCE(end_user, '') = ?) AND (? = '' OR COALESCE(model, '') = ?)
   AND (? = '' OR provider = ?) AND (? = '' OR LOCATE(?, ',' || tags || ',') > 0)
 GROUP BY COALESCE(end_user, '') ORDER BY k
@@ -260,10 +260,45 @@ GROUP BY COALESCE(end_user, '') ORDER BY k
 -- One tag's values (the first parameter: ',<key>=([^,]*),' over ',' || tags || ','); rows without it as ''.
 SELECT COALESCE(REGEXP_SUBSTR(',' || tags || ',', ?, 1, 1, '', 1), '') AS k, COUNT(*), COALESCE(SUM(prompt_tokens), 0),
   COALESCE(SUM(completion_tokens), 0), COALESCE(SUM(cost_usd), 0)
-FROM usage_ledger WHERE tenant_id = ? AND started_at >= ? AND started_at < ?
+FROM usage_ledger WHERE (? = '' OR tenant_id = ?) AND started_at >= ? AND started_at < ?
   AND (? = '' OR api_key_id = ?) AND (? = '' OR COALESCE(end_user, '') = ?) AND (? = '' OR COALESCE(model, '') = ?)
   AND (? = '' OR provider = ?) AND (? = '' OR LOCATE(?, ',' || tags || ',') > 0)
 GROUP BY k ORDER BY k
 
 -- name: tenant_tokens_per_min_update
 UPDATE tenants SET tokens_per_min = ?, updated_at = ? WHERE id = ?
+
+-- name: usage_by_tenant
+SELECT tenant_id AS k, COUNT(*), COALESCE(SUM(prompt_tokens), 0), COALESCE(SUM(completion_tokens), 0),
+  COALESCE(SUM(cost_usd), 0)
+FROM usage_ledger WHERE (? = '' OR tenant_id = ?) AND started_at >= ? AND started_at < ?
+  AND (? = '' OR api_key_id = ?) AND (? = '' OR COALESCE(end_user, '') = ?) AND (? = '' OR COALESCE(model, '') = ?)
+  AND (? = '' OR provider = ?) AND (? = '' OR LOCATE(?, ',' || tags || ',') > 0)
+GROUP BY tenant_id ORDER BY k
+
+-- name: usage_by_tenant_user
+-- End users are named by their tenant: the same user id in two tenants is two users.
+SELECT tenant_id || ' / ' || COALESCE(end_user, '') AS k, COUNT(*), COALESCE(SUM(prompt_tokens), 0),
+  COALESCE(SUM(completion_tokens), 0), COALESCE(SUM(cost_usd), 0)
+FROM usage_ledger WHERE (? = '' OR tenant_id = ?) AND started_at >= ? AND started_at < ?
+  AND (? = '' OR api_key_id = ?) AND (? = '' OR COALESCE(end_user, '') = ?) AND (? = '' OR COALESCE(model, '') = ?)
+  AND (? = '' OR provider = ?) AND (? = '' OR LOCATE(?, ',' || tags || ',') > 0)
+GROUP BY tenant_id || ' / ' || COALESCE(end_user, '') ORDER BY k
+
+-- name: ledger_latest
+-- The newest rows first, for the dashboard's ledger view; the range bounds the scan, the limit the answer.
+SELECT request_id, tenant_id, api_key_id, endpoint, provider, COALESCE(model, ''), status, prompt_tokens,
+  completion_tokens, cost_usd, upstream_status, started_at, latency_ms, COALESCE(end_user, ''), COALESCE(tags, '')
+FROM usage_ledger WHERE (? = '' OR tenant_id = ?) AND started_at >= ? AND started_at < ? AND (? = '' OR status = ?)
+  AND (? = '' OR api_key_id = ?) AND (? = '' OR COALESCE(end_user, '') = ?) AND (? = '' OR COALESCE(model, '') = ?)
+  AND (? = '' OR provider = ?) AND (? = '' OR LOCATE(?, ',' || tags || ',') > 0)
+ORDER BY started_at DESC, request_id DESC LIMIT ?
+
+-- name: refusal_insert
+INSERT INTO refusals (tenant_id, api_key_id, hour_start, status, reason, provider, model, requests, prevented_usd)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+
+-- name: refusals_by_day
+SELECT CAST(CAST((hour_start AT TIME ZONE 'UTC') AS DATE) AS VARCHAR(10)) AS refused_day, tenant_id, status, reason, SUM(requests), SUM(prevented_usd)
+FROM refusals WHERE hour_start >= ? AND hour_start < ? AND (? = '' OR tenant_id = ?)
+GROUP BY CAST(CAST((hour_start AT TIME ZONE 'UTC') AS DATE) AS VARCHAR(10)), tenant_id, status, reason ORDER BY refused_day, tenant_id LIMIT 20000

@@ -131,14 +131,15 @@ public final class Gateway implements AutoCloseable {
             Metrics metrics = new Metrics(s.metricsPerTenant());
             metrics.policyRevision(policy::revision);
             TenantAuth auth = new TenantAuth(tenants, s.authCacheTtlMs(), clock); // one cache: admin revocations reach the proxy
+            io.budgetguard.ledger.RefusalLog refusals = new io.budgetguard.ledger.RefusalLog(db); // closed by the proxy
             ProxyHandler proxy = opened.add(new ProxyHandler(s, json, clock, auth, directory, prices, counters, ledger, policy,
-                    new DenialLog(db), metrics));
+                    new DenialLog(db), refusals, metrics));
             io.budgetguard.docs.StaticPages pages = new io.budgetguard.docs.StaticPages();
             List<Route> routes = new ArrayList<>(OperationsRoutes.of(json, db, counters, policy, metrics, pages));
             routes.addAll(proxy.routes());
             AdminKeys adminKeys = new AdminKeys(db);
             List<Route> adminRoutes = new ArrayList<>(new AdminHandler(s, json, clock, tenants, directory, auth, counters, ledger,
-                    alertStore, adminKeys).routes());
+                    refusals, alertStore, adminKeys).routes());
             adminRoutes.addAll(pages.dashboardRoutes());
             if (s.adminListen() == null) routes.addAll(adminRoutes);
             Worker worker = opened.add(new Worker(role.runsDuties(s)
@@ -193,6 +194,11 @@ public final class Gateway implements AutoCloseable {
                 "models_priced", prices.size(), "openai_key", s.openaiKey() != null,
                 "admin_api", s.adminEnabled() || adminKeys.any() ? "enabled"
                         : "disabled: run seed (it prints an admin key) or set ADMIN_API_KEY");
+    }
+
+    /** Appends the refusals counted so far (for reads that must see them at once). */
+    public void flushRefusals() {
+        proxy.flushRefusals();
     }
 
     /** The routes this gateway answers (the OpenAPI test checks the document against them). */

@@ -45,9 +45,12 @@ public final class AdminHandler {
     private final TenantView views;
     private final ScopeRoutes scopes;
     private final KeyControlRoutes keyControls;
+    private final OverviewRoutes overview;
 
     public AdminHandler(Settings settings, ObjectMapper json, Clock clock, TenantStore tenants, TenantDirectory directory,
-                        TenantAuth auth, SpendCounters counters, Ledger ledger, AlertStore alerts, AdminKeys adminKeys) {
+                        TenantAuth auth, SpendCounters counters, Ledger ledger, io.budgetguard.ledger.RefusalLog refusals,
+                        AlertStore alerts, AdminKeys adminKeys) {
+        this.overview = new OverviewRoutes(json, new UsageQuery(clock), ledger, refusals);
         this.adminKeys = adminKeys;
         this.alerts = alerts;
         this.settings = settings;
@@ -100,6 +103,9 @@ public final class AdminHandler {
                 new Route("DELETE", "/admin/tenant/{id}/model-groups/{name}", guarded(scopes::deleteModelGroup)),
                 new Route("GET", "/admin/tenant/{id}/usage", guarded((call, p) -> usage.report(call, existing(p.get("id"))))),
                 new Route("GET", "/admin/usage/export", guarded(usage::export)),
+                new Route("GET", "/admin/usage", guarded(overview::usage)),
+                new Route("GET", "/admin/refusals", guarded(overview::refusals)),
+                new Route("GET", "/admin/ledger", guarded(overview::latest)),
                 new Route("POST", "/admin/tenant/{id}/alerts", guarded(this::replaceAlerts)),
                 new Route("GET", "/admin/tenants", guarded(this::listTenants)));
     }

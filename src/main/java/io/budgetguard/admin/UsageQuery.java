@@ -55,6 +55,42 @@ final class UsageQuery {
         return range(q, groupBy);
     }
 
+    /** The cross-tenant reads' query: the range and filters, plus {@code tenant=}, {@code status=} and {@code limit=}. */
+    record Across(Range range, String tenant, String status, int limit) {}
+
+    static final int MAX_ROWS = 1_000;
+    private static final java.util.Set<String> ACROSS_GROUPS = java.util.Set.of("tenant", "key", "user", "model", "provider", "day");
+    private static final java.util.Set<String> LEDGER_STATUSES = java.util.Set.of("ok", "upstream_error", "client_abort", "expired");
+
+    /** {@code GET /admin/usage}, {@code /admin/refusals} and {@code /admin/ledger}: every tenant, or one. */
+    Across parseAcross(String rawQuery, String defaultGroup, int defaultLimit) {
+        Map<String, String> q = params(rawQuery);
+        String groupBy = q.getOrDefault("group_by", defaultGroup);
+        if (!ACROSS_GROUPS.contains(groupBy) && !TAG_GROUP.matcher(groupBy).matches()) {
+            throw ApiException.invalidRequest("'group_by' must be 'tenant', 'key', 'user', 'model', 'provider', 'day' or "
+                    + "'tag:<key>'.", "group_by");
+        }
+        String tenant = q.getOrDefault("tenant", "");
+        if (!tenant.isEmpty()) AdminInput.tenantId(tenant, "tenant");
+        String status = q.getOrDefault("status", "");
+        if (!status.isEmpty() && !LEDGER_STATUSES.contains(status)) {
+            throw ApiException.invalidRequest("'status' must be one of " + new java.util.TreeSet<>(LEDGER_STATUSES) + ".", "status");
+        }
+        int limit = defaultLimit;
+        String l = q.get("limit");
+        if (l != null) {
+            try {
+                limit = Integer.parseInt(l);
+            } catch (NumberFormatException e) {
+                limit = -1;
+            }
+            if (limit < 1 || limit > MAX_ROWS) {
+                throw ApiException.invalidRequest("'limit' must be a whole number from 1 to " + MAX_ROWS + ".", "limit");
+            }
+        }
+        return new Across(range(q, groupBy), tenant, status, limit);
+    }
+
     private Range range(Map<String, String> q, String groupBy) {
         LocalDate today = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
         LocalDate from = date(q.get("from"), today.withDayOfMonth(1), "from");

@@ -263,7 +263,10 @@ public final class Ledger implements SpendHistory, AutoCloseable {
         return report(tenantId, from, to, groupBy, UsageFilter.NONE);
     }
 
-    /** Totals of the rows {@code filter} selects, grouped by {@code groupBy}. */
+    /**
+     * Totals of the rows {@code filter} selects, grouped by {@code groupBy}; {@code tenantId} null = every tenant
+     * (then "tenant" and "tenant_user" group by tenant, and by tenant and end user, too).
+     */
     public UsageReport report(String tenantId, LocalDate from, LocalDate to, String groupBy, UsageFilter filter) {
         boolean byTag = groupBy.startsWith("tag:");
         String query = byTag ? "usage_by_tag" : switch (groupBy) {
@@ -272,6 +275,8 @@ public final class Ledger implements SpendHistory, AutoCloseable {
             case "provider" -> "usage_by_provider";
             case "key" -> "usage_by_key";
             case "user" -> "usage_by_user";
+            case "tenant" -> "usage_by_tenant";
+            case "tenant_user" -> "usage_by_tenant_user";
             default -> throw new IllegalStateException("group_by was validated by the caller: " + groupBy);
         };
         List<UsageReport.Row> rows = new ArrayList<>();
@@ -280,7 +285,8 @@ public final class Ledger implements SpendHistory, AutoCloseable {
              PreparedStatement ps = c.prepareStatement(db.query(query))) {
             int at = 1;
             if (byTag) ps.setString(at++, tagPattern(groupBy));
-            ps.setString(at, tenantId);
+            ps.setString(at++, tenantId == null ? "" : tenantId);
+            ps.setString(at, tenantId == null ? "" : tenantId);
             ps.setObject(at + 1, Database.utc(from.atStartOfDay(ZoneOffset.UTC).toInstant()));
             ps.setObject(at + 2, Database.utc(to.plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant()));
             filter.bind(ps, at + 3);
@@ -300,5 +306,40 @@ public final class Ledger implements SpendHistory, AutoCloseable {
         }
         return new UsageReport(tenantId, from, to, groupBy, rows,
                 new UsageReport.Row("total", requests, prompt, completion, cost));
+    }
+
+    /** One ledger row as the dashboard's ledger view shows it. */
+    public record Row(String requestId, String tenantId, String apiKeyId, String endpoint, String provider, String model,
+                      String status, long promptTokens, long completionTokens, long costMicroUsd, Integer upstreamStatus,
+                      Instant startedAt, long latencyMs, String endUser, String tags) {}
+
+    /** The newest rows of {@code [from, to)} first, at most {@code limit}; tenant and status "" = any. */
+    public List<Row> latest(String tenantId, String status, Instant from, Instant to, UsageFilter filter, int limit) {
+        List<Row> rows = new ArrayList<>();
+        try (Connection c = db.connection();
+             PreparedStatement ps = c.prepareStatement(db.query("ledger_latest"))) {
+            ps.setString(1, tenantId);
+            ps.setString(2, tenantId);
+            ps.setObject(3, Database.utc(from));
+            ps.setObject(4, Database.utc(to));
+            ps.setString(5, status);
+            ps.setString(6, status);
+            int at = filter.bind(ps, 7);
+            ps.setInt(at, limit);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    int up = rs.getInt(11);
+                    Integer upstream = rs.wasNull() ? null : up;
+                    rows.add(new Row(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
+                            rs.getString(6), rs.getString(7), rs.getLong(8), rs.getLong(9),
+                            Money.microUsdFromSql(rs.getBigDecimal(10)), upstream,
+                            rs.getObject(12, java.time.OffsetDateTime.class).toInstant(), rs.getLong(13), rs.getString(14),
+                            rs.getString(15)));
+                }
+            }
+        } catch (SQLException ex) {
+            throw Database.unavailable("ledger rows", ex);
+        }
+        return rows;
     }
 }

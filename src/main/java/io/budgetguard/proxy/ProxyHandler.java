@@ -55,10 +55,12 @@ public final class ProxyHandler implements AutoCloseable {
     private final Metrics metrics;
     private final Settlement settlement;
     private final ModelList models;
+    private final io.budgetguard.ledger.RefusalLog refusals;
 
     public ProxyHandler(Settings settings, ObjectMapper json, Clock clock, TenantAuth auth, TenantDirectory tenants,
                         PriceTable prices, SpendCounters counters, Ledger ledger, PolicyEngine policy, DenialLog denials,
-                        Metrics metrics) {
+                        io.budgetguard.ledger.RefusalLog refusals, Metrics metrics) {
+        this.refusals = refusals;
         this.metrics = metrics;
         this.policy = policy;
         this.policyInput = new PolicyInput(json, settings.policyPromptBytesMax());
@@ -95,10 +97,16 @@ public final class ProxyHandler implements AutoCloseable {
         }
     }
 
-    /** Closes the idle upstream connections. */
+    /** Appends the refusals counted so far now (they are appended every second anyway). */
+    public void flushRefusals() {
+        refusals.flush();
+    }
+
+    /** Closes the idle upstream connections and appends the refusals counted so far. */
     @Override
     public void close() {
         upstreams.values().forEach(Upstream::close);
+        refusals.close();
     }
 
     public List<Route> routes() {
@@ -120,7 +128,13 @@ public final class ProxyHandler implements AutoCloseable {
         }
         ProxyRequest read = read(call, endpoint, params);
         ModelRouter.Target target = target(endpoint, read.model());
-        checkAllowedModel(call, tenant, caller, read, target);
+        try {
+            checkAllowedModel(call, tenant, caller, read, target);
+        } catch (ApiException e) {
+            refusals.record(tenant.id(), caller.keyId(), 403, "model_not_allowed", target.provider().name(), target.upstreamModel(),
+                    0, clock.millis());
+            throw e;
+        }
         ModelPrice price = read.json() == null || endpoint.free() ? null : price(target, call);
         ProxyRequest req = withDefaultOutputCap(tenant, caller, read.withUpstreamModel(target.upstreamModel(), json), price);
         Estimate estimate = price == null ? Estimate.FREE : estimator.estimate(endpoint.estimateKind(), req.json(), price);
@@ -196,6 +210,8 @@ public final class ProxyHandler implements AutoCloseable {
         metrics.policy.observeNanos(System.nanoTime() - t0);
         if (d.allow()) return;
         denials.record(call.requestId(), tenant.id(), caller.keyId(), r.endpoint(), r.model(), d.reasons(), policy.revision(), now);
+        refusals.record(tenant.id(), caller.keyId(), 403, "policy_denied", r.provider(), ledgerModel(req, target),
+                estimate.costMicroUsd(), now.toEpochMilli());
         call.outcome("policy_denied");
         throw new ApiException(403, "permission_error", "policy_denied",
                 "Request denied by policy: " + String.join("; ", d.reasons()), null, Map.of());
@@ -222,11 +238,15 @@ public final class ProxyHandler implements AutoCloseable {
                 if (r.tokens()) tokenHeaders(call, r.rate());
                 else rateHeaders(call, r.rate());
                 call.outcome("rate_limited");
+                refusals.record(tenant.id(), caller.keyId(), 429, r.tokens() ? "tokens_per_min" : "requests_per_min",
+                        proposed.provider(), proposed.model(), estimate.costMicroUsd(), now);
                 throw Refusals.rateLimited(tenant, caller.keyId(), r);
             }
             case Admission.OverBudget o -> {
                 rateHeaders(call, o.rate());
                 call.outcome("over_budget");
+                refusals.record(tenant.id(), caller.keyId(), 402, "over_budget", proposed.provider(), proposed.model(),
+                        estimate.costMicroUsd(), now);
                 throw Refusals.overBudget(o, estimate);
             }
             case Admission.Admitted ok -> {
