@@ -132,10 +132,10 @@ public final class BrowserPage implements AutoCloseable {
         return r.path("result").path("value").asText();
     }
 
-    /** Polls until {@code condition} (a script) is true in the page; fails after a minute. */
+    /** Polls until {@code condition} (a script; one that throws counts as false) is true in the page; fails after a minute. */
     public void waitFor(String condition) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (!"true".equals(eval("Boolean(" + condition + ")"))) {
+        while (!"true".equals(eval("(() => { try { return Boolean(" + condition + "); } catch (e) { return false; } })()"))) {
             if (System.nanoTime() > deadline) throw new AssertionError("the page never showed: " + condition);
             Thread.sleep(100);
         }
