@@ -131,7 +131,8 @@ public final class Gateway implements AutoCloseable {
             Metrics metrics = new Metrics(s.metricsPerTenant());
             metrics.policyRevision(policy::revision);
             TenantAuth auth = new TenantAuth(tenants, s.authCacheTtlMs(), clock); // one cache: admin revocations reach the proxy
-            io.budgetguard.ledger.RefusalLog refusals = new io.budgetguard.ledger.RefusalLog(db); // closed by the proxy
+            io.budgetguard.ledger.RefusalLog refusals = new io.budgetguard.ledger.RefusalLog(db,
+                    s.refusalLimits().flushMs(), s.refusalLimits().maxGroups()); // closed by the proxy
             ProxyHandler proxy = opened.add(new ProxyHandler(s, json, clock, auth, directory, prices, counters, ledger, policy,
                     new DenialLog(db), refusals, metrics));
             io.budgetguard.docs.StaticPages pages = new io.budgetguard.docs.StaticPages();

@@ -57,7 +57,14 @@ public record Settings(
         java.net.InetSocketAddress adminListen,
         boolean upstreamSimulated,
         /** The providers file's upstreams; null without PROVIDERS_PATH (the one upstream is OPENAI_BASE_URL). */
-        Providers providers) {
+        Providers providers,
+        RefusalLimits refusalLimits) {
+
+    /** How often counted refusals are appended (REFUSALS_FLUSH_MS) and how many groups wait between two appends. */
+    public record RefusalLimits(long flushMs, int maxGroups) {
+        public static final RefusalLimits DEFAULTS = new RefusalLimits(1_000, 10_000);
+    }
+
 
     /** The upstreams of a providers file, in file order, and its aliases ({@code alias -> provider/model}). */
     public record Providers(List<Provider> list, java.util.Map<String, String> aliases) {

@@ -44,6 +44,7 @@ public final class SettingsBuilder {
     private long policyPollMs;
     private String alertWebhookUrl;
     private long workerPeriodMs;
+    private Settings.RefusalLimits refusalLimits = Settings.RefusalLimits.DEFAULTS;
     private int dbPoolSize;
     private long dbTimeoutMs;
     private long ledgerClaimIdleMs;
@@ -97,6 +98,7 @@ public final class SettingsBuilder {
         b.policyPollMs = s.policyPollMs();
         b.alertWebhookUrl = s.alertWebhookUrl();
         b.workerPeriodMs = s.workerPeriodMs();
+        b.refusalLimits = s.refusalLimits();
         b.dbPoolSize = s.dbPoolSize();
         b.dbTimeoutMs = s.dbTimeoutMs();
         b.ledgerClaimIdleMs = s.ledgerClaimIdleMs();
@@ -160,6 +162,7 @@ public final class SettingsBuilder {
     public SettingsBuilder adminListen(java.net.InetSocketAddress value) { adminListen = value; return this; }
     public SettingsBuilder upstreamSimulated(boolean value) { upstreamSimulated = value; return this; }
     public SettingsBuilder providers(Settings.Providers value) { providers = value; return this; }
+    public SettingsBuilder refusalLimits(Settings.RefusalLimits value) { refusalLimits = value; return this; }
     public Settings build() {
         return new Settings(openaiKey, openaiBaseUrl, adminApiKey, maxReqsPerMin, defaultBudgets, opaPolicyPath,
                 opaPolicyPathExplicit, dev, databaseUrl, redisUrl, bindAddress, port, reservationTimeoutS, dataDir,
@@ -169,6 +172,6 @@ public final class SettingsBuilder {
                 policyPoolSize, policyPromptBytesMax, policyTimeoutMs, policyPollMs, alertWebhookUrl, workerPeriodMs,
                 dbPoolSize, dbTimeoutMs, ledgerClaimIdleMs, upstreamLimits, requestDeadlineMs, clientWriteTimeoutMs,
                 shutdownGraceS, jsonLimits, defaultMaxOutputTokens, metricsPerTenant, adminListen, upstreamSimulated,
-                providers);
+                providers, refusalLimits);
     }
 }

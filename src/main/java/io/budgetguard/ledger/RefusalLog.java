@@ -18,15 +18,11 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Requests refused before they reached a provider (402, 429, 403) and the worst-case spend each would have reserved:
- * counted in memory per hour, tenant, key, model and reason, and appended to {@code refusals} every second, so a
+ * counted in memory per hour, tenant, key, model and reason, and appended to {@code refusals} every REFUSALS_FLUSH_MS (a second), so a
  * flood of refusals costs a map update each, not a database write each. A process that dies loses at most its last
- * second of counts: these are statistics, not money (no spend and no ledger row depends on them).
+ * period of counts: these are statistics, not money (no spend and no ledger row depends on them).
  */
 public final class RefusalLog implements AutoCloseable {
-    /** How often the counts are appended. */
-    static final long FLUSH_PERIOD_MS = 1_000;
-    /** Distinct groups held between two flushes at most; past it a refusal is counted under its tenant alone. */
-    static final int MAX_PENDING_GROUPS = 10_000;
     private static final long HOUR_MS = 3_600_000L;
     private static final int MAX_MODEL_CHARS = 256;
 
@@ -34,19 +30,24 @@ public final class RefusalLog implements AutoCloseable {
     record Group(String tenantId, String apiKeyId, long hourStartMs, int status, String reason, String provider, String model) {}
 
     private final Database db;
+    /** Distinct groups held between two flushes at most; past it a refusal is counted under its tenant alone. */
+    private final int maxPendingGroups;
     private ConcurrentHashMap<Group, long[]> pending = new ConcurrentHashMap<>();
     /** Counting shares it; the flush's swap of the map takes it alone, so no count lands in a map already written. */
     private final java.util.concurrent.locks.ReadWriteLock swap = new java.util.concurrent.locks.ReentrantReadWriteLock();
     private final ScheduledExecutorService flusher;
 
-    public RefusalLog(Database db) {
+    /** Appends every {@code flushMs}; at most {@code maxPendingGroups} groups in between. */
+    public RefusalLog(Database db, long flushMs, int maxPendingGroups) {
+        if (flushMs <= 0 || maxPendingGroups <= 0) throw new IllegalArgumentException("refusal log bounds must be > 0");
         this.db = db;
+        this.maxPendingGroups = maxPendingGroups;
         this.flusher = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "refusal-log");
             t.setDaemon(true);
             return t;
         });
-        flusher.scheduleWithFixedDelay(this::flush, FLUSH_PERIOD_MS, FLUSH_PERIOD_MS, TimeUnit.MILLISECONDS);
+        flusher.scheduleWithFixedDelay(this::flush, flushMs, flushMs, TimeUnit.MILLISECONDS);
     }
 
     /** Counts one refusal; {@code preventedMicroUsd} is the worst case the request would have reserved. */
@@ -59,7 +60,7 @@ public final class RefusalLog implements AutoCloseable {
         swap.readLock().lock();
         try {
             ConcurrentHashMap<Group, long[]> map = pending;
-            if (map.size() >= MAX_PENDING_GROUPS && !map.containsKey(g)) {
+            if (map.size() >= maxPendingGroups && !map.containsKey(g)) {
                 g = new Group(tenantId, "", g.hourStartMs(), status, reason, "", "");
             }
             map.compute(g, (k, v) -> {
@@ -104,6 +105,16 @@ public final class RefusalLog implements AutoCloseable {
             c.commit();
         } catch (SQLException | RuntimeException e) {
             JsonLog.error("refusals_not_recorded", "groups", taken.size(), "error", e.toString());
+        }
+    }
+
+    /** Groups counted since the last append. */
+    int pendingGroups() {
+        swap.readLock().lock();
+        try {
+            return pending.size();
+        } finally {
+            swap.readLock().unlock();
         }
     }
 
