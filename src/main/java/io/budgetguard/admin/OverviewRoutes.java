@@ -25,6 +25,7 @@ import java.util.TreeMap;
 final class OverviewRoutes {
     private static final int DEFAULT_TOP = 10;
     private static final int DEFAULT_LEDGER_ROWS = 50;
+    private static final String OTHERS = "(others)";
 
     private final ObjectMapper json;
     private final UsageQuery query;
@@ -52,20 +53,13 @@ final class OverviewRoutes {
         if (!byDay) rows.sort(Comparator.comparingLong(UsageReport.Row::costMicroUsd).reversed().thenComparing(UsageReport.Row::key));
         ObjectNode out = header(q);
         ArrayNode list = out.putArray("rows");
-        long[] others = new long[4];
+        UsageReport.Row others = new UsageReport.Row(OTHERS, 0, 0, 0, 0);
         for (int i = 0; i < rows.size(); i++) {
-            UsageReport.Row r = rows.get(i);
-            if (byDay || i < q.limit()) {
-                list.add(row(r));
-                continue;
-            }
-            others[0] += r.requests();
-            others[1] += r.promptTokens();
-            others[2] += r.completionTokens();
-            others[3] += r.costMicroUsd();
+            if (byDay || i < q.limit()) list.add(UsageRoutes.row(json, rows.get(i), true));
+            else others = others.plus(OTHERS, rows.get(i));
         }
-        if (others[0] > 0) list.add(row(new UsageReport.Row("(others)", others[0], others[1], others[2], others[3])));
-        out.set("total", row(report.total()));
+        if (others.requests() > 0) list.add(UsageRoutes.row(json, others, true));
+        out.set("total", UsageRoutes.row(json, report.total(), true));
         call.sendJson(json, 200, out);
     }
 
@@ -128,16 +122,6 @@ final class OverviewRoutes {
         out.put("group_by", q.range().groupBy());
         if (!q.tenant().isEmpty()) out.put("tenant", q.tenant());
         return out;
-    }
-
-    private ObjectNode row(UsageReport.Row r) {
-        ObjectNode o = json.createObjectNode();
-        o.put("key", r.key());
-        o.put("requests", r.requests());
-        o.put("prompt_tokens", r.promptTokens());
-        o.put("completion_tokens", r.completionTokens());
-        o.put("cost_usd", UsageRoutes.usd(r.costMicroUsd()));
-        return o;
     }
 
     private static void add(Map<String, long[]> sums, String key, RefusalLog.DayCount c) {

@@ -41,8 +41,8 @@ final class UsageRoutes {
         out.put("to", report.to().toString());
         out.put("group_by", report.groupBy());
         ArrayNode rows = out.putArray("rows");
-        for (UsageReport.Row r : report.rows()) rows.add(row(r, true));
-        out.set("total", row(report.total(), false));
+        for (UsageReport.Row r : report.rows()) rows.add(row(json, r, true));
+        out.set("total", row(json, report.total(), false));
         call.sendJson(json, 200, out);
     }
 
@@ -51,21 +51,15 @@ final class UsageRoutes {
      * snapshot; a model in none under ""). The total stays the ledger's, not the sum of the groups.
      */
     private static UsageReport byModelGroup(Tenant t, UsageReport byModel) {
-        java.util.Map<String, long[]> sums = new java.util.TreeMap<>();
+        java.util.Map<String, UsageReport.Row> sums = new java.util.TreeMap<>();
         for (UsageReport.Row r : byModel.rows()) {
             java.util.List<String> groups = new java.util.ArrayList<>();
             for (Tenant.ModelGroup g : t.modelGroups()) if (g.scope().matches(null, r.key(), null)) groups.add(g.name());
             if (groups.isEmpty()) groups.add("");
-            for (String g : groups) {
-                long[] s = sums.computeIfAbsent(g, k -> new long[4]);
-                s[0] += r.requests();
-                s[1] += r.promptTokens();
-                s[2] += r.completionTokens();
-                s[3] += r.costMicroUsd();
-            }
+            for (String g : groups) sums.merge(g, r, (a, b) -> a.plus(g, b));
         }
         java.util.List<UsageReport.Row> rows = new java.util.ArrayList<>();
-        sums.forEach((g, s) -> rows.add(new UsageReport.Row(g, s[0], s[1], s[2], s[3])));
+        sums.forEach((g, s) -> rows.add(new UsageReport.Row(g, s.requests(), s.promptTokens(), s.completionTokens(), s.costMicroUsd())));
         return new UsageReport(byModel.tenantId(), byModel.from(), byModel.to(), "model_group", rows, byModel.total());
     }
 
@@ -109,7 +103,8 @@ final class UsageRoutes {
         return '"' + safe.replace("\"", "\"\"") + '"';
     }
 
-    private ObjectNode row(UsageReport.Row r, boolean withKey) {
+    /** A report row as the admin API answers it (the total without its key). */
+    static ObjectNode row(ObjectMapper json, UsageReport.Row r, boolean withKey) {
         ObjectNode o = json.createObjectNode();
         if (withKey) o.put("key", r.key());
         o.put("requests", r.requests());

@@ -285,8 +285,9 @@ public final class Ledger implements SpendHistory, AutoCloseable {
              PreparedStatement ps = c.prepareStatement(db.query(query))) {
             int at = 1;
             if (byTag) ps.setString(at++, tagPattern(groupBy));
-            ps.setString(at++, tenantId == null ? "" : tenantId);
-            ps.setString(at, tenantId == null ? "" : tenantId);
+            String tenant = tenantId == null ? "" : tenantId;
+            ps.setString(at++, tenant);
+            ps.setString(at, tenant);
             ps.setObject(at + 1, Database.utc(from.atStartOfDay(ZoneOffset.UTC).toInstant()));
             ps.setObject(at + 2, Database.utc(to.plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant()));
             filter.bind(ps, at + 3);

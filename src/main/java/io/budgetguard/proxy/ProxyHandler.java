@@ -128,13 +128,7 @@ public final class ProxyHandler implements AutoCloseable {
         }
         ProxyRequest read = read(call, endpoint, params);
         ModelRouter.Target target = target(endpoint, read.model());
-        try {
-            checkAllowedModel(call, tenant, caller, read, target);
-        } catch (ApiException e) {
-            refusals.record(tenant.id(), caller.keyId(), 403, "model_not_allowed", target.provider().name(), target.upstreamModel(),
-                    0, clock.millis());
-            throw e;
-        }
+        checkAllowedModel(call, tenant, caller, read, target);
         ModelPrice price = read.json() == null || endpoint.free() ? null : price(target, call);
         ProxyRequest req = withDefaultOutputCap(tenant, caller, read.withUpstreamModel(target.upstreamModel(), json), price);
         Estimate estimate = price == null ? Estimate.FREE : estimator.estimate(endpoint.estimateKind(), req.json(), price);
@@ -182,7 +176,7 @@ public final class ProxyHandler implements AutoCloseable {
      * A key limited to some models (or model groups) may call only those: 403 otherwise, before anything is reserved.
      * A model counts by the name the client used, the id sent upstream, or its price entry; a group by its members.
      */
-    private static void checkAllowedModel(HttpCall call, Tenant tenant, Caller caller, ProxyRequest req, ModelRouter.Target t) {
+    private void checkAllowedModel(HttpCall call, Tenant tenant, Caller caller, ProxyRequest req, ModelRouter.Target t) {
         java.util.Set<String> allowed = caller.controls().allowedModels();
         if (allowed.isEmpty() || req.model() == null) return;
         if (allowed.contains(req.model()) || allowed.contains(t.upstreamModel()) || allowed.contains(t.pricedAs())) return;
@@ -190,6 +184,7 @@ public final class ProxyHandler implements AutoCloseable {
             if (allowed.contains(g.name()) && g.scope().matches(caller.keyId(), t.upstreamModel(), null)) return;
         }
         call.outcome("model_not_allowed");
+        refusals.record(tenant.id(), caller.keyId(), 403, "model_not_allowed", t.provider().name(), t.upstreamModel(), 0, clock.millis());
         throw new ApiException(403, "permission_error", "model_not_allowed", "This API key may not call the model '"
                 + req.model() + "'; it may call: " + String.join(", ", new java.util.TreeSet<>(allowed)) + ".", "model", Map.of());
     }

@@ -118,6 +118,8 @@ abstract class DashboardContract {
             }
             assertTrue(page.eval("document.querySelector('[data-top=\"tenant\"] td').textContent").equals("search"),
                     "the biggest spender heads the list");
+            assertTrue(page.eval("document.querySelector('[data-top=\"key\"] td').textContent").startsWith("search / test"),
+                    "keys by tenant and name, the id beneath");
             assertTrue(page.eval("document.querySelector('[data-refusals=reason]').textContent").contains("402 over_budget"));
             assertTrue(page.eval("document.querySelector('[data-refusals=reason]').textContent").contains("429 requests_per_min"));
             assertEquals("over-limit", page.eval("document.querySelector('.window[data-tenant=support]').dataset.state"),
