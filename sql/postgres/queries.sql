@@ -166,30 +166,30 @@ GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
 SELECT id, name, rate_limit_per_min, created_at FROM tenants WHERE id > ? ORDER BY id LIMIT ?
 
 -- name: alerts_find
-SELECT thresholds_pct, webhook_url FROM tenant_alerts WHERE tenant_id = ?
+SELECT thresholds_pct, webhook_url, email_to FROM tenant_alerts WHERE tenant_id = ?
 
 -- name: alerts_delete
 DELETE FROM tenant_alerts WHERE tenant_id = ?
 
 -- name: alerts_insert
-INSERT INTO tenant_alerts (tenant_id, thresholds_pct, webhook_url) VALUES (?, ?, ?)
+INSERT INTO tenant_alerts (tenant_id, thresholds_pct, webhook_url, email_to) VALUES (?, ?, ?, ?)
 
 -- name: alert_delivery_insert
-INSERT INTO alert_deliveries (tenant_id, window_id, kind, threshold_pct, message, webhook_url, status, attempts,
-  next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)
+INSERT INTO alert_deliveries (tenant_id, window_id, kind, threshold_pct, channel, message, destination, status, attempts,
+  next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)
 ON CONFLICT DO NOTHING
 
 -- name: alert_deliveries_due
-SELECT tenant_id, window_id, kind, threshold_pct, message, webhook_url, attempts, next_attempt_at FROM alert_deliveries
-WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT 100
+SELECT tenant_id, window_id, kind, threshold_pct, channel, message, destination, attempts, next_attempt_at
+FROM alert_deliveries WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT 100
 
 -- name: alert_delivery_claim
 UPDATE alert_deliveries SET next_attempt_at = ? WHERE tenant_id = ? AND window_id = ? AND kind = ? AND threshold_pct = ?
-  AND status = 'pending' AND next_attempt_at = ?
+  AND channel = ? AND status = 'pending' AND next_attempt_at = ?
 
 -- name: alert_delivery_done
 UPDATE alert_deliveries SET status = ?, attempts = ?, next_attempt_at = ?, sent_at = ?
-WHERE tenant_id = ? AND window_id = ? AND kind = ? AND threshold_pct = ?
+WHERE tenant_id = ? AND window_id = ? AND kind = ? AND threshold_pct = ? AND channel = ?
 
 -- name: ensure_ledger_partition
 SELECT budgetguard_ensure_ledger_partition(CAST(? AS DATE))

@@ -215,11 +215,11 @@ public final class AdminHandler {
         call.sendJson(json, 200, out);
     }
 
-    /** {"thresholds_pct":[50,80,100],"webhook_url":"https://hooks.slack.com/..."|null} */
+    /** {"thresholds_pct":[50,80,100],"webhook_url":"https://hooks.slack.com/..."|null,"email_to":["ops@example.com"]|null} */
     private void replaceAlerts(HttpCall call, Map<String, String> params) throws IOException {
         Tenant t = existing(params.get("id"));
         JsonNode in = body(call, false);
-        AdminInput.onlyFields(in, Set.of("thresholds_pct", "webhook_url"));
+        AdminInput.onlyFields(in, Set.of("thresholds_pct", "webhook_url", "email_to"));
         List<Integer> pcts = AdminInput.thresholds(in.get("thresholds_pct"));
         JsonNode url = in.get("webhook_url");
         String webhook = null;
@@ -231,7 +231,7 @@ public final class AdminHandler {
                 throw ApiException.invalidRequest("'webhook_url' " + e.getMessage() + ".", "webhook_url");
             }
         }
-        alerts.replace(t.id(), new AlertSettings(pcts, webhook));
+        alerts.replace(t.id(), new AlertSettings(pcts, webhook, AdminInput.emailRecipients(in.get("email_to"))));
         counters.markActive(t.id(), clock.millis());
         call.sendJson(json, 200, tenantView(t));
     }

@@ -111,6 +111,24 @@ final class AdminInput {
         return List.copyOf(out);
     }
 
+    /** Email recipients of a tenant's alerts: null or absent = ALERT_EMAIL_TO, else 1 to 10 addresses. */
+    static List<String> emailRecipients(JsonNode n) {
+        if (n == null || n.isNull()) return List.of();
+        String shape = "'email_to' must be an array of 1 to " + io.budgetguard.alert.AlertMail.MAX_RECIPIENTS
+                + " email addresses (or null for ALERT_EMAIL_TO).";
+        if (!n.isArray()) throw ApiException.invalidRequest(shape, "email_to");
+        List<String> out = new ArrayList<>();
+        for (JsonNode v : n) {
+            if (!v.isTextual()) throw ApiException.invalidRequest(shape, "email_to");
+            out.add(v.asText());
+        }
+        try {
+            return io.budgetguard.alert.AlertMail.validRecipients(out);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.invalidRequest("'email_to' " + e.getMessage() + ".", "email_to");
+        }
+    }
+
     /** {@code [{"period":"monthly","limit_usd":50}, ...]}: known periods, each at most once, amounts in USD. */
     static List<Budget> budgets(JsonNode n) {
         if (n == null || !n.isArray()) throw ApiException.invalidRequest("'budgets' must be an array.", "budgets");

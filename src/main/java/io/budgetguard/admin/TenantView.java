@@ -50,12 +50,18 @@ final class TenantView {
         else o.put("default_max_output_tokens", t.defaultMaxOutputTokens().longValue());
         o.put("created_at", t.createdAt().toString());
         windows(o.putArray("budgets"), usage, now);
-        AlertSettings a = alerts.find(t.id()).orElse(new AlertSettings(AlertSettings.DEFAULT_THRESHOLDS_PCT, null));
+        AlertSettings a = alerts.find(t.id()).orElse(AlertSettings.defaults());
         ObjectNode ao = o.putObject("alerts");
         ArrayNode pcts = ao.putArray("thresholds_pct");
         a.thresholdsPct().forEach(pcts::add);
         ao.put("webhook", a.webhookUrl() != null ? AlertSettings.redacted(a.webhookUrl())
                 : globalWebhook != null ? "global" : null);
+        if (a.emailTo().isEmpty()) {
+            ao.putNull("email_to"); // ALERT_EMAIL_TO's recipients, when the alerts process has a relay
+        } else {
+            ArrayNode to = ao.putArray("email_to");
+            a.emailTo().forEach(to::add);
+        }
         ArrayNode keys = o.putArray("api_keys");
         for (ApiKey k : tenants.keysOf(t.id())) {
             ObjectNode ko = keys.addObject();

@@ -3,13 +3,21 @@ package io.budgetguard.alert;
 import java.net.URI;
 import java.util.List;
 
-/** A tenant's alert thresholds (percent of each window's limit) and its own webhook (null = the global one). */
-public record AlertSettings(List<Integer> thresholdsPct, String webhookUrl) {
+/**
+ * A tenant's alert thresholds (percent of each window's limit), its own webhook (null = the global one) and its own
+ * email recipients (empty = ALERT_EMAIL_TO).
+ */
+public record AlertSettings(List<Integer> thresholdsPct, String webhookUrl, List<String> emailTo) {
     public static final List<Integer> DEFAULT_THRESHOLDS_PCT = List.of(50, 80, 100);
     public static final int MAX_THRESHOLDS = 10;
 
     public AlertSettings {
         thresholdsPct = List.copyOf(thresholdsPct);
+        emailTo = List.copyOf(emailTo);
+    }
+
+    public static AlertSettings defaults() {
+        return new AlertSettings(DEFAULT_THRESHOLDS_PCT, null, List.of());
     }
 
     /** Where a webhook points, without its path (Slack webhook paths are credentials). */

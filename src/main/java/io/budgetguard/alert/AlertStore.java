@@ -14,9 +14,16 @@ import java.util.Optional;
 
 /** Alert settings per tenant and the delivery log that makes each alert once-per-window and restart-safe. */
 public final class AlertStore {
+    /** Where an alert goes: a Slack-compatible webhook (destination: its URL) or email (comma-separated addresses). */
+    public enum Channel { WEBHOOK, EMAIL;
+        String column() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
     /** A delivery waiting to be sent (or retried). */
-    public record Delivery(String tenantId, String windowId, String kind, int thresholdPct, String message, String webhookUrl,
-                           int attempts, Instant nextAttemptAt) {}
+    public record Delivery(String tenantId, String windowId, String kind, int thresholdPct, Channel channel, String message,
+                           String destination, int attempts, Instant nextAttemptAt) {}
 
     private final Database db;
 
@@ -30,11 +37,17 @@ public final class AlertStore {
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) return Optional.empty();
                 List<Integer> t = Arrays.stream(rs.getString(1).split(",")).filter(x -> !x.isBlank()).map(Integer::parseInt).toList();
-                return Optional.of(new AlertSettings(t, rs.getString(2)));
+                return Optional.of(new AlertSettings(t, rs.getString(2), split(rs.getString(3))));
             }
         } catch (SQLException e) {
             throw Database.unavailable("alert settings", e);
         }
+    }
+
+    /** A comma-separated column as a list (null or blank = empty). */
+    static List<String> split(String column) {
+        if (column == null || column.isBlank()) return List.of();
+        return Arrays.stream(column.split(",")).map(String::strip).filter(x -> !x.isEmpty()).toList();
     }
 
     public void replace(String tenantId, AlertSettings s) {
@@ -47,6 +60,7 @@ public final class AlertStore {
                 ins.setString(1, tenantId);
                 ins.setString(2, String.join(",", s.thresholdsPct().stream().map(String::valueOf).toList()));
                 ins.setString(3, s.webhookUrl());
+                ins.setString(4, s.emailTo().isEmpty() ? null : String.join(",", s.emailTo()));
                 ins.executeUpdate();
                 c.commit();
             } catch (SQLException e) {
@@ -67,10 +81,11 @@ public final class AlertStore {
             ps.setString(2, d.windowId());
             ps.setString(3, d.kind());
             ps.setInt(4, d.thresholdPct());
-            ps.setString(5, d.message());
-            ps.setString(6, d.webhookUrl());
-            ps.setObject(7, Database.utc(now));
+            ps.setString(5, d.channel().column());
+            ps.setString(6, d.message());
+            ps.setString(7, d.destination());
             ps.setObject(8, Database.utc(now));
+            ps.setObject(9, Database.utc(now));
             return ps.executeUpdate() == 1;
         } catch (SQLException e) {
             throw Database.unavailable("alert enqueue", e);
@@ -83,8 +98,9 @@ public final class AlertStore {
             ps.setObject(1, Database.utc(now));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    out.add(new Delivery(rs.getString(1), rs.getString(2), rs.getString(3), rs.getInt(4), rs.getString(5),
-                            rs.getString(6), rs.getInt(7), rs.getObject(8, OffsetDateTime.class).toInstant()));
+                    out.add(new Delivery(rs.getString(1), rs.getString(2), rs.getString(3), rs.getInt(4),
+                            Channel.valueOf(rs.getString(5).toUpperCase(java.util.Locale.ROOT)), rs.getString(6),
+                            rs.getString(7), rs.getInt(8), rs.getObject(9, OffsetDateTime.class).toInstant()));
                 }
             }
         } catch (SQLException e) {
@@ -101,7 +117,8 @@ public final class AlertStore {
             ps.setString(3, d.windowId());
             ps.setString(4, d.kind());
             ps.setInt(5, d.thresholdPct());
-            ps.setObject(6, Database.utc(d.nextAttemptAt()));
+            ps.setString(6, d.channel().column());
+            ps.setObject(7, Database.utc(d.nextAttemptAt()));
             return ps.executeUpdate() == 1;
         } catch (SQLException e) {
             throw Database.unavailable("alert claim", e);
@@ -118,6 +135,7 @@ public final class AlertStore {
             ps.setString(6, d.windowId());
             ps.setString(7, d.kind());
             ps.setInt(8, d.thresholdPct());
+            ps.setString(9, d.channel().column());
             ps.executeUpdate();
         } catch (SQLException e) {
             throw Database.unavailable("alert finish", e);

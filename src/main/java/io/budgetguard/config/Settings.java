@@ -58,7 +58,9 @@ public record Settings(
         boolean upstreamSimulated,
         /** The providers file's upstreams; null without PROVIDERS_PATH (the one upstream is OPENAI_BASE_URL). */
         Providers providers,
-        RefusalLimits refusalLimits) {
+        RefusalLimits refusalLimits,
+        /** The SMTP relay for email alerts (ALERT_SMTP_HOST); null without one. */
+        io.budgetguard.alert.SmtpRelay alertSmtp) {
 
     /** How often counted refusals are appended (REFUSALS_FLUSH_MS) and how many groups wait between two appends. */
     public record RefusalLimits(long flushMs, int maxGroups) {

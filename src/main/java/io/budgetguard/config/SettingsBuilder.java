@@ -45,6 +45,7 @@ public final class SettingsBuilder {
     private String alertWebhookUrl;
     private long workerPeriodMs;
     private Settings.RefusalLimits refusalLimits = Settings.RefusalLimits.DEFAULTS;
+    private io.budgetguard.alert.SmtpRelay alertSmtp;
     private int dbPoolSize;
     private long dbTimeoutMs;
     private long ledgerClaimIdleMs;
@@ -99,6 +100,7 @@ public final class SettingsBuilder {
         b.alertWebhookUrl = s.alertWebhookUrl();
         b.workerPeriodMs = s.workerPeriodMs();
         b.refusalLimits = s.refusalLimits();
+        b.alertSmtp = s.alertSmtp();
         b.dbPoolSize = s.dbPoolSize();
         b.dbTimeoutMs = s.dbTimeoutMs();
         b.ledgerClaimIdleMs = s.ledgerClaimIdleMs();
@@ -163,6 +165,7 @@ public final class SettingsBuilder {
     public SettingsBuilder upstreamSimulated(boolean value) { upstreamSimulated = value; return this; }
     public SettingsBuilder providers(Settings.Providers value) { providers = value; return this; }
     public SettingsBuilder refusalLimits(Settings.RefusalLimits value) { refusalLimits = value; return this; }
+    public SettingsBuilder alertSmtp(io.budgetguard.alert.SmtpRelay value) { alertSmtp = value; return this; }
     public Settings build() {
         return new Settings(openaiKey, openaiBaseUrl, adminApiKey, maxReqsPerMin, defaultBudgets, opaPolicyPath,
                 opaPolicyPathExplicit, dev, databaseUrl, redisUrl, bindAddress, port, reservationTimeoutS, dataDir,
@@ -172,6 +175,6 @@ public final class SettingsBuilder {
                 policyPoolSize, policyPromptBytesMax, policyTimeoutMs, policyPollMs, alertWebhookUrl, workerPeriodMs,
                 dbPoolSize, dbTimeoutMs, ledgerClaimIdleMs, upstreamLimits, requestDeadlineMs, clientWriteTimeoutMs,
                 shutdownGraceS, jsonLimits, defaultMaxOutputTokens, metricsPerTenant, adminListen, upstreamSimulated,
-                providers, refusalLimits);
+                providers, refusalLimits, alertSmtp);
     }
 }

@@ -117,6 +117,7 @@ public final class SettingsLoader {
                 .providers(upstream.providers())
                 .refusalLimits(new Settings.RefusalLimits(v.longIn("REFUSALS_FLUSH_MS", Settings.RefusalLimits.DEFAULTS.flushMs(), 50, 60_000),
                         v.intIn("REFUSALS_MAX_GROUPS", Settings.RefusalLimits.DEFAULTS.maxGroups(), 100, 1_000_000)))
+                .alertSmtp(new SmtpSettingsReader(v).relay())
                 .build();
     }
 

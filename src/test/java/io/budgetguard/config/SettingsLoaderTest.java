@@ -123,4 +123,31 @@ class SettingsLoaderTest {
         assertFalse(s.toString().contains("admin-secret-value-123"));
         assertTrue(s.toString().contains("openaiKey=set"));
     }
+
+    @Test
+    void anSmtpRelayIsCheckedWhole() throws Exception {
+        Settings s = SettingsLoader.fromMap(Map.of("ALERT_SMTP_HOST", "smtp.example.com", "ALERT_EMAIL_FROM", "bg@example.com",
+                "ALERT_SMTP_USERNAME", "bg", "ALERT_SMTP_PASSWORD", "smtp-secret-value", "ALERT_EMAIL_TO", "a@example.com, b@example.com"));
+        assertEquals(587, s.alertSmtp().port());
+        assertEquals(io.budgetguard.alert.SmtpRelay.Tls.STARTTLS, s.alertSmtp().tls(), "STARTTLS, required, by default");
+        assertEquals(List.of("a@example.com", "b@example.com"), s.alertSmtp().to());
+        assertFalse(s.alertSmtp().toString().contains("smtp-secret-value"));
+        assertEquals(null, SettingsLoader.fromMap(Map.of()).alertSmtp(), "no relay, no email alerts");
+
+        ConfigException e = assertThrows(ConfigException.class, () -> SettingsLoader.fromMap(Map.of("ALERT_SMTP_HOST", "smtp.example.com",
+                "ALERT_SMTP_TLS", "none", "ALERT_SMTP_USERNAME", "bg", "ALERT_SMTP_PASSWORD", "smtp-secret-value",
+                "ALERT_EMAIL_TO", "not-an-address", "ALERT_SMTP_CA_FILE", "/nonexistent.pem")));
+        List<String> p = e.problems();
+        assertTrue(p.stream().anyMatch(l -> l.startsWith("ALERT_SMTP_TLS: none would send ALERT_SMTP_PASSWORD in clear")), p.toString());
+        assertTrue(p.stream().anyMatch(l -> l.startsWith("ALERT_EMAIL_FROM: ")), p.toString());
+        assertTrue(p.stream().anyMatch(l -> l.startsWith("ALERT_EMAIL_TO: ")), p.toString());
+        assertTrue(p.stream().anyMatch(l -> l.startsWith("ALERT_SMTP_CA_FILE: ")), p.toString());
+        assertFalse(p.toString().contains("smtp-secret-value"));
+
+        assertTrue(assertThrows(ConfigException.class, () -> SettingsLoader.fromMap(Map.of("ALERT_EMAIL_TO", "a@example.com")))
+                .problems().get(0).startsWith("ALERT_SMTP_HOST: "), "recipients without a relay are a mistake, said at start");
+        assertTrue(assertThrows(ConfigException.class, () -> SettingsLoader.fromMap(Map.of("ALERT_SMTP_HOST", "smtp.example.com",
+                "ALERT_EMAIL_FROM", "bg@example.com", "ALERT_SMTP_USERNAME", "bg"))).problems().get(0)
+                .startsWith("ALERT_SMTP_USERNAME: set both"));
+    }
 }
