@@ -28,7 +28,7 @@ class TenantSweepTest {
     RedisServer redis;
     Database db;
     RedisCounters counters;
-    ShiftableClock clock = new ShiftableClock();
+    ShiftableClock clock = ShiftableClock.frozen();
     TenantSweep sweep;
 
     @BeforeEach
