@@ -48,9 +48,33 @@ SELECT revoked_at FROM api_keys WHERE id = ? AND tenant_id = ?
 -- name: ledger_insert
 INSERT INTO usage_ledger (request_id, tenant_id, api_key_id, endpoint, model, status, prompt_tokens, cached_tokens,
   completion_tokens, estimated_cost_usd, cost_usd, upstream_status, started_at, finished_at, latency_ms, provider,
-  cache_write_tokens, end_user, tags)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+  cache_write_tokens, end_user, tags, chain_seq, chain_hash)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT DO NOTHING
+
+-- name: ledger_chain_head
+-- A tenant's last link of the ledger's hash chain (none before its first chained row).
+SELECT chain_seq, chain_hash FROM usage_ledger WHERE tenant_id = ? AND chain_seq IS NOT NULL
+ORDER BY chain_seq DESC LIMIT 1
+
+-- name: ledger_chain_lock
+-- Held until the transaction ends: one worker at a time extends a tenant's chain.
+SELECT pg_advisory_xact_lock(hashtextextended('budgetguard.ledger_chain.' || ?, 0))
+
+-- name: ledger_existing_ids
+SELECT request_id FROM usage_ledger WHERE request_id = ANY(?)
+
+-- name: ledger_chain_rows
+SELECT request_id, tenant_id, api_key_id, endpoint, provider, model, status, prompt_tokens, cached_tokens,
+  cache_write_tokens, completion_tokens, estimated_cost_usd, cost_usd, upstream_status, started_at, finished_at,
+  latency_ms, end_user, tags, chain_seq, chain_hash
+FROM usage_ledger WHERE tenant_id = ? AND chain_seq IS NOT NULL ORDER BY chain_seq
+
+-- name: ledger_chain_tenants
+-- Every tenant with ledger rows, with how many rows predate the chain (migration 014).
+SELECT tenant_id, SUM(CASE WHEN chain_seq IS NULL THEN 1 ELSE 0 END) FROM usage_ledger
+WHERE (? = '' OR tenant_id = ?) GROUP BY tenant_id ORDER BY tenant_id
+
 
 -- name: ledger_spent_between
 -- Requests whose cost the caller holds in memory (in flight, or settled with the row still being written) are

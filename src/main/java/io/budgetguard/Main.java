@@ -29,6 +29,10 @@ public final class Main {
               all        serve and worker in one process (the default for a single machine)
               migrate    apply the SQL migrations and exit
               seed       create the 'demo' tenant and print a new API key for it, and an admin key if there is none (shown once)
+              ledger verify [--tenant ID] [--head TENANT:SEQ:HASH]
+                         recompute the ledger's hash chains and report the first broken link of each tenant;
+                         --head also checks the chain still ends in that hash at that row (an export's
+                         X-BudgetGuard-Ledger-Heads); exits 1 when a chain is broken
 
             Options:
               --help     show this help
@@ -46,6 +50,7 @@ public final class Main {
 
     /** Runs a command; {@code block} keeps serving until the process is stopped (false in tests). */
     static int run(String[] args, Map<String, String> env, Path workDir, PrintStream out, PrintStream err, boolean block) {
+        if (args.length > 0 && args[0].equals("ledger")) return LedgerCommand.run(args, env, workDir, out, err);
         if (args.length != 1) {
             err.println(args.length == 0 ? "budgetguard: missing command" : "budgetguard: expected exactly one command");
             err.println(USAGE);

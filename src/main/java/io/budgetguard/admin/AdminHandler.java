@@ -46,11 +46,13 @@ public final class AdminHandler {
     private final ScopeRoutes scopes;
     private final KeyControlRoutes keyControls;
     private final OverviewRoutes overview;
+    private final ChainRoutes chains;
 
     public AdminHandler(Settings settings, ObjectMapper json, Clock clock, TenantStore tenants, TenantDirectory directory,
                         TenantAuth auth, SpendCounters counters, Ledger ledger, io.budgetguard.ledger.RefusalLog refusals,
                         AlertStore alerts, AdminKeys adminKeys) {
         this.overview = new OverviewRoutes(json, new UsageQuery(clock), ledger, refusals);
+        this.chains = new ChainRoutes(json, ledger.chains(), tenants);
         this.adminKeys = adminKeys;
         this.alerts = alerts;
         this.settings = settings;
@@ -60,7 +62,7 @@ public final class AdminHandler {
         this.directory = directory;
         this.auth = auth;
         this.counters = counters;
-        this.usage = new UsageRoutes(json, new UsageQuery(clock), ledger, tenants::find);
+        this.usage = new UsageRoutes(json, new UsageQuery(clock), ledger, tenants::find, chains::exportHeader);
         this.views = new TenantView(json, clock, tenants, counters, alerts, settings.alertWebhookUrl());
         this.scopes = new ScopeRoutes(clock, tenants, directory, counters, new ScopeRoutes.Admin() {
             @Override
@@ -106,6 +108,8 @@ public final class AdminHandler {
                 new Route("GET", "/admin/usage", guarded(overview::usage)),
                 new Route("GET", "/admin/refusals", guarded(overview::refusals)),
                 new Route("GET", "/admin/ledger", guarded(overview::latest)),
+                new Route("GET", "/admin/ledger/heads", guarded(chains::heads)),
+                new Route("GET", "/admin/ledger/verify", guarded(chains::verify)),
                 new Route("POST", "/admin/tenant/{id}/alerts", guarded(this::replaceAlerts)),
                 new Route("GET", "/admin/tenants", guarded(this::listTenants)));
     }

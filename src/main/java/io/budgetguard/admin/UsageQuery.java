@@ -128,6 +128,15 @@ final class UsageQuery {
         }
     }
 
+    /** A query string of at most {@code tenant=<id>}: the tenant, or "" for every tenant. */
+    static String tenantOnly(String rawQuery) {
+        Map<String, String> q = params(rawQuery);
+        for (String k : q.keySet()) if (!k.equals("tenant")) throw ApiException.invalidRequest("Unknown query parameter '" + k + "'.", k);
+        String tenant = q.getOrDefault("tenant", "");
+        if (!tenant.isEmpty()) AdminInput.tenantId(tenant, "tenant");
+        return tenant;
+    }
+
     private static Map<String, String> params(String raw) {
         Map<String, String> out = new HashMap<>();
         if (raw == null || raw.isEmpty()) return out;

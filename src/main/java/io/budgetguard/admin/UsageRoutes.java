@@ -21,8 +21,12 @@ final class UsageRoutes {
     /** Tenants by id, for the model groups an export names (each tenant read once per export). */
     private final java.util.function.Function<String, java.util.Optional<Tenant>> tenants;
 
+    /** Sets the export's chain-heads header before its body starts. */
+    private final java.util.function.Consumer<HttpCall> chainHeads;
+
     UsageRoutes(ObjectMapper json, UsageQuery usageQuery, Ledger ledger,
-                java.util.function.Function<String, java.util.Optional<Tenant>> tenants) {
+                java.util.function.Function<String, java.util.Optional<Tenant>> tenants, java.util.function.Consumer<HttpCall> chainHeads) {
+        this.chainHeads = chainHeads;
         this.json = json;
         this.usageQuery = usageQuery;
         this.ledger = ledger;
@@ -72,6 +76,7 @@ final class UsageRoutes {
         call.responseHeaders().set("Content-Type", "text/csv; charset=utf-8");
         call.responseHeaders().set("Content-Disposition",
                 "attachment; filename=\"budgetguard-usage-" + range.from() + "-to-" + range.to() + ".csv\"");
+        chainHeads.accept(call);
         try (java.io.Writer w = new java.io.BufferedWriter(new java.io.OutputStreamWriter(call.startResponse(200, 0),
                 java.nio.charset.StandardCharsets.UTF_8), 64 * 1024)) {
             String column = byGroup ? "model_group," : dimension == null ? "" : dimension.equals("key") ? "api_key_id,"

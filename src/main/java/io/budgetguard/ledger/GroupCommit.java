@@ -37,6 +37,7 @@ final class GroupCommit implements AutoCloseable {
     private record Op(LedgerWal.Entry entry, CompletableFuture<Boolean> done) {}
 
     private final Database db;
+    private final LedgerChain chain;
     /** The embedded store's write-ahead log; null on Postgres. */
     private final LedgerWal wal;
     private long lastCheckpointNanos = System.nanoTime();
@@ -46,11 +47,12 @@ final class GroupCommit implements AutoCloseable {
     private Connection connection;
     private PreparedStatement journalInsert, ledgerInsert, journalDelete;
 
-    GroupCommit(Database db) {
+    GroupCommit(Database db, LedgerChain chain) {
         this.db = db;
+        this.chain = chain;
         // Postgres commits are durable when they return; only the embedded H2 store needs the log.
         this.wal = db.dataDir() == null ? null : new LedgerWal(db.dataDir());
-        if (wal != null) WalReplay.run(db, wal);
+        if (wal != null) WalReplay.run(db, wal, chain);
         this.writer = Thread.ofVirtual().name("ledger-group-commit").start(this::loop);
     }
 
@@ -121,9 +123,19 @@ final class GroupCommit implements AutoCloseable {
         }
         CrashPoint.reached(CrashPoint.Step.LOGGED);
         try {
-            int[][] counts = execute(entries, journalInsert, ledgerInsert, journalDelete);
+            List<UsageEvent> appends = appendsOf(entries);
+            LedgerChain.Linked linked = chain.link(c, appends, false);
+            int[][] counts = execute(entries, journalInsert, ledgerInsert, journalDelete, linked.links());
+            if (!insertedAsLinked(counts[1], linked.links())) {
+                // A row was already there (rare: a replay): its link would leave a gap. Again, skipping those rows.
+                c.rollback();
+                linked = chain.link(c, appends, true);
+                counts = execute(entries, journalInsert, ledgerInsert, journalDelete, linked.links());
+                Ledger.checkedInserts(counts[1], linked.links());
+            }
             CrashPoint.reached(CrashPoint.Step.BEFORE_COMMIT);
             c.commit();
+            chain.committed(linked);
             checkpointIfDue(c);
             int j = 0, a = 0;
             for (Op op : batch) {
@@ -131,6 +143,7 @@ final class GroupCommit implements AutoCloseable {
                 op.done().complete(count == 1 || count == Statement.SUCCESS_NO_INFO);
             }
         } catch (SQLException | RuntimeException e) {
+            chain.forget(); // a commit that threw may or may not have happened: heads are read again
             try {
                 c.rollback();
             } catch (SQLException ignored) {
@@ -139,6 +152,20 @@ final class GroupCommit implements AutoCloseable {
             unlog(logBefore);
             throw e;
         }
+    }
+
+    static List<UsageEvent> appendsOf(List<LedgerWal.Entry> entries) {
+        List<UsageEvent> out = new ArrayList<>(entries.size());
+        for (LedgerWal.Entry e : entries) if (e.append() != null) out.add(e.append());
+        return out;
+    }
+
+    private static boolean insertedAsLinked(int[] counts, List<LedgerChain.Link> links) {
+        for (int i = 0; i < counts.length; i++) {
+            boolean inserted = counts[i] == 1 || counts[i] == Statement.SUCCESS_NO_INFO;
+            if (inserted != (links.get(i) != null)) return false;
+        }
+        return true;
     }
 
     /** A batch whose commit failed is cut from the log before its callers hear of the failure: never replayed. */
@@ -156,18 +183,20 @@ final class GroupCommit implements AutoCloseable {
 
     /**
      * Runs the entries as three JDBC batches (journal inserts; ledger inserts; journal deletes), which keeps each
-     * request's own order: its journal entry always precedes its append. Returns the journal and insert counts.
+     * request's own order: its journal entry always precedes its append. {@code links} are the appends' chain links,
+     * in order. Returns the journal and insert counts.
      */
     static int[][] execute(List<LedgerWal.Entry> entries, PreparedStatement journal, PreparedStatement insert,
-                                   PreparedStatement delete) throws SQLException {
+                           PreparedStatement delete, List<LedgerChain.Link> links) throws SQLException {
         boolean anyJournal = false, anyAppend = false;
+        int appended = 0;
         for (LedgerWal.Entry e : entries) {
             if (e.journal() != null) {
                 Ledger.bindReservation(journal, e.journal());
                 journal.addBatch();
                 anyJournal = true;
             } else {
-                Ledger.bindEvent(insert, e.append());
+                Ledger.bindEvent(insert, e.append(), links.get(appended++));
                 insert.addBatch();
                 delete.setString(1, e.append().requestId());
                 delete.addBatch();

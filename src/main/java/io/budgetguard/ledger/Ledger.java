@@ -29,12 +29,14 @@ public final class Ledger implements SpendHistory, AutoCloseable {
     private final boolean journaled;
     /** Embedded mode: every request writes twice; concurrent requests share commits. */
     private final GroupCommit group;
+    private final LedgerChain chain;
 
-    /** @param journaled whether reservations are journaled in this database (embedded mode) */
+    /** @param journaled whether reservations are journaled in this database (embedded mode: this process is its only writer) */
     public Ledger(Database db, boolean journaled) {
         this.db = db;
         this.journaled = journaled;
-        this.group = journaled ? new GroupCommit(db) : null;
+        this.chain = new LedgerChain(db, journaled);
+        this.group = journaled ? new GroupCommit(db, chain) : null;
     }
 
     /**
@@ -43,41 +45,51 @@ public final class Ledger implements SpendHistory, AutoCloseable {
      */
     @Override
     public boolean append(UsageEvent e) {
-        if (!journaled) {
-            try (Connection c = db.connection()) {
-                return insert(c, e);
-            } catch (SQLException ex) {
-                throw Database.unavailable("ledger append", ex);
-            }
-        }
+        if (!journaled) return appendBatch(List.of(e)) == 1;
         return group.append(e);
     }
 
-    /** Appends a batch in one transaction (idempotent per request id); returns how many rows were new. */
+    /**
+     * Appends a batch in one transaction, linked into the tenants' hash chains (idempotent per request id: a row
+     * already there is skipped and takes no link); returns how many rows were new.
+     */
     public int appendBatch(java.util.List<UsageEvent> events) {
         if (events.isEmpty()) return 0;
-        return db.inTransaction("ledger batch", c -> {
+        LedgerChain.Linked[] linked = new LedgerChain.Linked[1];
+        int inserted = chain.exclusive(() -> db.inTransaction("ledger batch", c -> {
+            linked[0] = chain.link(c, events, true);
             try (PreparedStatement ps = c.prepareStatement(db.query("ledger_insert"))) {
-                for (UsageEvent e : events) {
-                    bindEvent(ps, e);
+                for (int i = 0; i < events.size(); i++) {
+                    bindEvent(ps, events.get(i), linked[0].links().get(i));
                     ps.addBatch();
                 }
-                int inserted = 0;
-                for (int count : ps.executeBatch()) if (count == 1) inserted++;
-                return inserted;
+                return checkedInserts(ps.executeBatch(), linked[0].links());
             }
-        });
+        }));
+        chain.committed(linked[0]);
+        return inserted;
     }
 
-    private boolean insert(Connection c, UsageEvent e) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(db.query("ledger_insert"))) {
-            bindEvent(ps, e);
-            return ps.executeUpdate() == 1;
+    /**
+     * How many rows were inserted, checked against the links: each linked row inserted, each unlinked one (already
+     * there) not. Anything else (a row that appeared meanwhile) would leave a gap or a fork in the chain: it fails
+     * the transaction loudly instead.
+     */
+    static int checkedInserts(int[] counts, List<LedgerChain.Link> links) {
+        int inserted = 0;
+        for (int i = 0; i < counts.length; i++) {
+            boolean insertedRow = counts[i] == 1 || counts[i] == java.sql.Statement.SUCCESS_NO_INFO;
+            if (insertedRow != (links.get(i) != null)) {
+                throw new IllegalStateException("ledger chain: row " + i + " of the batch was " + (insertedRow ? "" : "not ")
+                        + "inserted against its link");
+            }
+            if (insertedRow) inserted++;
         }
+        return inserted;
     }
 
-    /** Binds {@code e} to the parameters of the {@code ledger_insert} query. */
-    static void bindEvent(PreparedStatement ps, UsageEvent e) throws SQLException {
+    /** Binds {@code e} and its chain link (null for a row that is already there) to the {@code ledger_insert} query. */
+    static void bindEvent(PreparedStatement ps, UsageEvent e, LedgerChain.Link link) throws SQLException {
         ps.setString(1, e.requestId());
         ps.setString(2, e.tenantId());
         ps.setString(3, e.apiKeyId());
@@ -91,13 +103,25 @@ public final class Ledger implements SpendHistory, AutoCloseable {
         ps.setBigDecimal(11, Money.usd(e.costMicroUsd()));
         if (e.upstreamStatus() == null) ps.setNull(12, Types.INTEGER);
         else ps.setInt(12, e.upstreamStatus());
-        ps.setObject(13, Database.utc(e.startedAt()));
-        ps.setObject(14, Database.utc(e.finishedAt()));
+        ps.setObject(13, Database.utc(LedgerChain.stored(e.startedAt())));
+        ps.setObject(14, Database.utc(LedgerChain.stored(e.finishedAt())));
         ps.setLong(15, e.latencyMs());
         ps.setString(16, e.provider());
         ps.setLong(17, e.cacheWriteTokens());
         ps.setString(18, e.endUser());
         ps.setString(19, e.tags());
+        if (link == null) {
+            ps.setNull(20, Types.BIGINT);
+            ps.setNull(21, Types.CHAR);
+        } else {
+            ps.setLong(20, link.seq());
+            ps.setString(21, link.hash());
+        }
+    }
+
+    /** The ledger's hash chains: verification and heads. */
+    public ChainVerification chains() {
+        return new ChainVerification(db);
     }
 
     /** Journals a reservation before its request is forwarded (embedded mode). */

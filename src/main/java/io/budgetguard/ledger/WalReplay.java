@@ -13,7 +13,7 @@ final class WalReplay {
     private WalReplay() {}
 
     /** Applies, in order and idempotently, what a previous process logged but H2 may not have stored. */
-    static void run(Database db, LedgerWal wal) {
+    static void run(Database db, LedgerWal wal, LedgerChain chain) {
         LedgerWal.Contents contents;
         try {
             contents = wal.read();
@@ -36,13 +36,18 @@ final class WalReplay {
             return;
         }
         // Replay tolerates journal rows that H2 did store (reservation_replay ignores a conflict).
-        db.inTransaction("ledger log replay", c -> {
+        // Rows H2 did store are skipped and take no link.
+        List<io.budgetguard.core.UsageEvent> appends = GroupCommit.appendsOf(entries);
+        LedgerChain.Linked linked = db.inTransaction("ledger log replay", c -> {
+            LedgerChain.Linked l = chain.link(c, appends, true);
             try (PreparedStatement j = c.prepareStatement(db.query("reservation_replay"));
                  PreparedStatement a = c.prepareStatement(db.query("ledger_insert"));
                  PreparedStatement d = c.prepareStatement(db.query("reservation_delete"))) {
-                return GroupCommit.execute(entries, j, a, d);
+                Ledger.checkedInserts(GroupCommit.execute(entries, j, a, d, l.links())[1], l.links());
+                return l;
             }
         });
+        chain.committed(linked);
         try (Connection c = db.connection(); Statement st = c.createStatement()) {
             st.execute("CHECKPOINT");
             wal.clear();

@@ -33,6 +33,13 @@ class LedgerCrashTest {
                     "in-flight reservations are still journaled, to become expired rows at restart");
             assertEquals(0, count(c, "SELECT count(*) FROM usage_ledger WHERE request_id IN ('req_failed', 'req_torn')"),
                     "no row for a write whose caller was told it failed, nor for a torn batch");
+            java.util.List<ChainVerification.Result> chains = new java.util.ArrayList<>();
+            reopened.chains().verify(null, chains::add);
+            for (ChainVerification.Result r : chains) {
+                assertTrue(r.intact() && r.unchainedRows() == 0, "the replayed rows continue the chain: " + r);
+            }
+            assertEquals(count(c, "SELECT count(*) FROM usage_ledger"),
+                    chains.stream().mapToLong(ChainVerification.Result::chainedRows).sum(), "every row chained once");
         }
     }
 

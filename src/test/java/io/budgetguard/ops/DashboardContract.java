@@ -102,6 +102,13 @@ abstract class DashboardContract {
         assertEquals(400, gw.admin("GET", "/admin/ledger?limit=1001", null).statusCode(), "limit+1 is refused");
         assertEquals(200, gw.admin("GET", "/admin/ledger?limit=1000", null).statusCode(), "the limit itself is not");
         assertEquals(400, gw.admin("GET", "/admin/ledger?status=deleted", null).statusCode());
+
+        JsonNode chains = TestGateway.json(gw.admin("GET", "/admin/ledger/verify", null).body());
+        assertTrue(chains.get("intact").asBoolean(), "every tenant's ledger rows chain: " + chains);
+        long ledgerRows = gw.sqlLong("SELECT COUNT(*) FROM usage_ledger");
+        long chained = 0;
+        for (JsonNode t : chains.get("tenants")) chained += t.get("chained_rows").asLong();
+        assertEquals(ledgerRows, chained, "each row in its tenant's chain");
     }
 
     @Test
