@@ -322,3 +322,40 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 SELECT CAST(CAST((hour_start AT TIME ZONE 'UTC') AS DATE) AS VARCHAR(10)) AS refused_day, tenant_id, status, reason, SUM(requests), SUM(prevented_usd)
 FROM refusals WHERE hour_start >= ? AND hour_start < ? AND (? = '' OR tenant_id = ?)
 GROUP BY CAST(CAST((hour_start AT TIME ZONE 'UTC') AS DATE) AS VARCHAR(10)), tenant_id, status, reason ORDER BY refused_day, tenant_id LIMIT 20000
+
+-- name: stripe_customers_of_tenant
+SELECT scope, scope_value, customer_id FROM stripe_customers WHERE tenant_id = ? ORDER BY scope, scope_value
+
+-- name: stripe_customers_delete
+DELETE FROM stripe_customers WHERE tenant_id = ?
+
+-- name: stripe_customer_insert
+INSERT INTO stripe_customers (tenant_id, scope, scope_value, customer_id) VALUES (?, ?, ?, ?)
+
+-- name: stripe_mapped_tenants
+SELECT DISTINCT tenant_id FROM stripe_customers ORDER BY tenant_id
+
+-- name: stripe_watermark_insert
+INSERT INTO stripe_watermarks (tenant_id, reported_seq, events_sent, rows_skipped, attempts, next_attempt_at, updated_at)
+VALUES (?, 0, 0, 0, 0, ?, ?)
+ON CONFLICT DO NOTHING
+
+-- name: stripe_watermark_lock
+-- Held while the batch is sent: a second worker waits, then resumes after what the first reported.
+SELECT reported_seq, attempts, next_attempt_at FROM stripe_watermarks WHERE tenant_id = ? FOR UPDATE
+
+-- name: stripe_watermark_update
+UPDATE stripe_watermarks SET reported_seq = ?, events_sent = events_sent + ?, rows_skipped = rows_skipped + ?, attempts = ?,
+  next_attempt_at = ?, updated_at = ?
+WHERE tenant_id = ?
+
+-- name: stripe_rows_after
+SELECT chain_seq, request_id, api_key_id, end_user, cost_usd, finished_at FROM usage_ledger
+WHERE tenant_id = ? AND chain_seq > ? ORDER BY chain_seq LIMIT ?
+
+-- name: stripe_lag
+SELECT COUNT(*), MIN(finished_at) FROM usage_ledger
+WHERE tenant_id = ? AND chain_seq > (SELECT reported_seq FROM stripe_watermarks WHERE tenant_id = ?)
+
+-- name: stripe_watermark_of
+SELECT reported_seq, events_sent, rows_skipped, attempts, next_attempt_at, updated_at FROM stripe_watermarks WHERE tenant_id = ?

@@ -51,6 +51,15 @@ final class Duties {
         BudgetAlerts alerts = new BudgetAlerts(tenants, new TenantSweep("budget_alerts", counters, everyTenant, lookBackMs, clock),
                 alertStore, counters, s.alertWebhookUrl(), s.alertSmtp(), clock, json);
         duties.add(new Worker.Duty("budget_alerts", alerts::runOnce));
+        if (s.stripe() != null) {
+            io.budgetguard.billing.StripeShowback showback = new io.budgetguard.billing.StripeShowback(db,
+                    new io.budgetguard.billing.StripeCustomers(db), s.stripe(), clock);
+            duties.add(new Worker.Duty("stripe_showback", showback::runOnce));
+            metrics.showback(() -> {
+                io.budgetguard.billing.StripeShowback.Health h = showback.health();
+                return new long[] {h.eventsSent(), h.rowsSkipped(), h.failures(), h.lagRows(), h.lagMs()};
+            });
+        }
         return duties;
     }
 }

@@ -47,6 +47,7 @@ public final class AdminHandler {
     private final KeyControlRoutes keyControls;
     private final OverviewRoutes overview;
     private final ChainRoutes chains;
+    private final StripeRoutes stripe;
 
     public AdminHandler(Settings settings, ObjectMapper json, Clock clock, TenantStore tenants, TenantDirectory directory,
                         TenantAuth auth, SpendCounters counters, Ledger ledger, io.budgetguard.ledger.RefusalLog refusals,
@@ -75,6 +76,17 @@ public final class AdminHandler {
                 call.sendJson(json, 200, tenantView(existing(tenantId)));
             }
         });
+        this.stripe = new StripeRoutes(json, new io.budgetguard.billing.StripeCustomers(ledger.database()), new ScopeRoutes.Admin() {
+            @Override
+            public JsonNode body(HttpCall call) throws IOException {
+                return AdminHandler.this.body(call, false);
+            }
+
+            @Override
+            public void sendTenant(HttpCall call, String tenantId) throws IOException {
+                call.sendJson(json, 200, tenantView(existing(tenantId)));
+            }
+        }, this::existing);
         this.keyControls = new KeyControlRoutes(json, clock, tenants, auth, new ScopeRoutes.Admin() {
             @Override
             public JsonNode body(HttpCall call) throws IOException {
@@ -111,6 +123,8 @@ public final class AdminHandler {
                 new Route("GET", "/admin/ledger/heads", guarded(chains::heads)),
                 new Route("GET", "/admin/ledger/verify", guarded(chains::verify)),
                 new Route("POST", "/admin/tenant/{id}/alerts", guarded(this::replaceAlerts)),
+                new Route("GET", "/admin/tenant/{id}/stripe", guarded(stripe::get)),
+                new Route("POST", "/admin/tenant/{id}/stripe", guarded(stripe::replace)),
                 new Route("GET", "/admin/tenants", guarded(this::listTenants)));
     }
 

@@ -60,7 +60,9 @@ public record Settings(
         Providers providers,
         RefusalLimits refusalLimits,
         /** The SMTP relay for email alerts (ALERT_SMTP_HOST); null without one. */
-        io.budgetguard.alert.SmtpRelay alertSmtp) {
+        io.budgetguard.alert.SmtpRelay alertSmtp,
+        /** Stripe showback (STRIPE_API_KEY); null without it. */
+        io.budgetguard.billing.StripeSettings stripe) {
 
     /** How often counted refusals are appended (REFUSALS_FLUSH_MS) and how many groups wait between two appends. */
     public record RefusalLimits(long flushMs, int maxGroups) {

@@ -46,6 +46,7 @@ public final class SettingsBuilder {
     private long workerPeriodMs;
     private Settings.RefusalLimits refusalLimits = Settings.RefusalLimits.DEFAULTS;
     private io.budgetguard.alert.SmtpRelay alertSmtp;
+    private io.budgetguard.billing.StripeSettings stripe;
     private int dbPoolSize;
     private long dbTimeoutMs;
     private long ledgerClaimIdleMs;
@@ -101,6 +102,7 @@ public final class SettingsBuilder {
         b.workerPeriodMs = s.workerPeriodMs();
         b.refusalLimits = s.refusalLimits();
         b.alertSmtp = s.alertSmtp();
+        b.stripe = s.stripe();
         b.dbPoolSize = s.dbPoolSize();
         b.dbTimeoutMs = s.dbTimeoutMs();
         b.ledgerClaimIdleMs = s.ledgerClaimIdleMs();
@@ -166,6 +168,7 @@ public final class SettingsBuilder {
     public SettingsBuilder providers(Settings.Providers value) { providers = value; return this; }
     public SettingsBuilder refusalLimits(Settings.RefusalLimits value) { refusalLimits = value; return this; }
     public SettingsBuilder alertSmtp(io.budgetguard.alert.SmtpRelay value) { alertSmtp = value; return this; }
+    public SettingsBuilder stripe(io.budgetguard.billing.StripeSettings value) { stripe = value; return this; }
     public Settings build() {
         return new Settings(openaiKey, openaiBaseUrl, adminApiKey, maxReqsPerMin, defaultBudgets, opaPolicyPath,
                 opaPolicyPathExplicit, dev, databaseUrl, redisUrl, bindAddress, port, reservationTimeoutS, dataDir,
@@ -175,6 +178,6 @@ public final class SettingsBuilder {
                 policyPoolSize, policyPromptBytesMax, policyTimeoutMs, policyPollMs, alertWebhookUrl, workerPeriodMs,
                 dbPoolSize, dbTimeoutMs, ledgerClaimIdleMs, upstreamLimits, requestDeadlineMs, clientWriteTimeoutMs,
                 shutdownGraceS, jsonLimits, defaultMaxOutputTokens, metricsPerTenant, adminListen, upstreamSimulated,
-                providers, refusalLimits, alertSmtp);
+                providers, refusalLimits, alertSmtp, stripe);
     }
 }

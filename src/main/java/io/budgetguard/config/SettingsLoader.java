@@ -4,6 +4,7 @@ import io.budgetguard.core.Budget;
 import io.budgetguard.core.BudgetPeriod;
 import io.budgetguard.core.Money;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -118,6 +119,7 @@ public final class SettingsLoader {
                 .refusalLimits(new Settings.RefusalLimits(v.longIn("REFUSALS_FLUSH_MS", Settings.RefusalLimits.DEFAULTS.flushMs(), 50, 60_000),
                         v.intIn("REFUSALS_MAX_GROUPS", Settings.RefusalLimits.DEFAULTS.maxGroups(), 100, 1_000_000)))
                 .alertSmtp(new SmtpSettingsReader(v).relay())
+                .stripe(stripe())
                 .build();
     }
 
@@ -138,6 +140,37 @@ public final class SettingsLoader {
                     + reservationMs + "): a request may never outlive its reservation");
         }
         return deadline;
+    }
+
+    /** Stripe showback: on with STRIPE_API_KEY, every other STRIPE_* setting bounded here. */
+    private io.budgetguard.billing.StripeSettings stripe() {
+        String key = v.str("STRIPE_API_KEY");
+        String base = v.str("STRIPE_API_BASE", io.budgetguard.billing.StripeSettings.DEFAULT_API_BASE.toString());
+        String event = v.str("STRIPE_METER_EVENT_NAME", io.budgetguard.billing.StripeSettings.DEFAULT_EVENT_NAME);
+        String customerKey = v.str("STRIPE_CUSTOMER_PAYLOAD_KEY", "stripe_customer_id");
+        String valueKey = v.str("STRIPE_VALUE_PAYLOAD_KEY", "value");
+        int batch = v.intIn("STRIPE_BATCH_ROWS", io.budgetguard.billing.StripeSettings.DEFAULT_BATCH_ROWS, 1, 1_000);
+        long timeoutMs = v.longIn("STRIPE_TIMEOUT_MS", io.budgetguard.billing.StripeSettings.DEFAULT_TIMEOUT_MS, 100, 120_000);
+        long backoffMs = v.longIn("STRIPE_MAX_BACKOFF_MS", io.budgetguard.billing.StripeSettings.DEFAULT_MAX_BACKOFF_MS, 1_000, 86_400_000);
+        java.util.regex.Pattern name = java.util.regex.Pattern.compile("[A-Za-z0-9_.:-]{1,100}");
+        for (String[] n : new String[][] {{"STRIPE_METER_EVENT_NAME", event}, {"STRIPE_CUSTOMER_PAYLOAD_KEY", customerKey},
+                {"STRIPE_VALUE_PAYLOAD_KEY", valueKey}}) {
+            if (!name.matcher(n[1]).matches()) v.problem(n[0] + ": 1 to 100 letters, digits or _ . : -");
+        }
+        URI apiBase = null;
+        try {
+            apiBase = new URI(base);
+            if (!("https".equals(apiBase.getScheme()) || "http".equals(apiBase.getScheme())) || apiBase.getHost() == null) {
+                throw new URISyntaxException(base, "not http(s)");
+            }
+        } catch (URISyntaxException e) {
+            v.problem("STRIPE_API_BASE: expected an http(s) URL, e.g. https://api.stripe.com (stripe-mock: http://127.0.0.1:12111)");
+        }
+        if (key == null) return null;
+        if (!key.matches("(sk|rk)_(live|test)_[A-Za-z0-9]{8,250}")) {
+            v.problem("STRIPE_API_KEY: expected a Stripe secret or restricted key (sk_live_..., rk_live_..., sk_test_...)");
+        }
+        return new io.budgetguard.billing.StripeSettings(key, apiBase, event, customerKey, valueKey, batch, timeoutMs, backoffMs);
     }
 
     /** {@code UPSTREAM=simulated}: the built-in stand-in for OpenAI (opt-in, never the default). */

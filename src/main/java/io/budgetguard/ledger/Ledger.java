@@ -119,6 +119,11 @@ public final class Ledger implements SpendHistory, AutoCloseable {
         }
     }
 
+    /** The database the ledger lives in (for the control plane's own tables beside it). */
+    public Database database() {
+        return db;
+    }
+
     /** The ledger's hash chains: verification and heads. */
     public ChainVerification chains() {
         return new ChainVerification(db);

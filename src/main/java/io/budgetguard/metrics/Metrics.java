@@ -40,6 +40,8 @@ public final class Metrics {
     private final LongAdder overrunMicroUsd = new LongAdder();
     private volatile Supplier<String> policyRevision = () -> null;
     private volatile Supplier<Integer> inflight = () -> 0;
+    /** {events sent, rows skipped, failed batches, rows not yet reported, age of the oldest in ms}; null without Stripe. */
+    private volatile Supplier<long[]> showback;
     private volatile Supplier<long[]> ledgerBacklog = () -> new long[] {0, 0, 0, 0, 0};
 
     public void request(String route, String outcome) {
@@ -108,6 +110,11 @@ public final class Metrics {
         ledgerBacklog = backlog;
     }
 
+    /** Stripe showback's counters, from the duty when this process runs it. */
+    public void showback(Supplier<long[]> health) {
+        showback = health;
+    }
+
     public void inflight(Supplier<Integer> requestsInFlight) {
         inflight = requestsInFlight;
     }
@@ -165,6 +172,19 @@ public final class Metrics {
                 backlog[3]);
         counter(b, "budgetguard_ledger_drain_tenant_failures_total", "Tenant drains that failed and were skipped for "
                 + "their pass (the rest of the pass went on).", backlog[4]);
+        Supplier<long[]> stripe = showback;
+        if (stripe != null) {
+            long[] h = stripe.get();
+            counter(b, "budgetguard_stripe_meter_events_total", "Ledger rows reported to Stripe as meter events by this process.", h[0]);
+            counter(b, "budgetguard_stripe_rows_skipped_total", "Ledger rows Stripe refused as meter events (e.g. older than "
+                    + "35 days), skipped and logged as stripe_meter_event_refused.", h[1]);
+            counter(b, "budgetguard_stripe_failures_total", "Reporting batches stopped by a transient failure (network, 429, "
+                    + "5xx, authentication) and retried after a backoff.", h[2]);
+            gauge(b, "budgetguard_stripe_lag_rows", "Ledger rows of mapped tenants not yet reported to Stripe.", h[3]);
+            b.append("# HELP budgetguard_stripe_lag_seconds Age of the oldest ledger row not yet reported to Stripe.\n");
+            b.append("# TYPE budgetguard_stripe_lag_seconds gauge\n");
+            b.append("budgetguard_stripe_lag_seconds ").append(h[4] / 1000.0).append('\n');
+        }
         String revision = policyRevision.get();
         b.append("# HELP budgetguard_policy_info The loaded policy's revision (absent when no custom policy is active).\n");
         b.append("# TYPE budgetguard_policy_info gauge\n");

@@ -43,7 +43,7 @@ class PackageDependencyTest {
     @Test
     void theVocabularyDependsOnNothingOfOurs() {
         noClasses().that().resideInAPackage("io.budgetguard.core..").should().dependOnClassesThat()
-                .resideInAnyPackage(ours("admin", "alert", "auth", "budget", "config", "docs", "http", "ledger", "log",
+                .resideInAnyPackage(ours("admin", "alert", "auth", "billing", "budget", "config", "docs", "http", "ledger", "log",
                         "metrics", "policy", "pricing", "proxy", "store", "tenant", "worker"))
                 .check(production);
     }
@@ -65,7 +65,7 @@ class PackageDependencyTest {
     @Test
     void theDataPlaneDoesNotReachIntoTheControlPlane() {
         noClasses().that().resideInAPackage("io.budgetguard.proxy..").should().dependOnClassesThat()
-                .resideInAnyPackage(ours("worker", "admin", "alert"))
+                .resideInAnyPackage(ours("worker", "admin", "alert", "billing"))
                 .check(production);
     }
 

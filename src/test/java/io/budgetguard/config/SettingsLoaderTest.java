@@ -150,4 +150,22 @@ class SettingsLoaderTest {
                 "ALERT_EMAIL_FROM", "bg@example.com", "ALERT_SMTP_USERNAME", "bg"))).problems().get(0)
                 .startsWith("ALERT_SMTP_USERNAME: set both"));
     }
+
+    @Test
+    void stripeShowbackIsOnWithAKeyAndItsBoundsAreChecked() throws Exception {
+        assertEquals(null, SettingsLoader.fromMap(Map.of()).stripe());
+        Settings s = SettingsLoader.fromMap(Map.of("STRIPE_API_KEY", "sk_test_4eC39HqLyjWDarjtT1zdp7dc"));
+        assertEquals(100, s.stripe().batchRows());
+        assertEquals("https://api.stripe.com", s.stripe().apiBase().toString());
+        assertFalse(s.stripe().toString().contains("4eC39HqLyjWDarjtT1zdp7dc"));
+        assertEquals(1_000, SettingsLoader.fromMap(Map.of("STRIPE_API_KEY", "sk_test_4eC39HqLyjWDarjtT1zdp7dc",
+                "STRIPE_BATCH_ROWS", "1000")).stripe().batchRows(), "the limit itself");
+        ConfigException e = assertThrows(ConfigException.class, () -> SettingsLoader.fromMap(Map.of("STRIPE_API_KEY", "pk_live_abcdefgh123",
+                "STRIPE_BATCH_ROWS", "1001", "STRIPE_API_BASE", "ftp://stripe", "STRIPE_METER_EVENT_NAME", "has space")));
+        List<String> p = e.problems();
+        for (String v : List.of("STRIPE_API_KEY: ", "STRIPE_BATCH_ROWS: ", "STRIPE_API_BASE: ", "STRIPE_METER_EVENT_NAME: ")) {
+            assertTrue(p.stream().anyMatch(l -> l.startsWith(v)), v + " in " + p);
+        }
+        assertFalse(p.toString().contains("abcdefgh123"), "a key is never echoed");
+    }
 }
