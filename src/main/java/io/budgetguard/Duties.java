@@ -49,7 +49,7 @@ final class Duties {
         duties.add(new Worker.Duty("reservation_expiry", expiry::runOnce));
         duties.add(new Worker.Duty("ledger_partitions", () -> db.ensureLedgerPartitions(clock.instant())));
         BudgetAlerts alerts = new BudgetAlerts(tenants, new TenantSweep("budget_alerts", counters, everyTenant, lookBackMs, clock),
-                alertStore, counters, s.alertWebhookUrl(), s.alertSmtp(), clock, json);
+                alertStore, counters, s.alertWebhookUrl(), s.alertSmtp(), new io.budgetguard.budget.ForecastHistory(ledger), clock, json);
         duties.add(new Worker.Duty("budget_alerts", alerts::runOnce));
         if (s.stripe() != null) {
             io.budgetguard.billing.StripeShowback showback = new io.budgetguard.billing.StripeShowback(db,

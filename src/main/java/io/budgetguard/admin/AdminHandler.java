@@ -64,7 +64,8 @@ public final class AdminHandler {
         this.auth = auth;
         this.counters = counters;
         this.usage = new UsageRoutes(json, new UsageQuery(clock), ledger, tenants::find, chains::exportHeader);
-        this.views = new TenantView(json, clock, tenants, counters, alerts, settings.alertWebhookUrl());
+        this.views = new TenantView(json, clock, tenants, counters, alerts, settings.alertWebhookUrl(),
+                new io.budgetguard.budget.ForecastHistory(ledger));
         this.scopes = new ScopeRoutes(clock, tenants, directory, counters, new ScopeRoutes.Admin() {
             @Override
             public JsonNode body(HttpCall call) throws IOException {

@@ -25,7 +25,11 @@ final class TenantView {
     private final AlertStore alerts;
     private final String globalWebhook;
 
-    TenantView(ObjectMapper json, Clock clock, TenantStore tenants, SpendCounters counters, AlertStore alerts, String globalWebhook) {
+    private final io.budgetguard.budget.ForecastHistory history;
+
+    TenantView(ObjectMapper json, Clock clock, TenantStore tenants, SpendCounters counters, AlertStore alerts, String globalWebhook,
+               io.budgetguard.budget.ForecastHistory history) {
+        this.history = history;
         this.json = json;
         this.clock = clock;
         this.tenants = tenants;
@@ -49,7 +53,7 @@ final class TenantView {
         if (t.defaultMaxOutputTokens() == null) o.putNull("default_max_output_tokens");
         else o.put("default_max_output_tokens", t.defaultMaxOutputTokens().longValue());
         o.put("created_at", t.createdAt().toString());
-        windows(o.putArray("budgets"), usage, now);
+        windows(o.putArray("budgets"), usage, now, t.id(), withSpend);
         AlertSettings a = alerts.find(t.id()).orElse(AlertSettings.defaults());
         ObjectNode ao = o.putObject("alerts");
         ArrayNode pcts = ao.putArray("thresholds_pct");
@@ -84,7 +88,7 @@ final class TenantView {
             if (k.controls().tokensPerMin() == null) ko.putNull("tokens_per_min");
             else ko.put("tokens_per_min", k.controls().tokensPerMin().longValue());
             List<io.budgetguard.core.Budget> own = t.keyBudgets().getOrDefault(k.id(), List.of());
-            windows(ko.putArray("budgets"), scoped(t.id(), own, io.budgetguard.core.WindowScope.key(k.id()), now, withSpend), now);
+            windows(ko.putArray("budgets"), scoped(t.id(), own, io.budgetguard.core.WindowScope.key(k.id()), now, withSpend), now, t.id(), withSpend);
         }
         ObjectNode users = o.putObject("end_users");
         ArrayNode defaults = users.putArray("default_budgets");
@@ -97,7 +101,7 @@ final class TenantView {
         for (var e : new java.util.TreeMap<>(t.userBudgets()).entrySet()) {
             ObjectNode uo = own.addObject();
             uo.put("id", e.getKey());
-            windows(uo.putArray("budgets"), scoped(t.id(), e.getValue(), io.budgetguard.core.WindowScope.user(e.getKey()), now, withSpend), now);
+            windows(uo.putArray("budgets"), scoped(t.id(), e.getValue(), io.budgetguard.core.WindowScope.user(e.getKey()), now, withSpend), now, t.id(), false);
         }
         ArrayNode groups = o.putArray("model_groups");
         for (Tenant.ModelGroup g : t.modelGroups()) {
@@ -105,7 +109,7 @@ final class TenantView {
             go.put("name", g.name());
             ArrayNode ms = go.putArray("models");
             g.models().stream().sorted().forEach(ms::add);
-            windows(go.putArray("budgets"), scoped(t.id(), g.budgets(), g.scope(), now, withSpend), now);
+            windows(go.putArray("budgets"), scoped(t.id(), g.budgets(), g.scope(), now, withSpend), now, t.id(), withSpend);
         }
         return o;
     }
@@ -117,8 +121,11 @@ final class TenantView {
         return withSpend ? counters.usage(tenantId, refs, now) : refs.stream().map(w -> new WindowUsage(w, 0, 0)).toList();
     }
 
-    /** Each window with its limit, spend, reservations, what remains and its forecast. */
-    private static void windows(ArrayNode budgets, List<WindowUsage> usage, long now) {
+    /**
+     * Each window with its limit, spend, reservations, what remains and its forecast: from the ledger's history with
+     * {@code fromHistory} (end users' windows, possibly thousands, use their burn rate), else from the burn rate.
+     */
+    private void windows(ArrayNode budgets, List<WindowUsage> usage, long now, String tenantId, boolean fromHistory) {
         for (WindowUsage u : usage) {
             WindowRef w = u.window();
             ObjectNode bo = budgets.addObject();
@@ -129,12 +136,22 @@ final class TenantView {
             bo.put("remaining_usd", UsageRoutes.usd(u.remainingMicroUsd()));
             bo.put("window_start", Instant.ofEpochMilli(w.startMs()).toString());
             bo.put("window_end", Instant.ofEpochMilli(w.endMs()).toString());
-            Forecast f = Forecast.of(u, now);
+            Forecast f = fromHistory ? history.forecast(tenantId, u, now) : Forecast.of(u, now);
             ObjectNode fo = bo.putObject("forecast");
+            fo.put("method", f.method().name().toLowerCase(java.util.Locale.ROOT));
+            fo.put("history_days", f.historyDays());
             fo.put("burn_usd_per_hour", UsageRoutes.usd(f.burnMicroUsdPerHour()));
             fo.put("projected_usd", UsageRoutes.usd(f.projectedMicroUsd()));
+            fo.put("projected_low_usd", UsageRoutes.usd(f.lowMicroUsd()));
+            fo.put("projected_high_usd", UsageRoutes.usd(f.highMicroUsd()));
             fo.put("projected_over_limit", f.projectedOver(w.limitMicroUsd()));
-            fo.put("runs_out_at", f.runsOutAtMs() == null ? null : Instant.ofEpochMilli(f.runsOutAtMs()).toString());
+            fo.put("runs_out_at", at(f.runsOutAtMs()));
+            fo.put("runs_out_earliest_at", at(f.runsOutEarliestMs()));
+            fo.put("runs_out_latest_at", at(f.runsOutLatestMs()));
         }
+    }
+
+    private static String at(Long ms) {
+        return ms == null ? null : Instant.ofEpochMilli(ms).toString();
     }
 }

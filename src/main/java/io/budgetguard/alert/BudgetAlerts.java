@@ -39,6 +39,7 @@ public final class BudgetAlerts {
     private final String globalWebhook;
     private final SmtpRelay relay;
     private final AlertMail mail;
+    private final io.budgetguard.budget.ForecastHistory history;
     private final Clock clock;
     private final ObjectMapper json;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(SEND_TIMEOUT)
@@ -49,7 +50,9 @@ public final class BudgetAlerts {
      * @param relay the SMTP relay for email alerts, null for none
      */
     public BudgetAlerts(TenantStore tenants, io.budgetguard.budget.TenantSweep sweep, AlertStore store, SpendCounters counters,
-                        String globalWebhook, SmtpRelay relay, Clock clock, ObjectMapper json) {
+                        String globalWebhook, SmtpRelay relay, io.budgetguard.budget.ForecastHistory history, Clock clock,
+                        ObjectMapper json) {
+        this.history = history;
         this.tenants = tenants;
         this.sweep = sweep;
         this.store = store;
@@ -84,7 +87,7 @@ public final class BudgetAlerts {
         for (WindowUsage u : counters.usage(t.id(), WindowRef.all(t.budgets(), now), now)) {
             long limit = u.window().limitMicroUsd();
             if (limit == 0) continue;
-            Forecast f = Forecast.of(u, now);
+            Forecast f = history.forecast(t.id(), u, now);
             for (int pct : s.thresholdsPct()) {
                 if (u.spentMicroUsd() * 100 >= limit * (long) pct) {
                     enqueue(t, u, "threshold", pct, thresholdMessage(t, u, pct, f), to);
@@ -214,7 +217,7 @@ public final class BudgetAlerts {
 
     static String thresholdMessage(Tenant t, WindowUsage u, int pct, Forecast f) {
         WindowRef w = u.window();
-        String runsOut = f.runsOutAtMs() == null ? "" : " At the current burn rate it runs out at " + Instant.ofEpochMilli(f.runsOutAtMs()) + ".";
+        String runsOut = f.runsOutAtMs() == null ? "" : " At the forecast it runs out at " + Instant.ofEpochMilli(f.runsOutAtMs()) + ".";
         return (pct >= 100 ? ":no_entry: " : ":warning: ") + "BudgetGuard: tenant *" + t.id() + "* has used " + pct + "% of its "
                 + w.period().name() + " budget: $" + usd(u.spentMicroUsd()) + " of $" + usd(w.limitMicroUsd())
                 + window(w) + "." + runsOut;
@@ -222,9 +225,15 @@ public final class BudgetAlerts {
 
     static String forecastMessage(Tenant t, WindowUsage u, Forecast f) {
         WindowRef w = u.window();
+        String range = f.lowMicroUsd() == f.highMicroUsd() ? ""
+                : " (likely $" + usd(f.lowMicroUsd()) + " to $" + usd(f.highMicroUsd()) + ", from " + f.historyDays() + " days of history)";
+        String runsOut = f.runsOutAtMs() == null ? "."
+                : "; the budget runs out at " + Instant.ofEpochMilli(f.runsOutAtMs())
+                + (f.runsOutEarliestMs() != null && !f.runsOutEarliestMs().equals(f.runsOutAtMs())
+                        ? " (as early as " + Instant.ofEpochMilli(f.runsOutEarliestMs()) + ")" : "") + ".";
         return ":chart_with_upwards_trend: BudgetGuard: tenant *" + t.id() + "* is projected to spend $" + usd(f.projectedMicroUsd())
-                + " in its " + w.period().name() + " window" + window(w) + ", over its $" + usd(w.limitMicroUsd()) + " limit"
-                + (f.runsOutAtMs() == null ? "." : "; the budget runs out at " + Instant.ofEpochMilli(f.runsOutAtMs()) + ".");
+                + range + " in its " + w.period().name() + " window" + window(w) + ", over its $" + usd(w.limitMicroUsd()) + " limit"
+                + runsOut;
     }
 
     private static String window(WindowRef w) {

@@ -45,4 +45,52 @@ class ForecastTest {
         assertEquals(0, f.burnMicroUsdPerHour());
         assertNull(f.runsOutAtMs());
     }
+
+    static long[] steady(long perDay) {
+        long[] d = new long[io.budgetguard.budget.ForecastHistory.DAYS];
+        java.util.Arrays.fill(d, perDay);
+        return d;
+    }
+
+    @Test
+    void fromASteadyHistoryTheRestOfTheWindowIsProjectedAtItsDailySpendWithANarrowRange() {
+        // $10 spent in 10 days of November, and $2/day for 8 weeks before: 20 more days at $2.
+        Forecast f = Forecast.of(new WindowUsage(NOVEMBER, 10_000_000, 0), NOW, steady(2_000_000));
+        assertEquals(Forecast.Method.HISTORY, f.method());
+        assertEquals(50_000_000, f.projectedMicroUsd());
+        assertEquals(50_000_000, f.lowMicroUsd(), "a history without variation has no range");
+        assertEquals(50_000_000, f.highMicroUsd());
+        assertNull(f.runsOutAtMs());
+    }
+
+    @Test
+    void weekdaysAndWeekendsAreProjectedApartAndNoisyHistoryWidensTheRange() {
+        long[] d = new long[io.budgetguard.budget.ForecastHistory.DAYS];
+        long today = Math.floorDiv(NOW, DAY);
+        java.util.Random r = new java.util.Random(7);
+        for (int i = 0; i < d.length; i++) {
+            java.time.DayOfWeek w = java.time.LocalDate.ofEpochDay(today - d.length + i).getDayOfWeek();
+            boolean weekend = w == java.time.DayOfWeek.SATURDAY || w == java.time.DayOfWeek.SUNDAY;
+            d[i] = (weekend ? 1_000_000 : 5_000_000) + r.nextInt(1_000_000);
+        }
+        Forecast f = Forecast.of(new WindowUsage(NOVEMBER, 40_000_000, 0), NOW, d);
+        // 20 days left from Wed 11 Nov: 6 weekend days at ~$1.5, 14 weekdays at ~$5.5: about $86 more.
+        assertTrue(f.projectedMicroUsd() > 120_000_000 && f.projectedMicroUsd() < 132_000_000, f.toString());
+        assertTrue(f.lowMicroUsd() < f.projectedMicroUsd() && f.projectedMicroUsd() < f.highMicroUsd(), f.toString());
+        assertTrue(f.projectedOver(NOVEMBER.limitMicroUsd()));
+        assertTrue(f.runsOutEarliestMs() <= f.runsOutAtMs(), "the high end runs out first");
+        assertTrue(f.runsOutLatestMs() == null || f.runsOutLatestMs() >= f.runsOutAtMs());
+    }
+
+    @Test
+    void withLessThanTwoWeeksOfHistoryOrForARollingWindowTheBurnRateIsUsed() {
+        long[] d = new long[io.budgetguard.budget.ForecastHistory.DAYS];
+        for (int i = d.length - Forecast.MIN_HISTORY_DAYS + 1; i < d.length; i++) d[i] = 1_000_000;
+        assertEquals(Forecast.Method.BURN_RATE, Forecast.of(new WindowUsage(NOVEMBER, 20_000_000, 0), NOW, d).method(),
+                "min - 1 days of history");
+        d[d.length - Forecast.MIN_HISTORY_DAYS] = 1_000_000;
+        assertEquals(Forecast.Method.HISTORY, Forecast.of(new WindowUsage(NOVEMBER, 20_000_000, 0), NOW, d).method(), "min days");
+        WindowRef rolling = WindowRef.of(new Budget(BudgetPeriod.parse("rolling:24h"), 100_000_000), NOW);
+        assertEquals(Forecast.Method.BURN_RATE, Forecast.of(new WindowUsage(rolling, 20_000_000, 0), NOW, steady(1_000_000)).method());
+    }
 }
