@@ -359,3 +359,19 @@ WHERE tenant_id = ? AND chain_seq > (SELECT reported_seq FROM stripe_watermarks 
 
 -- name: stripe_watermark_of
 SELECT reported_seq, events_sent, rows_skipped, attempts, next_attempt_at, updated_at FROM stripe_watermarks WHERE tenant_id = ?
+
+-- name: reconcile_ledger_sums
+-- The ledger's cost per UTC day and model of one provider, for the days [from, to).
+SELECT CAST(CAST((started_at AT TIME ZONE 'UTC') AS DATE) AS VARCHAR(10)) AS usage_day, COALESCE(model, '') AS model_name, COALESCE(SUM(cost_usd), 0)
+FROM usage_ledger WHERE provider = ? AND started_at >= ? AND started_at < ?
+GROUP BY usage_day, COALESCE(model, '') ORDER BY usage_day, model_name
+
+-- name: reconcile_delete_days
+DELETE FROM reconciliation WHERE provider = ? AND usage_day >= ? AND usage_day <= ?
+
+-- name: reconcile_insert
+INSERT INTO reconciliation (usage_day, provider, project, model, ledger_usd, provider_usd, checked_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+
+-- name: reconcile_rows
+SELECT usage_day, provider, project, model, ledger_usd, provider_usd, checked_at FROM reconciliation
+WHERE usage_day >= ? AND usage_day <= ? AND (? = '' OR provider = ?) ORDER BY usage_day, provider, project, model

@@ -51,6 +51,11 @@ final class Duties {
         BudgetAlerts alerts = new BudgetAlerts(tenants, new TenantSweep("budget_alerts", counters, everyTenant, lookBackMs, clock),
                 alertStore, counters, s.alertWebhookUrl(), s.alertSmtp(), new io.budgetguard.budget.ForecastHistory(ledger), clock, json);
         duties.add(new Worker.Duty("budget_alerts", alerts::runOnce));
+        if (s.reconcile() != null) {
+            io.budgetguard.billing.Reconciliation reconcile = reconciliation(s, db, alertStore, clock, json);
+            duties.add(new Worker.Duty("reconciliation", reconcile::runIfDue));
+            metrics.reconciliation(() -> gaps(reconcile.last()));
+        }
         if (s.stripe() != null) {
             io.budgetguard.billing.StripeShowback showback = new io.budgetguard.billing.StripeShowback(db,
                     new io.budgetguard.billing.StripeCustomers(db), s.stripe(), clock);
@@ -61,5 +66,29 @@ final class Duties {
             });
         }
         return duties;
+    }
+
+    static io.budgetguard.billing.Reconciliation reconciliation(Settings s, Database db, AlertStore alerts, Clock clock, ObjectMapper json) {
+        return new io.budgetguard.billing.Reconciliation(db, s.reconcile(), alerts, s.alertWebhookUrl(),
+                s.alertSmtp() == null ? List.of() : s.alertSmtp().to(), clock, json);
+    }
+
+    /** Per provider of the last check: {days flagged, the absolute gap of the days' totals summed, in micro-USD}. */
+    private static java.util.Map<String, long[]> gaps(io.budgetguard.billing.Reconciliation.Report r) {
+        java.util.Map<String, long[]> out = new java.util.TreeMap<>();
+        if (r == null) return out;
+        java.util.Map<String, java.util.Map<java.time.LocalDate, long[]>> days = new java.util.TreeMap<>();
+        for (io.budgetguard.billing.Reconciliation.Row row : r.rows()) {
+            long[] t = days.computeIfAbsent(row.provider(), p -> new java.util.TreeMap<>()).computeIfAbsent(row.day(), d -> new long[2]);
+            t[0] += row.ledgerMicroUsd();
+            t[1] += row.providerMicroUsd();
+        }
+        days.forEach((p, byDay) -> {
+            long gap = 0;
+            for (long[] t : byDay.values()) gap += Math.abs(t[1] - t[0]);
+            out.put(p, new long[] {0, gap});
+        });
+        for (io.budgetguard.billing.Reconciliation.Flag f : r.flagged()) out.computeIfAbsent(f.provider(), p -> new long[2])[0]++;
+        return out;
     }
 }

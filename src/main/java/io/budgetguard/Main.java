@@ -33,6 +33,9 @@ public final class Main {
                          recompute the ledger's hash chains and report the first broken link of each tenant;
                          --head also checks the chain still ends in that hash at that row (an export's
                          X-BudgetGuard-Ledger-Heads); exits 1 when a chain is broken
+              reconcile --from YYYY-MM-DD --to YYYY-MM-DD
+                         compare the ledger with the providers' cost reports for those days (RECONCILE_*);
+                         exits 1 when a day disagrees past the threshold
 
             Options:
               --help     show this help
@@ -51,6 +54,7 @@ public final class Main {
     /** Runs a command; {@code block} keeps serving until the process is stopped (false in tests). */
     static int run(String[] args, Map<String, String> env, Path workDir, PrintStream out, PrintStream err, boolean block) {
         if (args.length > 0 && args[0].equals("ledger")) return LedgerCommand.run(args, env, workDir, out, err);
+        if (args.length > 0 && args[0].equals("reconcile")) return ReconcileCommand.run(args, env, workDir, out, err);
         if (args.length != 1) {
             err.println(args.length == 0 ? "budgetguard: missing command" : "budgetguard: expected exactly one command");
             err.println(USAGE);

@@ -48,12 +48,16 @@ public final class AdminHandler {
     private final OverviewRoutes overview;
     private final ChainRoutes chains;
     private final StripeRoutes stripe;
+    private final ReconcileRoutes reconcile;
 
     public AdminHandler(Settings settings, ObjectMapper json, Clock clock, TenantStore tenants, TenantDirectory directory,
                         TenantAuth auth, SpendCounters counters, Ledger ledger, io.budgetguard.ledger.RefusalLog refusals,
                         AlertStore alerts, AdminKeys adminKeys) {
         this.overview = new OverviewRoutes(json, new UsageQuery(clock), ledger, refusals);
         this.chains = new ChainRoutes(json, ledger.chains(), tenants);
+        this.reconcile = new ReconcileRoutes(json, new UsageQuery(clock), settings.reconcile() == null ? null
+                : new io.budgetguard.billing.Reconciliation(ledger.database(), settings.reconcile(), alerts, settings.alertWebhookUrl(),
+                        settings.alertSmtp() == null ? List.of() : settings.alertSmtp().to(), clock, json));
         this.adminKeys = adminKeys;
         this.alerts = alerts;
         this.settings = settings;
@@ -122,6 +126,7 @@ public final class AdminHandler {
                 new Route("GET", "/admin/refusals", guarded(overview::refusals)),
                 new Route("GET", "/admin/ledger", guarded(overview::latest)),
                 new Route("GET", "/admin/ledger/heads", guarded(chains::heads)),
+                new Route("GET", "/admin/reconciliation", guarded(reconcile::report)),
                 new Route("GET", "/admin/ledger/verify", guarded(chains::verify)),
                 new Route("POST", "/admin/tenant/{id}/alerts", guarded(this::replaceAlerts)),
                 new Route("GET", "/admin/tenant/{id}/stripe", guarded(stripe::get)),

@@ -128,6 +128,23 @@ final class UsageQuery {
         }
     }
 
+    /** {@code GET /admin/reconciliation}: from and to (default: the last 7 days before today) and a provider ("" = all). */
+    record Days(LocalDate from, LocalDate to, String provider) {}
+
+    Days reconciliation(String rawQuery) {
+        Map<String, String> q = params(rawQuery);
+        for (String k : q.keySet()) {
+            if (!java.util.Set.of("from", "to", "provider").contains(k)) throw ApiException.invalidRequest("Unknown query parameter '" + k + "'.", k);
+        }
+        LocalDate today = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
+        LocalDate from = date(q.get("from"), today.minusDays(7), "from"), to = date(q.get("to"), today.minusDays(1), "to");
+        if (to.isBefore(from)) throw ApiException.invalidRequest("'to' is before 'from'.", "to");
+        if (ChronoUnit.DAYS.between(from, to) > 366) throw ApiException.invalidRequest("The range may span at most 366 days.", "from");
+        String provider = q.getOrDefault("provider", "");
+        if (!provider.isEmpty() && !PROVIDER.matcher(provider).matches()) throw ApiException.invalidRequest("'provider' is not a provider name.", "provider");
+        return new Days(from, to, provider);
+    }
+
     /** A query string of at most {@code tenant=<id>}: the tenant, or "" for every tenant. */
     static String tenantOnly(String rawQuery) {
         Map<String, String> q = params(rawQuery);

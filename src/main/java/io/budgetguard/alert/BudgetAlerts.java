@@ -193,6 +193,10 @@ public final class BudgetAlerts {
     }
 
     static String subject(AlertStore.Delivery d) {
+        if (d.kind().equals("reconcile")) {
+            String[] w = d.windowId().split(":", 3);
+            return "BudgetGuard: " + w[1] + "'s bill for " + w[2] + " and the ledger disagree";
+        }
         return "BudgetGuard: tenant " + d.tenantId() + (d.kind().equals("forecast") ? " is projected over its budget"
                 : d.thresholdPct() >= 100 ? " has used its whole budget" : " has used " + d.thresholdPct() + "% of its budget");
     }

@@ -62,7 +62,9 @@ public record Settings(
         /** The SMTP relay for email alerts (ALERT_SMTP_HOST); null without one. */
         io.budgetguard.alert.SmtpRelay alertSmtp,
         /** Stripe showback (STRIPE_API_KEY); null without it. */
-        io.budgetguard.billing.StripeSettings stripe) {
+        io.budgetguard.billing.StripeSettings stripe,
+        /** Reconciliation with the providers' cost reports (RECONCILE_*_ADMIN_KEY); null without either. */
+        io.budgetguard.billing.ReconcileSettings reconcile) {
 
     /** How often counted refusals are appended (REFUSALS_FLUSH_MS) and how many groups wait between two appends. */
     public record RefusalLimits(long flushMs, int maxGroups) {

@@ -47,6 +47,7 @@ public final class SettingsBuilder {
     private Settings.RefusalLimits refusalLimits = Settings.RefusalLimits.DEFAULTS;
     private io.budgetguard.alert.SmtpRelay alertSmtp;
     private io.budgetguard.billing.StripeSettings stripe;
+    private io.budgetguard.billing.ReconcileSettings reconcile;
     private int dbPoolSize;
     private long dbTimeoutMs;
     private long ledgerClaimIdleMs;
@@ -103,6 +104,7 @@ public final class SettingsBuilder {
         b.refusalLimits = s.refusalLimits();
         b.alertSmtp = s.alertSmtp();
         b.stripe = s.stripe();
+        b.reconcile = s.reconcile();
         b.dbPoolSize = s.dbPoolSize();
         b.dbTimeoutMs = s.dbTimeoutMs();
         b.ledgerClaimIdleMs = s.ledgerClaimIdleMs();
@@ -169,6 +171,7 @@ public final class SettingsBuilder {
     public SettingsBuilder refusalLimits(Settings.RefusalLimits value) { refusalLimits = value; return this; }
     public SettingsBuilder alertSmtp(io.budgetguard.alert.SmtpRelay value) { alertSmtp = value; return this; }
     public SettingsBuilder stripe(io.budgetguard.billing.StripeSettings value) { stripe = value; return this; }
+    public SettingsBuilder reconcile(io.budgetguard.billing.ReconcileSettings value) { reconcile = value; return this; }
     public Settings build() {
         return new Settings(openaiKey, openaiBaseUrl, adminApiKey, maxReqsPerMin, defaultBudgets, opaPolicyPath,
                 opaPolicyPathExplicit, dev, databaseUrl, redisUrl, bindAddress, port, reservationTimeoutS, dataDir,
@@ -178,6 +181,6 @@ public final class SettingsBuilder {
                 policyPoolSize, policyPromptBytesMax, policyTimeoutMs, policyPollMs, alertWebhookUrl, workerPeriodMs,
                 dbPoolSize, dbTimeoutMs, ledgerClaimIdleMs, upstreamLimits, requestDeadlineMs, clientWriteTimeoutMs,
                 shutdownGraceS, jsonLimits, defaultMaxOutputTokens, metricsPerTenant, adminListen, upstreamSimulated,
-                providers, refusalLimits, alertSmtp, stripe);
+                providers, refusalLimits, alertSmtp, stripe, reconcile);
     }
 }

@@ -120,6 +120,7 @@ public final class SettingsLoader {
                         v.intIn("REFUSALS_MAX_GROUPS", Settings.RefusalLimits.DEFAULTS.maxGroups(), 100, 1_000_000)))
                 .alertSmtp(new SmtpSettingsReader(v).relay())
                 .stripe(stripe())
+                .reconcile(reconcile())
                 .build();
     }
 
@@ -171,6 +172,40 @@ public final class SettingsLoader {
             v.problem("STRIPE_API_KEY: expected a Stripe secret or restricted key (sk_live_..., rk_live_..., sk_test_...)");
         }
         return new io.budgetguard.billing.StripeSettings(key, apiBase, event, customerKey, valueKey, batch, timeoutMs, backoffMs);
+    }
+
+    /** Reconciliation: each provider's cost report is read when its admin key is set. */
+    private io.budgetguard.billing.ReconcileSettings reconcile() {
+        io.budgetguard.billing.ReconcileSettings.Source openai = source("OPENAI", "https://api.openai.com", "openai", "sk-admin-");
+        io.budgetguard.billing.ReconcileSettings.Source anthropic = source("ANTHROPIC", "https://api.anthropic.com", "anthropic", "sk-ant-admin");
+        long thresholdMicroUsd = v.usd("RECONCILE_THRESHOLD_USD", "1");
+        int pct = v.intIn("RECONCILE_THRESHOLD_PCT", io.budgetguard.billing.ReconcileSettings.DEFAULT_THRESHOLD_PCT, 0, 100);
+        int days = v.intIn("RECONCILE_DAYS", io.budgetguard.billing.ReconcileSettings.DEFAULT_DAYS, 1, 31);
+        long periodMs = v.longIn("RECONCILE_PERIOD_MS", io.budgetguard.billing.ReconcileSettings.DEFAULT_PERIOD_MS, 1_000, 86_400_000);
+        long timeoutMs = v.longIn("RECONCILE_TIMEOUT_MS", io.budgetguard.billing.ReconcileSettings.DEFAULT_TIMEOUT_MS, 100, 300_000);
+        int pages = v.intIn("RECONCILE_MAX_PAGES", io.budgetguard.billing.ReconcileSettings.DEFAULT_MAX_PAGES, 1, 10_000);
+        if (openai == null && anthropic == null) return null;
+        return new io.budgetguard.billing.ReconcileSettings(openai, anthropic, thresholdMicroUsd, pct, days, periodMs, timeoutMs, pages);
+    }
+
+    private io.budgetguard.billing.ReconcileSettings.Source source(String name, String defaultBase, String defaultProvider, String keyPrefix) {
+        String key = v.str("RECONCILE_" + name + "_ADMIN_KEY");
+        String base = v.str("RECONCILE_" + name + "_BASE_URL", defaultBase);
+        String provider = v.str("RECONCILE_" + name + "_PROVIDER", defaultProvider);
+        String project = v.str("RECONCILE_" + name + (name.equals("OPENAI") ? "_PROJECT" : "_WORKSPACE"));
+        URI uri = null;
+        try {
+            uri = new URI(base);
+            if (!("https".equals(uri.getScheme()) || "http".equals(uri.getScheme())) || uri.getHost() == null) throw new URISyntaxException(base, "scheme");
+        } catch (URISyntaxException e) {
+            v.problem("RECONCILE_" + name + "_BASE_URL: expected an http(s) URL, e.g. " + defaultBase);
+        }
+        if (!provider.matches("[a-z0-9][a-z0-9_-]{0,63}")) v.problem("RECONCILE_" + name + "_PROVIDER: a provider name as the ledger has it, e.g. " + defaultProvider);
+        if (key == null) return null;
+        if (!key.startsWith(keyPrefix)) {
+            v.problem("RECONCILE_" + name + "_ADMIN_KEY: expected an admin key (" + keyPrefix + "...): the cost report needs one, a project key is refused");
+        }
+        return new io.budgetguard.billing.ReconcileSettings.Source(uri, key, provider, project);
     }
 
     /** {@code UPSTREAM=simulated}: the built-in stand-in for OpenAI (opt-in, never the default). */

@@ -42,6 +42,8 @@ public final class Metrics {
     private volatile Supplier<Integer> inflight = () -> 0;
     /** {events sent, rows skipped, failed batches, rows not yet reported, age of the oldest in ms}; null without Stripe. */
     private volatile Supplier<long[]> showback;
+    /** Per provider of the last reconciliation: {days flagged, absolute gap in micro-USD}; null without it. */
+    private volatile Supplier<Map<String, long[]>> reconciliation;
     private volatile Supplier<long[]> ledgerBacklog = () -> new long[] {0, 0, 0, 0, 0};
 
     public void request(String route, String outcome) {
@@ -108,6 +110,11 @@ public final class Metrics {
      */
     public void ledgerBacklog(Supplier<long[]> backlog) {
         ledgerBacklog = backlog;
+    }
+
+    /** The last reconciliation's gaps per provider, from the duty when this process runs it. */
+    public void reconciliation(Supplier<Map<String, long[]>> gaps) {
+        reconciliation = gaps;
     }
 
     /** Stripe showback's counters, from the duty when this process runs it. */
@@ -184,6 +191,19 @@ public final class Metrics {
             b.append("# HELP budgetguard_stripe_lag_seconds Age of the oldest ledger row not yet reported to Stripe.\n");
             b.append("# TYPE budgetguard_stripe_lag_seconds gauge\n");
             b.append("budgetguard_stripe_lag_seconds ").append(h[4] / 1000.0).append('\n');
+        }
+        Supplier<Map<String, long[]>> recon = reconciliation;
+        if (recon != null) {
+            Map<String, long[]> g = recon.get();
+            b.append("# HELP budgetguard_reconcile_gap_usd Difference between what the provider billed and what the ledger recorded, "
+                    + "summed over the days of the last check (absolute per day).\n");
+            b.append("# TYPE budgetguard_reconcile_gap_usd gauge\n");
+            g.forEach((p, v) -> b.append("budgetguard_reconcile_gap_usd{provider=\"").append(escape(p)).append("\"} ")
+                    .append(Money.usd(v[1]).toPlainString()).append('\n'));
+            b.append("# HELP budgetguard_reconcile_flagged_days Days of the last check whose totals disagree past the threshold.\n");
+            b.append("# TYPE budgetguard_reconcile_flagged_days gauge\n");
+            g.forEach((p, v) -> b.append("budgetguard_reconcile_flagged_days{provider=\"").append(escape(p)).append("\"} ")
+                    .append(v[0]).append('\n'));
         }
         String revision = policyRevision.get();
         b.append("# HELP budgetguard_policy_info The loaded policy's revision (absent when no custom policy is active).\n");

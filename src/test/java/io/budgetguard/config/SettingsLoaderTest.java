@@ -168,4 +168,23 @@ class SettingsLoaderTest {
         }
         assertFalse(p.toString().contains("abcdefgh123"), "a key is never echoed");
     }
+
+    @Test
+    void reconciliationNeedsAdminKeysAndBoundsItsCheck() throws Exception {
+        assertEquals(null, SettingsLoader.fromMap(Map.of()).reconcile());
+        Settings s = SettingsLoader.fromMap(Map.of("RECONCILE_ANTHROPIC_ADMIN_KEY", "sk-ant-admin01-abcdefgh"));
+        assertEquals(null, s.reconcile().openai());
+        assertEquals("anthropic", s.reconcile().anthropic().provider());
+        assertEquals(1_000_000, s.reconcile().thresholdMicroUsd());
+        assertFalse(s.reconcile().toString().contains("abcdefgh"));
+        assertEquals(31, SettingsLoader.fromMap(Map.of("RECONCILE_OPENAI_ADMIN_KEY", "sk-admin-abcdefgh", "RECONCILE_DAYS", "31"))
+                .reconcile().days(), "the limit itself");
+        ConfigException e = assertThrows(ConfigException.class, () -> SettingsLoader.fromMap(Map.of("RECONCILE_OPENAI_ADMIN_KEY",
+                "sk-proj-abcdefgh", "RECONCILE_DAYS", "32", "RECONCILE_THRESHOLD_PCT", "101")));
+        List<String> p = e.problems();
+        for (String v : List.of("RECONCILE_OPENAI_ADMIN_KEY: ", "RECONCILE_DAYS: ", "RECONCILE_THRESHOLD_PCT: ")) {
+            assertTrue(p.stream().anyMatch(l -> l.startsWith(v)), v + " in " + p);
+        }
+        assertFalse(p.toString().contains("abcdefgh"), "a key is never echoed");
+    }
 }
