@@ -1,8 +1,6 @@
 package io.budgetguard;
 
-import io.budgetguard.config.ConfigException;
 import io.budgetguard.config.Settings;
-import io.budgetguard.config.SettingsLoader;
 import io.budgetguard.core.StoreUnavailableException;
 import io.budgetguard.ledger.ChainVerification;
 import io.budgetguard.store.Database;
@@ -35,13 +33,8 @@ final class LedgerCommand {
             }
         }
         if (head != null && tenant != null && !tenant.equals(head.tenantId())) return usage(err, "--head names another tenant than --tenant");
-        Settings settings;
-        try {
-            settings = SettingsLoader.load(env, workDir);
-        } catch (ConfigException e) {
-            for (String problem : e.problems()) err.println("config error: " + problem);
-            return Main.EXIT_FAILURE;
-        }
+        Settings settings = Main.settingsOrNull(env, workDir, err);
+        if (settings == null) return Main.EXIT_FAILURE;
         try (Database db = Gateway.openDatabase(settings)) {
             return verify(new ChainVerification(db), tenant, head, out);
         } catch (StoreUnavailableException e) {

@@ -77,13 +77,8 @@ public final class Main {
                 return EXIT_USAGE;
             }
         }
-        Settings settings;
-        try {
-            settings = SettingsLoader.load(env, workDir);
-        } catch (ConfigException e) {
-            for (String problem : e.problems()) err.println("config error: " + problem);
-            return EXIT_FAILURE;
-        }
+        Settings settings = settingsOrNull(env, workDir, err);
+        if (settings == null) return EXIT_FAILURE;
         try {
             if (command.equals("serve") || command.equals("all")) {
                 List<String> problems = Gateway.providerProblems(settings);
@@ -97,6 +92,16 @@ public final class Main {
         } catch (java.io.IOException e) {
             err.println("budgetguard: " + e.getMessage());
             return EXIT_FAILURE;
+        }
+    }
+
+    /** The settings, or null after printing one line per problem (the caller exits 1). */
+    static Settings settingsOrNull(Map<String, String> env, Path workDir, PrintStream err) {
+        try {
+            return SettingsLoader.load(env, workDir);
+        } catch (ConfigException e) {
+            for (String problem : e.problems()) err.println("config error: " + problem);
+            return null;
         }
     }
 

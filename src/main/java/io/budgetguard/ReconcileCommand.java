@@ -2,9 +2,7 @@ package io.budgetguard;
 
 import io.budgetguard.alert.AlertStore;
 import io.budgetguard.billing.Reconciliation;
-import io.budgetguard.config.ConfigException;
 import io.budgetguard.config.Settings;
-import io.budgetguard.config.SettingsLoader;
 import io.budgetguard.core.Money;
 import io.budgetguard.core.StoreUnavailableException;
 import io.budgetguard.store.Database;
@@ -42,13 +40,8 @@ final class ReconcileCommand {
         }
         if (from == null || to == null) return usage(err, "--from and --to are both needed");
         if (to.isBefore(from) || to.toEpochDay() - from.toEpochDay() >= MAX_DAYS) return usage(err, "--to must be on or after --from, at most " + MAX_DAYS + " days");
-        Settings s;
-        try {
-            s = SettingsLoader.load(env, workDir);
-        } catch (ConfigException e) {
-            for (String problem : e.problems()) err.println("config error: " + problem);
-            return Main.EXIT_FAILURE;
-        }
+        Settings s = Main.settingsOrNull(env, workDir, err);
+        if (s == null) return Main.EXIT_FAILURE;
         if (s.reconcile() == null) {
             err.println("budgetguard: no cost report to reconcile with: set RECONCILE_OPENAI_ADMIN_KEY or RECONCILE_ANTHROPIC_ADMIN_KEY");
             return Main.EXIT_FAILURE;

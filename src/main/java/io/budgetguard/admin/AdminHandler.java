@@ -70,39 +70,24 @@ public final class AdminHandler {
         this.usage = new UsageRoutes(json, new UsageQuery(clock), ledger, tenants::find, chains::exportHeader);
         this.views = new TenantView(json, clock, tenants, counters, alerts, settings.alertWebhookUrl(),
                 new io.budgetguard.budget.ForecastHistory(ledger));
-        this.scopes = new ScopeRoutes(clock, tenants, directory, counters, new ScopeRoutes.Admin() {
+        this.scopes = new ScopeRoutes(clock, tenants, directory, counters, routeAdmin(false));
+        this.stripe = new StripeRoutes(json, new io.budgetguard.billing.StripeCustomers(ledger.database()), routeAdmin(false), this::existing);
+        this.keyControls = new KeyControlRoutes(json, clock, tenants, auth, routeAdmin(true));
+    }
+
+    /** What the route classes need of this handler: its bounded body reader and the tenant view as a reply. */
+    private ScopeRoutes.Admin routeAdmin(boolean emptyBodyAllowed) {
+        return new ScopeRoutes.Admin() {
             @Override
             public JsonNode body(HttpCall call) throws IOException {
-                return AdminHandler.this.body(call, false);
+                return AdminHandler.this.body(call, emptyBodyAllowed);
             }
 
             @Override
             public void sendTenant(HttpCall call, String tenantId) throws IOException {
                 call.sendJson(json, 200, tenantView(existing(tenantId)));
             }
-        });
-        this.stripe = new StripeRoutes(json, new io.budgetguard.billing.StripeCustomers(ledger.database()), new ScopeRoutes.Admin() {
-            @Override
-            public JsonNode body(HttpCall call) throws IOException {
-                return AdminHandler.this.body(call, false);
-            }
-
-            @Override
-            public void sendTenant(HttpCall call, String tenantId) throws IOException {
-                call.sendJson(json, 200, tenantView(existing(tenantId)));
-            }
-        }, this::existing);
-        this.keyControls = new KeyControlRoutes(json, clock, tenants, auth, new ScopeRoutes.Admin() {
-            @Override
-            public JsonNode body(HttpCall call) throws IOException {
-                return AdminHandler.this.body(call, true);
-            }
-
-            @Override
-            public void sendTenant(HttpCall call, String tenantId) throws IOException {
-                call.sendJson(json, 200, tenantView(existing(tenantId)));
-            }
-        });
+        };
     }
 
     public List<Route> routes() {

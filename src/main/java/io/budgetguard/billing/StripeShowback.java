@@ -31,6 +31,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * counted.
  */
 public final class StripeShowback {
+    /** Batches one tenant reports in one pass at most, so a tenant with a large backlog does not hold the others up. */
+    static final int MAX_BATCHES_PER_PASS = 10;
     /** Counters since this process started, and the lag of the last pass. */
     public record Health(long eventsSent, long rowsSkipped, long failures, long lagRows, long lagMs) {}
 
@@ -81,7 +83,7 @@ public final class StripeShowback {
         ensureWatermark(tenant);
         StripeCustomers.Mapping mapping = customers.find(tenant);
         int total = 0;
-        for (int batch = 0; batch < 10; batch++) {
+        for (int batch = 0; batch < MAX_BATCHES_PER_PASS; batch++) {
             int[] outcome = db.inTransaction("stripe showback", c -> reportBatch(c, tenant, mapping));
             total += outcome[0];
             if (outcome[1] == 0) break; // caught up, or backing off
