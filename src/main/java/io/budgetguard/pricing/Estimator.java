@@ -28,7 +28,8 @@ import java.util.Map;
  * video, files: not bounded by their bytes) at the context window.
  */
 public final class Estimator {
-    public enum Kind { CHAT, COMPLETION, EMBEDDING, RESPONSE, MESSAGES, GENERATE }
+    /** {@code IMAGE} is priced by {@link ImagePrices}, not here. */
+    public enum Kind { CHAT, COMPLETION, EMBEDDING, RESPONSE, MESSAGES, GENERATE, IMAGE }
 
     /** Counts the tokens of a text, or bounds them from above. */
     @FunctionalInterface
@@ -100,7 +101,7 @@ public final class Estimator {
         return new Estimate(prompt, output, price.costMicroUsd(prompt, 0, output));
     }
 
-    private static long utf8Bytes(String text) {
+    static long utf8Bytes(String text) {
         long n = 0;
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
@@ -225,7 +226,7 @@ public final class Estimator {
             case RESPONSE -> new String[] {"max_output_tokens"};
             case MESSAGES -> new String[] {"max_tokens"};
             case GENERATE -> new String[] {"maxOutputTokens"};
-            case EMBEDDING -> new String[0];
+            case EMBEDDING, IMAGE -> new String[0];
         };
         JsonNode holder = kind == Kind.GENERATE ? body.path("generationConfig") : body;
         for (String f : fields) {

@@ -15,6 +15,8 @@ public enum Endpoint {
     MODERATIONS("POST", "/v1/moderations", Shape.OPENAI, false, false, null),
     /** Streams report usage in their {@code response.completed} event; no stream_options needed. */
     RESPONSES("POST", "/v1/responses", Shape.OPENAI, true, false, Estimator.Kind.RESPONSE),
+    /** Priced per image (DALL-E) or by image tokens (gpt-image-1) by {@link io.budgetguard.pricing.ImagePrices}; not streamed here. */
+    IMAGES_GENERATIONS("POST", "/v1/images/generations", Shape.OPENAI, false, false, Estimator.Kind.IMAGE),
     MODELS("GET", "/v1/models", Shape.OPENAI, false, false, null),
     MODEL("GET", "/v1/models/{model}", Shape.OPENAI, false, false, null),
 

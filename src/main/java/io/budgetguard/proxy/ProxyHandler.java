@@ -1,5 +1,6 @@
 package io.budgetguard.proxy;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.budgetguard.auth.Caller;
 import io.budgetguard.auth.TenantAuth;
@@ -56,6 +57,7 @@ public final class ProxyHandler implements AutoCloseable {
     private final Settlement settlement;
     private final ModelList models;
     private final io.budgetguard.ledger.RefusalLog refusals;
+    private final io.budgetguard.pricing.ImagePrices images;
 
     public ProxyHandler(Settings settings, ObjectMapper json, Clock clock, TenantAuth auth, TenantDirectory tenants,
                         PriceTable prices, SpendCounters counters, Ledger ledger, PolicyEngine policy, DenialLog denials,
@@ -72,6 +74,11 @@ public final class ProxyHandler implements AutoCloseable {
         this.tenants = tenants;
         this.prices = prices;
         this.estimator = new Estimator(json);
+        try {
+            this.images = io.budgetguard.pricing.ImagePrices.load(json);
+        } catch (IOException e) {
+            throw new IllegalStateException("image-prices.json cannot be read: " + e.getMessage(), e);
+        }
         this.counters = counters;
         this.ledger = ledger;
         this.router = ModelRouter.of(settings);
@@ -129,9 +136,10 @@ public final class ProxyHandler implements AutoCloseable {
         ProxyRequest read = read(call, endpoint, params);
         ModelRouter.Target target = target(endpoint, read.model());
         checkAllowedModel(call, tenant, caller, read, target);
-        ModelPrice price = read.json() == null || endpoint.free() ? null : price(target, call);
+        boolean perImage = endpoint.estimateKind() == Estimator.Kind.IMAGE && images.perImage(target.pricedAs());
+        ModelPrice price = read.json() == null || endpoint.free() ? null : perImage ? perImagePrice(target) : price(target, call);
         ProxyRequest req = withDefaultOutputCap(tenant, caller, read.withUpstreamModel(target.upstreamModel(), json), price);
-        Estimate estimate = price == null ? Estimate.FREE : estimator.estimate(endpoint.estimateKind(), req.json(), price);
+        Estimate estimate = price == null ? Estimate.FREE : estimate(endpoint, target, req, price);
         RequestLabels labels = RequestLabels.of(call, req);
         List<WindowRef> windows = tenant.windowsFor(caller.keyId(), ledgerModel(req, target), labels.endUser(), clock.millis());
         checkPolicy(call, tenant, caller, req, target, labels, Estimator.requestedOutputTokens(endpoint.estimateKind(), read.json()),
@@ -145,6 +153,8 @@ public final class ProxyHandler implements AutoCloseable {
             outcome = forward(call, endpoint, params, req, target, attempt);
         } finally {
             if (outcome == null) outcome = Outcome.unexpected(attempt);
+            // Billed per image: a success is settled at its reservation (n images at their price), never by tokens.
+            if (perImage) outcome = outcome.withoutUsage();
             settlement.settle(reservation, outcome, price);
         }
         if (outcome.error() != null) throw outcome.error();
@@ -166,7 +176,7 @@ public final class ProxyHandler implements AutoCloseable {
             case CHAT -> "max_completion_tokens";
             case RESPONSE -> "max_output_tokens";
             // Anthropic requires max_tokens; Gemini's limit sits in generationConfig: their model caps are reserved.
-            case COMPLETION, EMBEDDING, MESSAGES, GENERATE -> null;
+            case COMPLETION, EMBEDDING, MESSAGES, GENERATE, IMAGE -> null;
         };
         if (field == null || Estimator.requestedOutputTokens(kind, req.json()) != null) return req;
         return req.withOutputLimit(field, Math.min(cap, price.maxOutputTokens()), json);
@@ -331,6 +341,26 @@ public final class ProxyHandler implements AutoCloseable {
         String pathModel = endpoint.pathModelParameter() == null ? null : params.get(endpoint.pathModelParameter());
         return ProxyRequest.parse(endpoint, call.readBody(settings.maxBodyBytes()), json, pathModel,
                 model -> target(endpoint, model).provider().injectStreamUsage());
+    }
+
+    /** The worst case of a request: images by their own price list, everything else by its tokens. */
+    private Estimate estimate(Endpoint endpoint, ModelRouter.Target target, ProxyRequest req, ModelPrice price) {
+        if (endpoint.estimateKind() != Estimator.Kind.IMAGE) return estimator.estimate(endpoint.estimateKind(), req.json(), price);
+        JsonNode stream = req.json().get("stream");
+        if (stream != null && stream.asBoolean(false)) {
+            throw ApiException.invalidRequest("Streamed image generation (partial images) does not go through BudgetGuard yet; "
+                    + "leave 'stream' unset.", "stream");
+        }
+        try {
+            return images.estimate(target.pricedAs(), req.json(), price);
+        } catch (io.budgetguard.pricing.ImagePrices.Unpriced e) {
+            throw ApiException.invalidRequest(e.getMessage(), e.field());
+        }
+    }
+
+    /** A model billed per image has no token rates: its cost is its estimate, which the settlement charges on success. */
+    private static ModelPrice perImagePrice(ModelRouter.Target target) {
+        return new ModelPrice(target.pricedAs(), 0, 0, 0, 0, ModelPrice.UTF8_BYTES, 0, 0);
     }
 
     /** The model's price in its provider's list; Anthropic's one-million-token context beta widens the window. */

@@ -183,6 +183,7 @@ public final class FakeOpenAI implements AutoCloseable {
                 }
                 case "/v1/embeddings" -> sendJson(ex, 200, embeddings(req));
                 case "/v1/moderations" -> sendJson(ex, 200, moderation(req));
+                case "/v1/images/generations" -> sendJson(ex, 200, images(req));
                 case "/v1/models" -> sendJson(ex, 200, models());
                 default -> sendJson(ex, 404, error(new Failure(404, "unknown_url", "Unknown request URL: " + path)));
             }
@@ -433,6 +434,34 @@ public final class FakeOpenAI implements AutoCloseable {
         r.put("flagged", false);
         r.putObject("categories").put("violence", false);
         r.putObject("category_scores").put("violence", 0.0001);
+        return o;
+    }
+
+    /** Output tokens each generated image reports (gpt-image models); the low, square size by default. */
+    public volatile long imageOutputTokens = 272;
+
+    /**
+     * OpenAI's image generation answer: {@code n} images as base64 (a 1x1 PNG), with a token usage block for the
+     * gpt-image models (DALL-E answers have none).
+     */
+    private ObjectNode images(JsonNode req) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("created", 1_764_000_000L);
+        int n = req.path("n").asInt(1);
+        var data = o.putArray("data");
+        for (int i = 0; i < n; i++) {
+            ObjectNode img = data.addObject();
+            img.put("b64_json", "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==");
+            if (req.path("model").asText().equals("dall-e-3")) img.put("revised_prompt", req.path("prompt").asText());
+        }
+        if (req.path("model").asText().startsWith("gpt-image")) {
+            ObjectNode u = o.putObject("usage");
+            long out = imageOutputTokens * n;
+            u.put("total_tokens", 20 + out);
+            u.put("input_tokens", 20);
+            u.put("output_tokens", out);
+            u.putObject("input_tokens_details").put("text_tokens", 20).put("image_tokens", 0);
+        }
         return o;
     }
 }
