@@ -28,8 +28,8 @@ import java.util.Map;
  * video, files: not bounded by their bytes) at the context window.
  */
 public final class Estimator {
-    /** {@code IMAGE} is priced by {@link ImagePrices}, not here. */
-    public enum Kind { CHAT, COMPLETION, EMBEDDING, RESPONSE, MESSAGES, GENERATE, IMAGE }
+    /** {@code IMAGE} and {@code SPEECH} are priced by {@link ImagePrices} and {@link SpeechPrices}, not here. */
+    public enum Kind { CHAT, COMPLETION, EMBEDDING, RESPONSE, MESSAGES, GENERATE, IMAGE, SPEECH }
 
     /** Counts the tokens of a text, or bounds them from above. */
     @FunctionalInterface
@@ -226,7 +226,7 @@ public final class Estimator {
             case RESPONSE -> new String[] {"max_output_tokens"};
             case MESSAGES -> new String[] {"max_tokens"};
             case GENERATE -> new String[] {"maxOutputTokens"};
-            case EMBEDDING, IMAGE -> new String[0];
+            case EMBEDDING, IMAGE, SPEECH -> new String[0];
         };
         JsonNode holder = kind == Kind.GENERATE ? body.path("generationConfig") : body;
         for (String f : fields) {

@@ -3,7 +3,6 @@ package io.budgetguard.pricing;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeSet;
@@ -12,25 +11,11 @@ import java.util.TreeSet;
  * What an image generation costs before it is sent ({@code POST /v1/images/generations}): DALL-E models per image by
  * quality and size, reserved at n times that and settled at it; token-priced image models (gpt-image-1) at n times
  * the image tokens of their quality and size ("auto": the largest) at the model's output rate, plus the prompt at
- * its input rate, settled from the response's usage. From {@code image-prices.json}; anything it does not list is
- * refused with 400, never guessed.
+ * its input rate, settled from the response's usage. From {@code unit-prices.json} ({@code images}); anything it
+ * does not list is refused with 400, never guessed.
  */
 public final class ImagePrices {
     public static final int MAX_IMAGES = 10;
-
-    /** A request that cannot be priced: the message says why, {@code field} which parameter (400 in the HTTP layer). */
-    public static final class Unpriced extends IllegalArgumentException {
-        private final String field;
-
-        Unpriced(String message, String field) {
-            super(message);
-            this.field = field;
-        }
-
-        public String field() {
-            return field;
-        }
-    }
     static final String DEFAULT_SIZE = "1024x1024";
 
     /** micro-USD per image: model -> quality -> size. */
@@ -42,12 +27,9 @@ public final class ImagePrices {
 
     public static ImagePrices load(ObjectMapper json) throws IOException {
         ImagePrices p = new ImagePrices();
-        try (InputStream in = ImagePrices.class.getResourceAsStream("/image-prices.json")) {
-            if (in == null) throw new IllegalStateException("image-prices.json is missing from the jar");
-            JsonNode root = json.readTree(in);
-            read(root.path("per_image"), p.perImage);
-            read(root.path("output_tokens"), p.outputTokens);
-        }
+        JsonNode images = UnitPrices.read(json).path("images");
+        read(images.path("per_image"), p.perImage);
+        read(images.path("output_tokens"), p.outputTokens);
         return p;
     }
 
@@ -58,7 +40,7 @@ public final class ImagePrices {
                 Map<String, Long> bySize = new HashMap<>();
                 q.getValue().fields().forEachRemaining(s -> {
                     if (!s.getValue().canConvertToExactIntegral() || s.getValue().longValue() <= 0) {
-                        throw new IllegalStateException("image-prices.json: " + m.getKey() + " " + q.getKey() + " " + s.getKey());
+                        throw new IllegalStateException("unit-prices.json: " + m.getKey() + " " + q.getKey() + " " + s.getKey());
                     }
                     bySize.put(s.getKey(), s.getValue().longValue());
                 });

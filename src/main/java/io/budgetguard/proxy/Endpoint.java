@@ -17,6 +17,8 @@ public enum Endpoint {
     RESPONSES("POST", "/v1/responses", Shape.OPENAI, true, false, Estimator.Kind.RESPONSE),
     /** Priced per image (DALL-E) or by image tokens (gpt-image-1) by {@link io.budgetguard.pricing.ImagePrices}; not streamed here. */
     IMAGES_GENERATIONS("POST", "/v1/images/generations", Shape.OPENAI, false, false, Estimator.Kind.IMAGE),
+    /** Billed by the input's characters (tts-1, tts-1-hd) by {@link io.budgetguard.pricing.SpeechPrices}; the answer is audio. */
+    AUDIO_SPEECH("POST", "/v1/audio/speech", Shape.OPENAI, false, false, Estimator.Kind.SPEECH),
     MODELS("GET", "/v1/models", Shape.OPENAI, false, false, null),
     MODEL("GET", "/v1/models/{model}", Shape.OPENAI, false, false, null),
 

@@ -58,6 +58,7 @@ public final class ProxyHandler implements AutoCloseable {
     private final ModelList models;
     private final io.budgetguard.ledger.RefusalLog refusals;
     private final io.budgetguard.pricing.ImagePrices images;
+    private final io.budgetguard.pricing.SpeechPrices speech;
 
     public ProxyHandler(Settings settings, ObjectMapper json, Clock clock, TenantAuth auth, TenantDirectory tenants,
                         PriceTable prices, SpendCounters counters, Ledger ledger, PolicyEngine policy, DenialLog denials,
@@ -76,8 +77,9 @@ public final class ProxyHandler implements AutoCloseable {
         this.estimator = new Estimator(json);
         try {
             this.images = io.budgetguard.pricing.ImagePrices.load(json);
+            this.speech = io.budgetguard.pricing.SpeechPrices.load(json);
         } catch (IOException e) {
-            throw new IllegalStateException("image-prices.json cannot be read: " + e.getMessage(), e);
+            throw new IllegalStateException("unit-prices.json cannot be read: " + e.getMessage(), e);
         }
         this.counters = counters;
         this.ledger = ledger;
@@ -136,8 +138,9 @@ public final class ProxyHandler implements AutoCloseable {
         ProxyRequest read = read(call, endpoint, params);
         ModelRouter.Target target = target(endpoint, read.model());
         checkAllowedModel(call, tenant, caller, read, target);
-        boolean perImage = endpoint.estimateKind() == Estimator.Kind.IMAGE && images.perImage(target.pricedAs());
-        ModelPrice price = read.json() == null || endpoint.free() ? null : perImage ? perImagePrice(target) : price(target, call);
+        boolean perUnit = endpoint.estimateKind() == Estimator.Kind.SPEECH
+                || (endpoint.estimateKind() == Estimator.Kind.IMAGE && images.perImage(target.pricedAs()));
+        ModelPrice price = read.json() == null || endpoint.free() ? null : perUnit ? perUnitPrice(target) : price(target, call);
         ProxyRequest req = withDefaultOutputCap(tenant, caller, read.withUpstreamModel(target.upstreamModel(), json), price);
         Estimate estimate = price == null ? Estimate.FREE : estimate(endpoint, target, req, price);
         RequestLabels labels = RequestLabels.of(call, req);
@@ -153,8 +156,8 @@ public final class ProxyHandler implements AutoCloseable {
             outcome = forward(call, endpoint, params, req, target, attempt);
         } finally {
             if (outcome == null) outcome = Outcome.unexpected(attempt);
-            // Billed per image: a success is settled at its reservation (n images at their price), never by tokens.
-            if (perImage) outcome = outcome.withoutUsage();
+            // Billed per image or character: a success is settled at its reservation (known exactly), never by tokens.
+            if (perUnit) outcome = outcome.withoutUsage();
             settlement.settle(reservation, outcome, price);
         }
         if (outcome.error() != null) throw outcome.error();
@@ -176,7 +179,7 @@ public final class ProxyHandler implements AutoCloseable {
             case CHAT -> "max_completion_tokens";
             case RESPONSE -> "max_output_tokens";
             // Anthropic requires max_tokens; Gemini's limit sits in generationConfig: their model caps are reserved.
-            case COMPLETION, EMBEDDING, MESSAGES, GENERATE, IMAGE -> null;
+            case COMPLETION, EMBEDDING, MESSAGES, GENERATE, IMAGE, SPEECH -> null;
         };
         if (field == null || Estimator.requestedOutputTokens(kind, req.json()) != null) return req;
         return req.withOutputLimit(field, Math.min(cap, price.maxOutputTokens()), json);
@@ -343,23 +346,29 @@ public final class ProxyHandler implements AutoCloseable {
                 model -> target(endpoint, model).provider().injectStreamUsage());
     }
 
-    /** The worst case of a request: images by their own price list, everything else by its tokens. */
+    /** The worst case of a request: images and speech by their own price lists, everything else by its tokens. */
     private Estimate estimate(Endpoint endpoint, ModelRouter.Target target, ProxyRequest req, ModelPrice price) {
-        if (endpoint.estimateKind() != Estimator.Kind.IMAGE) return estimator.estimate(endpoint.estimateKind(), req.json(), price);
-        JsonNode stream = req.json().get("stream");
-        if (stream != null && stream.asBoolean(false)) {
+        Estimator.Kind kind = endpoint.estimateKind();
+        if (kind != Estimator.Kind.IMAGE && kind != Estimator.Kind.SPEECH) return estimator.estimate(kind, req.json(), price);
+        if (kind == Estimator.Kind.IMAGE && req.json().path("stream").asBoolean(false)) {
             throw ApiException.invalidRequest("Streamed image generation (partial images) does not go through BudgetGuard yet; "
                     + "leave 'stream' unset.", "stream");
         }
+        JsonNode format = req.json().get("stream_format");
+        if (kind == Estimator.Kind.SPEECH && format != null && !format.isNull() && !"audio".equals(format.asText())) {
+            throw ApiException.invalidRequest("Speech as server-sent events does not go through BudgetGuard yet; leave "
+                    + "'stream_format' unset or 'audio'.", "stream_format");
+        }
         try {
-            return images.estimate(target.pricedAs(), req.json(), price);
-        } catch (io.budgetguard.pricing.ImagePrices.Unpriced e) {
+            return kind == Estimator.Kind.IMAGE ? images.estimate(target.pricedAs(), req.json(), price)
+                    : speech.estimate(target.pricedAs(), req.json());
+        } catch (io.budgetguard.pricing.Unpriced e) {
             throw ApiException.invalidRequest(e.getMessage(), e.field());
         }
     }
 
-    /** A model billed per image has no token rates: its cost is its estimate, which the settlement charges on success. */
-    private static ModelPrice perImagePrice(ModelRouter.Target target) {
+    /** A model billed per image or character has no token rates: its cost is its estimate, charged on success. */
+    private static ModelPrice perUnitPrice(ModelRouter.Target target) {
         return new ModelPrice(target.pricedAs(), 0, 0, 0, 0, ModelPrice.UTF8_BYTES, 0, 0);
     }
 

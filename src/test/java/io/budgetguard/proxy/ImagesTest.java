@@ -11,7 +11,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * Image generation under the cap: DALL-E priced per image by quality and size (reserved at n images, settled at
+ * Image generation and text to speech under the cap (speech: tts-1 and tts-1-hd by the input's characters, known
+ * before it is sent). DALL-E priced per image by quality and size (reserved at n images, settled at
  * them), gpt-image-1 by its image tokens (reserved at the largest image of the quality asked for, settled from the
  * response's usage), anything unpriced refused before it is sent; driven by the official Python SDK.
  */
@@ -27,13 +28,13 @@ class ImagesTest {
     }
 
     @Test
-    void theOfficialPythonSdkGeneratesImagesEachBilledOnceAtItsPrice() throws Exception {
+    void theOfficialPythonSdkGeneratesImagesAndSpeechEachBilledOnceAtItsPrice() throws Exception {
         String python = System.getenv().getOrDefault("BUDGETGUARD_PYTHON", "python3");
         SdkCompatibilityTest.requireTool(SdkCompatibilityTest.runs(python, "-c", "import openai"), "the openai Python package");
         try (FakeOpenAI upstream = new FakeOpenAI(); TestGateway gw = TestGateway.start(upstream)) {
             gw.admin("POST", "/admin/tenant", "{\"id\":\"art\",\"budgets\":[{\"period\":\"monthly\",\"limit_usd\":10}]}");
             gw.admin("POST", "/admin/tenant", "{\"id\":\"broke\",\"budgets\":[{\"period\":\"monthly\",\"limit_usd\":0.05}]}");
-            ProcessBuilder pb = new ProcessBuilder(python, "src/test/python/images_compat.py").redirectErrorStream(true);
+            ProcessBuilder pb = new ProcessBuilder(python, "src/test/python/media_compat.py").redirectErrorStream(true);
             pb.environment().put("BASE_URL", gw.url("/v1"));
             pb.environment().put("KEY", gw.newKey("art"));
             pb.environment().put("KEY_BROKE", gw.newKey("broke"));
@@ -45,6 +46,9 @@ class ImagesTest {
             assertEquals("0.036 x1", cost(gw, "model = 'dall-e-2'"), "two 512x512 images at $0.018");
             assertEquals("0.01108 x1", cost(gw, "model = 'gpt-image-1'"), "20 prompt tokens at $10/M and 272 image tokens at $40/M");
             assertEquals("0 x0", cost(gw, "tenant_id = 'broke'"), "refused before it was sent");
+            // "Bonjour, ça va ?" is 16 characters at $30 per million (tts-1-hd), "streamed to a file" 18 at $15.
+            assertEquals("0.00048 x1", cost(gw, "model = 'tts-1-hd'"), "characters, not bytes: $0.00048");
+            assertEquals("0.00027 x1", cost(gw, "model = 'tts-1'"));
             assertEquals(3, upstream.received().stream().filter(r -> r.path().equals(PATH)).count(), "the unpriced and the "
                     + "over-budget requests never reached the upstream");
         }

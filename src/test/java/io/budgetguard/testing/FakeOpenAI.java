@@ -184,6 +184,12 @@ public final class FakeOpenAI implements AutoCloseable {
                 case "/v1/embeddings" -> sendJson(ex, 200, embeddings(req));
                 case "/v1/moderations" -> sendJson(ex, 200, moderation(req));
                 case "/v1/images/generations" -> sendJson(ex, 200, images(req));
+                case "/v1/audio/speech" -> {
+                    byte[] audio = ("ID3fake-mp3:" + req.path("voice").asText() + ":" + req.path("input").asText()).getBytes(StandardCharsets.UTF_8);
+                    ex.getResponseHeaders().set("Content-Type", "audio/mpeg");
+                    ex.sendResponseHeaders(200, audio.length);
+                    ex.getResponseBody().write(audio);
+                }
                 case "/v1/models" -> sendJson(ex, 200, models());
                 default -> sendJson(ex, 404, error(new Failure(404, "unknown_url", "Unknown request URL: " + path)));
             }

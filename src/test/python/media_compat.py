@@ -1,4 +1,4 @@
-"""The official OpenAI Python SDK's image generation through a running BudgetGuard gateway.
+"""The official OpenAI Python SDK's image generation and text to speech through a running BudgetGuard gateway.
 
 Env: BASE_URL (gateway /v1), KEY (a tenant's key), KEY_BROKE (a tenant whose budget is below one HD image).
 Prints one JSON line; exits non-zero on the first surprise.
@@ -41,5 +41,20 @@ try:
 except openai.APIStatusError as e:
     assert e.status_code == 402, e.status_code
     out["over_budget"] = e.status_code
+
+speech = client.audio.speech.create(model="tts-1-hd", voice="alloy", input="Bonjour, ça va ?")
+assert speech.content == "ID3fake-mp3:alloy:Bonjour, ça va ?".encode(), speech.content
+out["speech_bytes"] = len(speech.content)
+
+with client.audio.speech.with_streaming_response.create(model="tts-1", voice="nova", input="streamed to a file") as r:
+    chunks = b"".join(r.iter_bytes())
+assert chunks.startswith(b"ID3fake-mp3:nova"), chunks
+out["speech_streamed"] = len(chunks)
+
+try:
+    client.audio.speech.create(model="tts-1", voice="alloy", input="x" * 4097)
+    sys.exit("an input over 4096 characters was accepted")
+except openai.BadRequestError as e:
+    assert "input" in str(e), e
 
 print(json.dumps(out))
