@@ -19,6 +19,7 @@ import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /** A real gateway on a free port, embedded store in a temp dir, upstream pointed at a {@link FakeOpenAI}. */
@@ -92,7 +93,12 @@ public final class TestGateway implements AutoCloseable {
         } catch (ConfigException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
         }
-        return new TestGateway(Gateway.start(s, clock), dir);
+        TestGateway gw = new TestGateway(Gateway.start(s, clock), dir);
+        // The secrets of the duties' services: never in a log line either.
+        for (String name : List.of("ALERT_SMTP_PASSWORD", "STRIPE_API_KEY", "RECONCILE_OPENAI_ADMIN_KEY", "RECONCILE_ANTHROPIC_ADMIN_KEY")) {
+            if (vars.get(name) != null) gw.secrets.add(vars.get(name));
+        }
+        return gw;
     }
 
     public String url(String path) {
