@@ -178,12 +178,21 @@ class EmailAlertsTest {
                 .collect(java.util.stream.Collectors.joining(",", "[", "]"));
     }
 
-    private static String subject(MimeMessage m) {
+    /** A header of a received message (Jakarta Mail's getters throw a checked exception). */
+    interface Header {
+        String of(MimeMessage m) throws jakarta.mail.MessagingException;
+    }
+
+    private static String read(MimeMessage m, Header h) {
         try {
-            return m.getSubject();
+            return h.of(m);
         } catch (jakarta.mail.MessagingException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    private static String subject(MimeMessage m) {
+        return read(m, MimeMessage::getSubject);
     }
 
     /** Distinct threshold alerts received (GreenMail keeps one copy per recipient). */
@@ -193,10 +202,6 @@ class EmailAlertsTest {
     }
 
     private static String messageId(MimeMessage m) {
-        try {
-            return m.getMessageID();
-        } catch (jakarta.mail.MessagingException e) {
-            throw new IllegalStateException(e);
-        }
+        return read(m, MimeMessage::getMessageID);
     }
 }
