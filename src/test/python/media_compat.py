@@ -1,4 +1,4 @@
-"""The official OpenAI Python SDK's image generation and text to speech through a running BudgetGuard gateway.
+"""The official OpenAI Python SDK's image generation, text to speech and moderation through a running BudgetGuard gateway.
 
 Env: BASE_URL (gateway /v1), KEY (a tenant's key), KEY_BROKE (a tenant whose budget is below one HD image).
 Prints one JSON line; exits non-zero on the first surprise.
@@ -56,5 +56,9 @@ try:
     sys.exit("an input over 4096 characters was accepted")
 except openai.BadRequestError as e:
     assert "input" in str(e), e
+
+mod = client.moderations.create(model="omni-moderation-latest", input="a harmless sentence")
+assert mod.results[0].flagged is False, mod
+out["moderation"] = mod.id
 
 print(json.dumps(out))

@@ -49,6 +49,7 @@ class ImagesTest {
             // "Bonjour, ça va ?" is 16 characters at $30 per million (tts-1-hd), "streamed to a file" 18 at $15.
             assertEquals("0.00048 x1", cost(gw, "model = 'tts-1-hd'"), "characters, not bytes: $0.00048");
             assertEquals("0.00027 x1", cost(gw, "model = 'tts-1'"));
+            assertEquals("0 x1", cost(gw, "endpoint = '/v1/moderations'"), "moderation is free: one row at 0");
             assertEquals(3, upstream.received().stream().filter(r -> r.path().equals(PATH)).count(), "the unpriced and the "
                     + "over-budget requests never reached the upstream");
         }
