@@ -374,3 +374,13 @@ INSERT INTO reconciliation (usage_day, provider, project, model, ledger_usd, pro
 -- name: reconcile_rows
 SELECT usage_day, provider, project, model, ledger_usd, provider_usd, checked_at FROM reconciliation
 WHERE usage_day >= ? AND usage_day <= ? AND (? = '' OR provider = ?) ORDER BY usage_day, provider, project, model
+
+-- name: tenant_object_insert
+INSERT INTO tenant_objects (object_id, tenant_id, kind, provider, created_at) VALUES (?, ?, ?, ?, ?)
+ON CONFLICT DO NOTHING
+
+-- name: tenant_object_find
+SELECT tenant_id, provider FROM tenant_objects WHERE object_id = ? AND kind = ?
+
+-- name: tenant_object_delete
+DELETE FROM tenant_objects WHERE object_id = ? AND kind = ? AND tenant_id = ?

@@ -19,6 +19,11 @@ public enum Endpoint {
     IMAGES_GENERATIONS("POST", "/v1/images/generations", Shape.OPENAI, false, false, Estimator.Kind.IMAGE),
     /** Billed by the input's characters (tts-1, tts-1-hd) by {@link io.budgetguard.pricing.SpeechPrices}; the answer is audio. */
     AUDIO_SPEECH("POST", "/v1/audio/speech", Shape.OPENAI, false, false, Estimator.Kind.SPEECH),
+    /** A stored response of the tenant's own: free, the provider that created it answers. */
+    RESPONSE_GET("GET", "/v1/responses/{id}", Shape.OPENAI, false, false, null),
+    RESPONSE_DELETE("DELETE", "/v1/responses/{id}", Shape.OPENAI, false, false, null),
+    RESPONSE_CANCEL("POST", "/v1/responses/{id}/cancel", Shape.OPENAI, false, false, null),
+    RESPONSE_INPUT_ITEMS("GET", "/v1/responses/{id}/input_items", Shape.OPENAI, false, false, null),
     MODELS("GET", "/v1/models", Shape.OPENAI, false, false, null),
     MODEL("GET", "/v1/models/{model}", Shape.OPENAI, false, false, null),
 
@@ -79,12 +84,23 @@ public enum Endpoint {
     public Shape shape() { return shape; }
     boolean streams() { return streams; }
     boolean usageNeedsStreamOptions() { return usageNeedsStreamOptions; }
-    boolean hasBody() { return method.equals("POST"); }
+    boolean hasBody() { return method.equals("POST") && this != RESPONSE_CANCEL; }
+
+    /** A call on a stored response (named by {@code {id}} in the path), which only its tenant may make. */
+    boolean onStoredResponse() {
+        return this == RESPONSE_GET || this == RESPONSE_DELETE || this == RESPONSE_CANCEL || this == RESPONSE_INPUT_ITEMS;
+    }
+
+    /** A call that creates a stored response. */
+    boolean createsResponse() {
+        return this == RESPONSES;
+    }
     Estimator.Kind estimateKind() { return estimateKind; }
 
     /** No price applies: the provider does not bill it. */
     boolean free() {
-        return this == MODERATIONS || this == ANTHROPIC_COUNT_TOKENS || this == GEMINI_COUNT_TOKENS || this == GEMINI_V1_COUNT_TOKENS;
+        return this == MODERATIONS || this == ANTHROPIC_COUNT_TOKENS || this == GEMINI_COUNT_TOKENS || this == GEMINI_V1_COUNT_TOKENS
+                || onStoredResponse();
     }
 
     /** Gemini's streaming route: a stream whether or not the body says so. */
@@ -104,6 +120,11 @@ public enum Endpoint {
     /** The endpoint as the ledger records it: the route, never a client-chosen path segment. */
     String ledgerName() {
         return this == MODEL ? MODELS.path : path;
+    }
+
+    /** The path with its {@code {id}} segment filled in (already validated). */
+    String pathWithId(String id) {
+        return path.replace("{id}", id);
     }
 
     /** The part of the path after the model segment ({@code :generateContent}, {@code /chat/completions}). */

@@ -114,6 +114,16 @@ final class ModelRouter {
      * The provider of an OpenAI-shaped request that names no model (moderations without one, the model list): the
      * one that takes any model, else the first of kind openai; 400 when there is neither.
      */
+    /** The provider of this name, for a call on an object stored there; only OpenAI's shape of stored responses. */
+    java.util.Optional<Target> forProvider(String name) {
+        for (Provider p : providers) {
+            if (p.name().equals(name) && (p.kind() == ProviderKind.OPENAI || p.kind() == ProviderKind.OPENAI_COMPATIBLE)) {
+                return java.util.Optional.of(new Target(p, null, null));
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
     Target withoutModel(Endpoint.Shape shape) {
         Provider p = anyModelProvider;
         if (p == null) for (Provider q : providers) if (q.kind() == ProviderKind.OPENAI) { p = q; break; }

@@ -59,6 +59,7 @@ public final class ProxyHandler implements AutoCloseable {
     private final io.budgetguard.ledger.RefusalLog refusals;
     private final io.budgetguard.pricing.ImagePrices images;
     private final io.budgetguard.pricing.SpeechPrices speech;
+    private final io.budgetguard.tenant.TenantObjects objects;
 
     public ProxyHandler(Settings settings, ObjectMapper json, Clock clock, TenantAuth auth, TenantDirectory tenants,
                         PriceTable prices, SpendCounters counters, Ledger ledger, PolicyEngine policy, DenialLog denials,
@@ -90,6 +91,7 @@ public final class ProxyHandler implements AutoCloseable {
         for (io.budgetguard.config.Provider p : router.providers()) ups.put(p.name(), new Upstream(p, settings.upstreamLimits()));
         this.upstreams = Map.copyOf(ups);
         this.settlement = new Settlement(clock, tenants, counters, ledger, metrics);
+        this.objects = new io.budgetguard.tenant.TenantObjects(ledger.database());
         this.relay = new ResponseRelay(json, settings.maxSseEventBytes());
         this.models = new ModelList(json, router, prices);
     }
@@ -131,12 +133,13 @@ public final class ProxyHandler implements AutoCloseable {
         call.identify(caller.tenantId());
         Tenant tenant = tenants.get(caller.tenantId()).orElseThrow(
                 () -> ApiException.invalidApiKey("The tenant of this API key no longer exists."));
-        if (!endpoint.hasBody() && !router.single()) {
+        if ((endpoint == Endpoint.MODELS || endpoint == Endpoint.MODEL) && !router.single()) {
             models.answer(call, endpoint, params.get("model"));
             return;
         }
+        ModelRouter.Target owned = endpoint.onStoredResponse() ? ownedResponse(tenant, params.get("id")) : null;
         ProxyRequest read = read(call, endpoint, params);
-        ModelRouter.Target target = target(endpoint, read.model());
+        ModelRouter.Target target = owned != null ? owned : target(endpoint, read.model());
         checkAllowedModel(call, tenant, caller, read, target);
         boolean perUnit = endpoint.estimateKind() == Estimator.Kind.SPEECH
                 || (endpoint.estimateKind() == Estimator.Kind.IMAGE && images.perImage(target.pricedAs()));
@@ -153,7 +156,7 @@ public final class ProxyHandler implements AutoCloseable {
         Outcome outcome = null;
         try {
             call.onAbort(attempt::abort);
-            outcome = forward(call, endpoint, params, req, target, attempt);
+            outcome = forward(call, endpoint, params, req, target, attempt, tenant);
         } finally {
             if (outcome == null) outcome = Outcome.unexpected(attempt);
             // Billed per image or character: a success is settled at its reservation (known exactly), never by tokens.
@@ -274,12 +277,13 @@ public final class ProxyHandler implements AutoCloseable {
     }
 
     private Outcome forward(HttpCall call, Endpoint endpoint, Map<String, String> params, ProxyRequest req,
-                            ModelRouter.Target target, UpstreamAttempt attempt) {
+                            ModelRouter.Target target, UpstreamAttempt attempt, Tenant tenant) {
         Upstream.Response up;
         long t0 = System.nanoTime();
         try {
             String path = UpstreamPaths.of(endpoint, target, params, call.uri().getRawQuery());
-            up = upstreams.get(target.provider().name()).send(endpoint.method(), path, req.upstreamBody(),
+            byte[] body = endpoint == Endpoint.RESPONSE_CANCEL ? new byte[0] : req.upstreamBody();
+            up = upstreams.get(target.provider().name()).send(endpoint.method(), path, body,
                     UpstreamPaths.headers(endpoint, call), call.requestId(), attempt);
         } catch (UpstreamFailure f) {
             if (f.requestWritten()) metrics.upstreamFailedAfterSend();
@@ -309,11 +313,44 @@ public final class ProxyHandler implements AutoCloseable {
         };
         // A body cut short (by the upstream, or by the deadline) must not end as if complete: drop the client.
         if (r.end() != ResponseRelay.End.COMPLETE) call.abort();
+        if (up.status() < 400) keepOwnership(endpoint, tenant, target, params, r);
         call.outcome(status.sql());
         // OpenAI does not bill its own errors; anything that may have generated (a success without usage, a cut
         // stream) is billable.
         return new Outcome(status, up.status(), r.usage(), up.status() < 400, null);
     }
+
+    /**
+     * The stored response a lifecycle call names, if it is this tenant's: its provider answers. Anything else (another
+     * tenant's, unknown, malformed) is the 404 OpenAI gives for a response that does not exist, before anything is
+     * reserved or sent.
+     */
+    private ModelRouter.Target ownedResponse(Tenant tenant, String id) {
+        ApiException missing = ApiException.notFound("No response found with id '"
+                + (id != null && RESPONSE_ID.matcher(id).matches() ? id : "…") + "'.");
+        if (id == null || !RESPONSE_ID.matcher(id).matches()) throw missing;
+        io.budgetguard.tenant.TenantObjects.Owner owner = objects.owner(RESPONSE_KIND, id).orElseThrow(() -> missing);
+        if (!owner.tenantId().equals(tenant.id())) throw missing;
+        return router.forProvider(owner.provider()).orElseThrow(() -> missing);
+    }
+
+    /** Records a created response as this tenant's, and forgets a deleted one; the answer has gone out either way. */
+    private void keepOwnership(Endpoint endpoint, Tenant tenant, ModelRouter.Target target, Map<String, String> params,
+                               ResponseRelay.Result r) {
+        try {
+            if (endpoint.createsResponse() && r.objectId() != null && RESPONSE_ID.matcher(r.objectId()).matches()) {
+                objects.record(RESPONSE_KIND, r.objectId(), tenant.id(), target.provider().name(), clock.instant());
+            } else if (endpoint == Endpoint.RESPONSE_DELETE && r.end() == ResponseRelay.End.COMPLETE) {
+                objects.forget(RESPONSE_KIND, params.get("id"), tenant.id());
+            }
+        } catch (io.budgetguard.core.StoreUnavailableException e) {
+            // Fails closed: the response cannot be reached through the gateway until its owner is known.
+            io.budgetguard.log.JsonLog.warn("response_owner_unrecorded", "tenant", tenant.id(), "error", e.getMessage());
+        }
+    }
+
+    static final String RESPONSE_KIND = "response";
+    private static final java.util.regex.Pattern RESPONSE_ID = java.util.regex.Pattern.compile("resp_[A-Za-z0-9_-]{1,120}");
 
     /** OpenAI's token headers, when a tokens-per-minute limit applies. */
     private static void tokenHeaders(HttpCall call, RateState tokens) {

@@ -18,7 +18,12 @@ final class ResponseRelay {
     /** How the relay ended. */
     enum End { COMPLETE, CLIENT_GONE, UPSTREAM_FAILED }
 
-    record Result(End end, Usage usage) {}
+    /** How the relay ended, the usage seen, and the id of the object the body describes (a stored response), or null. */
+    record Result(End end, Usage usage, String objectId) {
+        Result(End end, Usage usage) {
+            this(end, usage, null);
+        }
+    }
 
     /** Upstream headers a client may see; everything else (org ids, upstream rate limits, cookies) stays behind. */
     private static final List<String> PASSED_HEADERS = List.of(
@@ -67,7 +72,7 @@ final class ResponseRelay {
                     }
                 }
                 flush(out);
-                return new Result(End.COMPLETE, scanner.result());
+                return new Result(End.COMPLETE, scanner.result(), scanner.objectId());
             } catch (ClientGone e) {
                 body.cancel();
                 return new Result(End.CLIENT_GONE, scanner.result());
@@ -83,9 +88,11 @@ final class ResponseRelay {
         // One builder for the whole stream: Anthropic reports the prompt in message_start and the output in
         // message_delta; OpenAI and Gemini repeat cumulative counts, the last of which wins.
         Usage.Builder usage = new Usage.Builder();
+        String[] responseId = new String[1]; // the Responses API's stream names its response in the event with its usage
         SseEvents.Sink sink = (b, off, len, whole) -> {
             if (whole && SseEvents.hasUsageObject(b, off, len)) {
                 JsonNode data = parse(SseEvents.data(b, off, len));
+                if (data != null && data.path("response").path("id").isTextual()) responseId[0] = data.path("response").path("id").asText();
                 if (data != null && acceptUsage(data, usage)) {
                     if (req.stripUsageChunk() && data.path("choices").isArray() && data.path("choices").isEmpty()) return;
                 }
@@ -101,7 +108,7 @@ final class ResponseRelay {
             }
             events.finish(sink);
             flush(out);
-            return new Result(End.COMPLETE, result(usage));
+            return new Result(End.COMPLETE, result(usage), responseId[0]);
         } catch (ClientGone e) {
             body.cancel();
             return new Result(End.CLIENT_GONE, result(usage));

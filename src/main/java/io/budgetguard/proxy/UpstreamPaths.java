@@ -22,14 +22,15 @@ final class UpstreamPaths {
 
     static String of(Endpoint e, ModelRouter.Target t, Map<String, String> params, String rawQuery) {
         ProviderKind kind = t.provider().kind();
+        String path = e.onStoredResponse() ? e.pathWithId(encode(params.get("id"))) + listQuery(e, rawQuery) : e.path();
         return switch (e.shape()) {
             case OPENAI -> switch (kind) {
-                case OPENAI -> e == Endpoint.MODEL ? "/v1/models/" + encode(params.get("model")) : e.path();
+                case OPENAI -> e == Endpoint.MODEL ? "/v1/models/" + encode(params.get("model")) : path;
                 // The base URL of an openai-compatible server carries its own version prefix (".../v1", "/openai/v1").
-                case OPENAI_COMPATIBLE -> e.path().substring("/v1".length());
-                case AZURE_OPENAI -> "/openai" + e.path() + query(rawQuery, "api-version");
-                case ANTHROPIC -> e.path();
-                case GEMINI -> "/v1beta/openai" + e.path().substring("/v1".length());
+                case OPENAI_COMPATIBLE -> path.substring("/v1".length());
+                case AZURE_OPENAI -> "/openai" + path + query(rawQuery, "api-version");
+                case ANTHROPIC -> path;
+                case GEMINI -> "/v1beta/openai" + path.substring("/v1".length());
             };
             case AZURE_V1 -> e.path() + query(rawQuery, "api-version");
             case AZURE_DEPLOYMENT -> "/openai/deployments/" + encode(t.upstreamModel()) + e.pathAfterModel()
@@ -48,6 +49,17 @@ final class UpstreamPaths {
                 nativeShape ? null : call.header("OpenAI-Beta"),
                 anthropic ? (version == null ? DEFAULT_ANTHROPIC_VERSION : version) : null,
                 anthropic ? call.header("anthropic-beta") : null);
+    }
+
+    /** The list parameters of input items ({@code after}, {@code limit}, {@code order}); nothing else is passed on. */
+    private static String listQuery(Endpoint e, String rawQuery) {
+        if (e != Endpoint.RESPONSE_INPUT_ITEMS || rawQuery == null) return "";
+        StringBuilder q = new StringBuilder();
+        for (String name : new String[] {"after", "limit", "order"}) {
+            String one = query(rawQuery, name);
+            if (!one.isEmpty()) q.append(q.isEmpty() ? "?" : "&").append(one.substring(1));
+        }
+        return q.toString();
     }
 
     /** {@code ?name=value} when the client's query has it, else nothing; a value outside [A-Za-z0-9._-] is 400. */

@@ -25,6 +25,8 @@ final class UsageScanner implements AutoCloseable {
     private int base = -1;
     private boolean inUsage;
     private boolean failed;
+    /** The body's own top-level "id" (a stored response's), or null. */
+    private String objectId;
 
     UsageScanner(JsonFactory factory) {
         try {
@@ -56,6 +58,11 @@ final class UsageScanner implements AutoCloseable {
         }
     }
 
+    /** The top-level "id" of the body (the first one), or null. */
+    String objectId() {
+        return objectId;
+    }
+
     /** The usage found, or null. */
     Usage result() {
         return usage.any() ? usage.build() : null;
@@ -75,6 +82,9 @@ final class UsageScanner implements AutoCloseable {
             }
             case FIELD_NAME -> {
                 if (depth <= TRACKED_DEPTH) fieldAt[depth] = parser.currentName();
+            }
+            case VALUE_STRING -> {
+                if (objectId == null && depth == base + 1 && "id".equals(fieldAt[base + 1])) objectId = parser.getText();
             }
             case VALUE_NUMBER_INT -> {
                 if (!inUsage) return;

@@ -179,7 +179,7 @@ public final class FakeOpenAI implements AutoCloseable {
                 }
                 case "/v1/responses" -> {
                     if (stream) streamResponse(ex, req);
-                    else sendJson(ex, 200, response(req));
+                    else sendJson(ex, 200, response(req, "resp_fake" + responseIds.incrementAndGet()));
                 }
                 case "/v1/embeddings" -> sendJson(ex, 200, embeddings(req));
                 case "/v1/moderations" -> sendJson(ex, 200, moderation(req));
@@ -191,7 +191,10 @@ public final class FakeOpenAI implements AutoCloseable {
                     ex.getResponseBody().write(audio);
                 }
                 case "/v1/models" -> sendJson(ex, 200, models());
-                default -> sendJson(ex, 404, error(new Failure(404, "unknown_url", "Unknown request URL: " + path)));
+                default -> {
+                    if (path.startsWith("/v1/responses/resp_")) responseLifecycle(ex, path);
+                    else sendJson(ex, 404, error(new Failure(404, "unknown_url", "Unknown request URL: " + path)));
+                }
             }
         }
     }
@@ -295,9 +298,11 @@ public final class FakeOpenAI implements AutoCloseable {
         return c;
     }
 
-    private ObjectNode response(JsonNode req) {
+    private final java.util.concurrent.atomic.AtomicInteger responseIds = new java.util.concurrent.atomic.AtomicInteger();
+
+    private ObjectNode response(JsonNode req, String id) {
         ObjectNode o = JSON.createObjectNode();
-        o.put("id", "resp_fake");
+        o.put("id", id);
         o.put("object", "response");
         o.put("created_at", 1_764_000_000L);
         o.put("status", "completed");
@@ -325,7 +330,8 @@ public final class FakeOpenAI implements AutoCloseable {
         ObjectNode created = JSON.createObjectNode();
         created.put("type", "response.created");
         created.put("sequence_number", 0);
-        ObjectNode inProgress = response(req);
+        String id = "resp_fake" + responseIds.incrementAndGet();
+        ObjectNode inProgress = response(req, id);
         inProgress.put("status", "in_progress");
         inProgress.putNull("usage");
         created.set("response", inProgress);
@@ -342,7 +348,7 @@ public final class FakeOpenAI implements AutoCloseable {
         ObjectNode done = JSON.createObjectNode();
         done.put("type", "response.completed");
         done.put("sequence_number", 2);
-        done.set("response", response(req));
+        done.set("response", response(req, id));
         sendEvent(out, "response.completed", done);
     }
 
@@ -469,5 +475,30 @@ public final class FakeOpenAI implements AutoCloseable {
             u.putObject("input_tokens_details").put("text_tokens", 20).put("image_tokens", 0);
         }
         return o;
+    }
+
+    /** Retrieve, delete, cancel and input items of a stored response, as OpenAI answers them. */
+    private void responseLifecycle(HttpExchange ex, String path) throws IOException {
+        String[] parts = path.substring("/v1/responses/".length()).split("/", 2);
+        String id = parts[0], rest = parts.length > 1 ? parts[1] : "";
+        String method = ex.getRequestMethod();
+        if (rest.isEmpty() && method.equals("GET")) {
+            sendJson(ex, 200, response(JSON.createObjectNode().put("model", "gpt-4o-mini"), id));
+        } else if (rest.isEmpty() && method.equals("DELETE")) {
+            sendJson(ex, 200, JSON.createObjectNode().put("id", id).put("object", "response").put("deleted", true));
+        } else if (rest.equals("cancel") && method.equals("POST")) {
+            ObjectNode r = response(JSON.createObjectNode().put("model", "gpt-4o-mini"), id);
+            r.put("status", "cancelled");
+            sendJson(ex, 200, r);
+        } else if (rest.equals("input_items") && method.equals("GET")) {
+            ObjectNode list = JSON.createObjectNode().put("object", "list").put("has_more", false);
+            ObjectNode item = list.putArray("data").addObject().put("id", "msg_in").put("type", "message").put("role", "user")
+                    .put("status", "completed");
+            item.putArray("content").addObject().put("type", "input_text").put("text", "hi");
+            list.put("first_id", "msg_in").put("last_id", "msg_in");
+            sendJson(ex, 200, list);
+        } else {
+            sendJson(ex, 404, error(new Failure(404, "unknown_url", "Unknown request URL: " + path)));
+        }
     }
 }
