@@ -6,15 +6,17 @@
 # The upstream is nginx answering a fixed chat completion with a usage block (and, on /v1/completions, a fixed SSE
 # stream ending in a usage chunk). Every BudgetGuard request does the full work: auth, estimate, policy, atomic
 # admission, forward, atomic settle, ledger event.
-# Three measurements: (1) saturation: wrk at fixed concurrency, req/s and latency, ratios to nginx;
+# Measurements: (1) saturation: wrk at fixed concurrency, req/s and latency, ratios to nginx;
 # (2) paced: each target at half its saturation rate (wrk with a per-connection pause), latency added over calling
-# the upstream directly at the same rate; (3) streaming: time to the first SSE event, sequential, added over the
-# upstream.
+# the upstream directly at the same rate; then every target at one fixed rate (RATE, 1,000 req/s), with the gateways'
+# CPU per request, and the gateways at a low rate (LOW_RATE, 100 req/s); (3) streaming: time to the first SSE event,
+# sequential, added over the upstream; (4) idle CPU of each gateway and the stores with no traffic.
 # Needs: JDK 25, nginx, wrk, redis-server, a local Postgres reachable at TEST_DATABASE_URL (see .ci/run).
 # The default policy bundle is active on both gateways (built with policy/build.sh when missing).
 # Each target is warmed up for WARMUP seconds first (default 30): C2 keeps compiling for ~20 s under this load,
 # and a 3 s warm-up measured a third of the steady-state throughput.
-# Usage: bench/e2e.sh [seconds] [connections]     (WARMUP=secs to change the warm-up)
+# Usage: bench/e2e.sh [seconds] [connections]     (WARMUP=secs to change the warm-up; RATE=1000 the fixed paced rate,
+#        LOW_RATE=100 the low rate CPU per request is measured at, IDLE_SECS=30 the idle CPU window)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-15}
@@ -118,17 +120,24 @@ run() {
     "$p99" "$p999" "$non2xx" "$cpu" "$([ -n "$stores" ] && echo " (+ stores and worker $store_cpu us)")" "$(rss_mib $own)"
   echo "$rps" > "$work/$name.rps"
 }
-# paced NAME URL KEY RATE: wrk at about RATE req/s (per-connection pause), prints achieved rate and latency.
+# paced NAME URL KEY RATE [TARGET]: wrk at about RATE req/s (per-connection pause), prints achieved rate and latency,
+# and with TARGET (embedded, production) the CPU time its processes spent per request meanwhile.
 paced() {
-  local name=$1 url=$2 key=$3 rate=$4 pace
+  local name=$1 url=$2 key=$3 rate=$4 target=${5:-} pace own="" stores="" c0=0 s0=0
   pace=$(python3 -c "print(max(1, round($conns * 1000 / $rate)))")
+  if [ -n "$target" ]; then own=$(target_pids "$target"); stores=$(store_pids "$target"); c0=$(cpu_us $own); s0=$(cpu_us $stores); fi
   KEY=$key PACE_MS=$pace wrk -t2 -c"$conns" -d"${secs}s" --latency -s bench/post.lua "$url" > "$work/paced-$name.txt" 2>&1
-  local rps p50 p99 p999 non2xx
+  local rps p50 p99 p999 non2xx cpu="" n
   rps=$(awk '/Requests\/sec/{print $2}' "$work/paced-$name.txt")
   p50=$(awk '/ 50%/{print $2}' "$work/paced-$name.txt"); p99=$(awk '/ 99%/{print $2}' "$work/paced-$name.txt")
   p999=$(awk '/^p99.9/{print $2}' "$work/paced-$name.txt")
   non2xx=$(awk '/Non-2xx/{print $5}' "$work/paced-$name.txt"); non2xx=${non2xx:-0}
-  printf '  %-22s req/s %8s  p50 %8s  p99 %8s  p99.9 %8s  non-2xx %s\n' "$name" "$rps" "$p50" "$p99" "$p999" "$non2xx"
+  if [ -n "$target" ]; then
+    n=$(awk '/requests in/{print $1}' "$work/paced-$name.txt"); n=${n:-1}; [ "$n" -gt 0 ] || n=1
+    cpu=$(printf '  cpu/req %5d us' $(( ($(cpu_us $own) - c0) / n )))
+    [ -n "$stores" ] && cpu="$cpu$(printf ' (+ stores and worker %d us)' $(( ($(cpu_us $stores) - s0) / n )))"
+  fi
+  printf '  %-22s req/s %8s  p50 %8s  p99 %8s  p99.9 %8s  non-2xx %s%s\n' "$name" "$rps" "$p50" "$p99" "$p999" "$non2xx" "$cpu"
 }
 run nginx "http://127.0.0.1:$px/v1/chat/completions" none
 run embedded "http://127.0.0.1:$g1/v1/chat/completions" "$k1"
@@ -147,11 +156,26 @@ paced "nginx@$half_b" "http://127.0.0.1:$px/v1/chat/completions" none "$half_b"
 paced "embedded@$half_b" "http://127.0.0.1:$g1/v1/chat/completions" "$k1" "$half_b"
 paced "upstream@$half_c" "http://127.0.0.1:$up/v1/chat/completions" none "$half_c"
 paced "production@$half_c" "http://127.0.0.1:$g2/v1/chat/completions" "$k2" "$half_c"
+rate=${RATE:-1000}; low=${LOW_RATE:-100}
+echo "paced at a fixed $rate req/s (the same schedule for every target; added latency = target - upstream):"
+paced "upstream@$rate" "http://127.0.0.1:$up/v1/chat/completions" none "$rate"
+paced "nginx@$rate" "http://127.0.0.1:$px/v1/chat/completions" none "$rate"
+paced "embedded@$rate" "http://127.0.0.1:$g1/v1/chat/completions" "$k1" "$rate" embedded
+paced "production@$rate" "http://127.0.0.1:$g2/v1/chat/completions" "$k2" "$rate" production
+echo "CPU per request at a low rate ($low req/s), where timers and per-commit costs do not batch:"
+paced "embedded@$low" "http://127.0.0.1:$g1/v1/chat/completions" "$k1" "$low" embedded
+paced "production@$low" "http://127.0.0.1:$g2/v1/chat/completions" "$k2" "$low" production
 echo "time to first SSE event, sequential, 2000 warm-up + 2000 measured (microseconds):"
 for t in "upstream http://127.0.0.1:$up none" "nginx http://127.0.0.1:$px none" "embedded http://127.0.0.1:$g1 $k1" \
          "production http://127.0.0.1:$g2 $k2"; do
   set -- $t
   printf '  %-11s %s\n' "$1" "$(python3 bench/ttfb.py "$2/v1/completions" "$3" 2000)"
 done
-sleep 2
+idle=${IDLE_SECS:-30}
+sleep 5 # the last requests' background work (drain, flushes) is not idle time
+tick=$(getconf CLK_TCK)
+e0=$(cpu_us "$embedded_pid"); p0=$(cpu_us "$serve_pid"); w0=$(cpu_us $(store_pids production))
+sleep "$idle"
+pct() { python3 -c "print(f'{($1) / ($idle * 1e6) * 100:.2f}')"; }
+echo "idle CPU over ${idle}s with no traffic (% of one core): embedded $(pct "$(cpu_us "$embedded_pid") - $e0"), production gateway $(pct "$(cpu_us "$serve_pid") - $p0"), worker + Redis + Postgres $(pct "$(cpu_us $(store_pids production)) - $w0")"
 echo "ledger rows (production, after the worker drained): $(PGPASSWORD=budgetguard psql "$dburl" -tAc 'select count(*) from usage_ledger')"
