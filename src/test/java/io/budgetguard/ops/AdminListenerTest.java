@@ -48,7 +48,7 @@ class AdminListenerTest {
         try (FakeOpenAI upstream = new FakeOpenAI();
              TestGateway gw = TestGateway.start(upstream, Map.of("ADMIN_LISTEN", "127.0.0.1:0", "MAX_INFLIGHT_REQUESTS", "1"),
                      Clock.systemUTC())) {
-            String key = gw.createTenantWithKey("busy");
+            String key = setUpWithOnePermit(gw);
             var release = upstream.holdHeaders();
             CompletableFuture<Integer> held;
             try {
@@ -68,6 +68,28 @@ class AdminListenerTest {
             }
             assertEquals(200, held.get().intValue());
         }
+    }
+
+    /**
+     * With one permit, an admin call can find the previous one still holding it: the client has its answer a moment
+     * before the server has closed the exchange and let the permit go. Set-up polls past that (bounded).
+     */
+    private static String setUpWithOnePermit(TestGateway gw) throws Exception {
+        for (int i = 0; i < 200; i++) {
+            int status = gw.admin("POST", "/admin/tenant", "{\"id\":\"busy\"}").statusCode();
+            if (status == 201 || status == 409) break;
+            Thread.sleep(10);
+        }
+        for (int i = 0; i < 200; i++) {
+            var k = gw.admin("POST", "/admin/tenant/busy/apikeys", "{\"name\":\"test\"}");
+            if (k.statusCode() == 201) {
+                String key = TestGateway.json(k.body()).get("key").asText();
+                gw.addSecret(key);
+                return key;
+            }
+            Thread.sleep(10);
+        }
+        throw new AssertionError("no key within 200 tries");
     }
 
     @Test
