@@ -54,7 +54,7 @@ final class Duties {
         if (s.reconcile() != null) {
             io.budgetguard.billing.Reconciliation reconcile = reconciliation(s, db, alertStore, clock, json);
             duties.add(new Worker.Duty("reconciliation", reconcile::runIfDue));
-            metrics.reconciliation(() -> gaps(reconcile.last()));
+            metrics.reconciliation(() -> io.budgetguard.billing.Reconciliation.gaps(reconcile.last()));
         }
         if (s.stripe() != null) {
             io.budgetguard.billing.StripeShowback showback = new io.budgetguard.billing.StripeShowback(db,
@@ -71,24 +71,5 @@ final class Duties {
     static io.budgetguard.billing.Reconciliation reconciliation(Settings s, Database db, AlertStore alerts, Clock clock, ObjectMapper json) {
         return new io.budgetguard.billing.Reconciliation(db, s.reconcile(), alerts, s.alertWebhookUrl(),
                 s.alertSmtp() == null ? List.of() : s.alertSmtp().to(), clock, json);
-    }
-
-    /** Per provider of the last check: {days flagged, the absolute gap of the days' totals summed, in micro-USD}. */
-    private static java.util.Map<String, long[]> gaps(io.budgetguard.billing.Reconciliation.Report r) {
-        java.util.Map<String, long[]> out = new java.util.TreeMap<>();
-        if (r == null) return out;
-        java.util.Map<String, java.util.Map<java.time.LocalDate, long[]>> days = new java.util.TreeMap<>();
-        for (io.budgetguard.billing.Reconciliation.Row row : r.rows()) {
-            long[] t = days.computeIfAbsent(row.provider(), p -> new java.util.TreeMap<>()).computeIfAbsent(row.day(), d -> new long[2]);
-            t[0] += row.ledgerMicroUsd();
-            t[1] += row.providerMicroUsd();
-        }
-        days.forEach((p, byDay) -> {
-            long gap = 0;
-            for (long[] t : byDay.values()) gap += Math.abs(t[1] - t[0]);
-            out.put(p, new long[] {0, gap});
-        });
-        for (io.budgetguard.billing.Reconciliation.Flag f : r.flagged()) out.computeIfAbsent(f.provider(), p -> new long[2])[0]++;
-        return out;
     }
 }

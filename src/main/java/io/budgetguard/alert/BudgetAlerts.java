@@ -208,15 +208,7 @@ public final class BudgetAlerts {
 
     static String messageId(AlertStore.Delivery d) {
         String key = d.tenantId() + "|" + d.windowId() + "|" + d.kind() + "|" + d.thresholdPct();
-        return "alert." + java.util.HexFormat.of().formatHex(sha256(key), 0, 16);
-    }
-
-    private static byte[] sha256(String s) {
-        try {
-            return java.security.MessageDigest.getInstance("SHA-256").digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return "alert." + io.budgetguard.core.Sha256.hex(key).substring(0, 32);
     }
 
     static String thresholdMessage(Tenant t, WindowUsage u, int pct, Forecast f) {

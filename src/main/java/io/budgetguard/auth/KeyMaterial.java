@@ -1,8 +1,6 @@
 package io.budgetguard.auth;
 
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.HexFormat;
@@ -35,21 +33,12 @@ public final class KeyMaterial {
     }
 
     public static String hash(String key) {
-        return HexFormat.of().formatHex(sha256(key.getBytes(StandardCharsets.UTF_8)));
-    }
-
-    static byte[] sha256(byte[] data) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(data);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every JDK", e);
-        }
+        return io.budgetguard.core.Sha256.hex(key);
     }
 
     /** Constant-time comparison that also hides the expected length (both sides are hashed first). */
     public static boolean constantTimeEquals(String presented, String expected) {
         if (presented == null || expected == null) return false;
-        return MessageDigest.isEqual(sha256(presented.getBytes(StandardCharsets.UTF_8)),
-                sha256(expected.getBytes(StandardCharsets.UTF_8)));
+        return MessageDigest.isEqual(io.budgetguard.core.Sha256.of(presented), io.budgetguard.core.Sha256.of(expected));
     }
 }

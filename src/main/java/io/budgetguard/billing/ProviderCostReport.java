@@ -49,47 +49,54 @@ final class ProviderCostReport {
 
     /** OpenAI's costs of the days [from, to]; amounts are USD numbers. */
     List<Line> openai(ReconcileSettings.Source s, LocalDate from, LocalDate to) throws Unreadable {
-        List<Line> out = new ArrayList<>();
-        String page = null;
-        for (int i = 0; i < maxPages; i++) {
-            String q = "start_time=" + epoch(from) + "&end_time=" + epoch(to.plusDays(1)) + "&bucket_width=1d&limit=31"
-                    + "&group_by=project_id&group_by=line_item" + (page == null ? "" : "&page=" + enc(page));
-            JsonNode body = get(s.baseUrl().resolve("/v1/organization/costs?" + q), "Authorization", "Bearer " + s.adminKey(), null, null);
-            for (JsonNode bucket : body.path("data")) {
-                LocalDate day = Instant.ofEpochSecond(bucket.path("start_time").asLong()).atZone(ZoneOffset.UTC).toLocalDate();
-                for (JsonNode r : bucket.path("results")) {
-                    BigDecimal usd = r.path("amount").path("value").decimalValue();
-                    if (!"usd".equalsIgnoreCase(r.path("amount").path("currency").asText("usd"))) throw new Unreadable("a cost not in USD");
-                    out.add(new Line(day, text(r.get("project_id")), openaiModel(text(r.get("line_item"))), micro(usd)));
-                }
+        String q = "start_time=" + epoch(from) + "&end_time=" + epoch(to.plusDays(1)) + "&bucket_width=1d&limit=31"
+                + "&group_by=project_id&group_by=line_item";
+        return paged(page -> get(s.baseUrl().resolve("/v1/organization/costs?" + q + page), "Authorization", "Bearer " + s.adminKey(),
+                null, null), (bucket, out) -> {
+            LocalDate day = Instant.ofEpochSecond(bucket.path("start_time").asLong()).atZone(ZoneOffset.UTC).toLocalDate();
+            for (JsonNode r : bucket.path("results")) {
+                if (!"usd".equalsIgnoreCase(r.path("amount").path("currency").asText("usd"))) throw new Unreadable("a cost not in USD");
+                out.add(new Line(day, text(r.get("project_id")), openaiModel(text(r.get("line_item"))),
+                        micro(r.path("amount").path("value").decimalValue())));
             }
-            if (!body.path("has_more").asBoolean(false)) return out;
-            page = text(body.get("next_page"));
-            if (page.isEmpty()) return out;
-        }
-        throw new Unreadable("more than " + maxPages + " pages");
+        });
     }
 
     /** Anthropic's costs of the days [from, to]; amounts are decimal strings in cents. */
     List<Line> anthropic(ReconcileSettings.Source s, LocalDate from, LocalDate to) throws Unreadable {
-        List<Line> out = new ArrayList<>();
-        String page = null;
-        for (int i = 0; i < maxPages; i++) {
-            String q = "starting_at=" + enc(from + "T00:00:00Z") + "&ending_at=" + enc(to.plusDays(1) + "T00:00:00Z")
-                    + "&bucket_width=1d&limit=31&group_by%5B%5D=workspace_id&group_by%5B%5D=description" + (page == null ? "" : "&page=" + enc(page));
-            JsonNode body = get(s.baseUrl().resolve("/v1/organizations/cost_report?" + q), "x-api-key", s.adminKey(),
-                    "anthropic-version", "2023-06-01");
-            for (JsonNode bucket : body.path("data")) {
-                LocalDate day = Instant.parse(bucket.path("starting_at").asText()).atZone(ZoneOffset.UTC).toLocalDate();
-                for (JsonNode r : bucket.path("results")) {
-                    if (!"USD".equalsIgnoreCase(r.path("currency").asText("USD"))) throw new Unreadable("a cost not in USD");
-                    BigDecimal cents = new BigDecimal(r.path("amount").asText("0"));
-                    out.add(new Line(day, text(r.get("workspace_id")), text(r.get("model")), micro(cents.movePointLeft(2))));
-                }
+        String q = "starting_at=" + enc(from + "T00:00:00Z") + "&ending_at=" + enc(to.plusDays(1) + "T00:00:00Z")
+                + "&bucket_width=1d&limit=31&group_by%5B%5D=workspace_id&group_by%5B%5D=description";
+        return paged(page -> get(s.baseUrl().resolve("/v1/organizations/cost_report?" + q + page), "x-api-key", s.adminKey(),
+                "anthropic-version", "2023-06-01"), (bucket, out) -> {
+            LocalDate day = Instant.parse(bucket.path("starting_at").asText()).atZone(ZoneOffset.UTC).toLocalDate();
+            for (JsonNode r : bucket.path("results")) {
+                if (!"USD".equalsIgnoreCase(r.path("currency").asText("USD"))) throw new Unreadable("a cost not in USD");
+                BigDecimal cents = new BigDecimal(r.path("amount").asText("0"));
+                out.add(new Line(day, text(r.get("workspace_id")), text(r.get("model")), micro(cents.movePointLeft(2))));
             }
+        });
+    }
+
+    /** One page of a report; {@code pageParameter} is "" for the first, else {@code &page=<token>}. */
+    private interface Page {
+        JsonNode fetch(String pageParameter) throws Unreadable;
+    }
+
+    /** Reads the lines of one day's bucket. */
+    private interface Bucket {
+        void read(JsonNode bucket, List<Line> out) throws Unreadable;
+    }
+
+    /** Both reports page alike: {@code data} buckets, {@code has_more}, {@code next_page}; at most {@code maxPages}. */
+    private List<Line> paged(Page page, Bucket bucket) throws Unreadable {
+        List<Line> out = new ArrayList<>();
+        String token = null;
+        for (int i = 0; i < maxPages; i++) {
+            JsonNode body = page.fetch(token == null ? "" : "&page=" + enc(token));
+            for (JsonNode b : body.path("data")) bucket.read(b, out);
             if (!body.path("has_more").asBoolean(false)) return out;
-            page = text(body.get("next_page"));
-            if (page.isEmpty()) return out;
+            token = text(body.get("next_page"));
+            if (token.isEmpty()) return out;
         }
         throw new Unreadable("more than " + maxPages + " pages");
     }

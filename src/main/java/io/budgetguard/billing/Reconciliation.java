@@ -94,7 +94,7 @@ public final class Reconciliation {
             List<Row> compared = compare(s, billed, ledgerSums(s.provider(), from, to), from, to);
             store(s.provider(), from, to, compared);
             rows.addAll(compared);
-            for (Flag f : flags(s.provider(), compared)) {
+            for (Flag f : flags(compared)) {
                 flagged.add(f);
                 alert(f);
             }
@@ -137,20 +137,39 @@ public final class Reconciliation {
         return out;
     }
 
-    private List<Flag> flags(String provider, List<Row> rows) {
-        Map<LocalDate, long[]> days = new TreeMap<>();
-        for (Row r : rows) {
-            long[] t = days.computeIfAbsent(r.day(), d -> new long[2]);
-            t[0] += r.ledgerMicroUsd();
-            t[1] += r.providerMicroUsd();
-        }
+    /** Days of the rows whose totals disagree past the threshold, per provider. */
+    private List<Flag> flags(List<Row> rows) {
         List<Flag> out = new ArrayList<>();
-        days.forEach((day, t) -> {
+        dayTotals(rows).forEach((provider, days) -> days.forEach((day, t) -> {
             long gap = Math.abs(t[1] - t[0]);
             if (gap >= settings.thresholdMicroUsd() && gap * 100 >= (long) settings.thresholdPct() * Math.max(t[0], t[1])) {
                 out.add(new Flag(day, provider, t[0], t[1]));
             }
+        }));
+        return out;
+    }
+
+    /** Per provider and day: {ledger, billed} in micro-USD, summed over the rows (models and projects). */
+    static Map<String, Map<LocalDate, long[]>> dayTotals(List<Row> rows) {
+        Map<String, Map<LocalDate, long[]>> out = new TreeMap<>();
+        for (Row r : rows) {
+            long[] t = out.computeIfAbsent(r.provider(), p -> new TreeMap<>()).computeIfAbsent(r.day(), d -> new long[2]);
+            t[0] += r.ledgerMicroUsd();
+            t[1] += r.providerMicroUsd();
+        }
+        return out;
+    }
+
+    /** Per provider of a check (the metrics): {days flagged, the absolute gaps of the days' totals summed, in micro-USD}. */
+    public static Map<String, long[]> gaps(Report r) {
+        Map<String, long[]> out = new TreeMap<>();
+        if (r == null) return out;
+        dayTotals(r.rows()).forEach((provider, days) -> {
+            long gap = 0;
+            for (long[] t : days.values()) gap += Math.abs(t[1] - t[0]);
+            out.put(provider, new long[] {0, gap});
         });
+        for (Flag f : r.flagged()) out.computeIfAbsent(f.provider(), p -> new long[2])[0]++;
         return out;
     }
 
@@ -216,11 +235,7 @@ public final class Reconciliation {
 
     /** Days of stored rows that disagree past the threshold. */
     public List<Flag> flagsOf(List<Row> rows) {
-        Map<String, List<Row>> byProvider = new TreeMap<>();
-        for (Row r : rows) byProvider.computeIfAbsent(r.provider(), p -> new ArrayList<>()).add(r);
-        List<Flag> out = new ArrayList<>();
-        byProvider.forEach((p, rs) -> out.addAll(flags(p, rs)));
-        return out;
+        return flags(rows);
     }
 
     private void alert(Flag f) {

@@ -158,20 +158,24 @@ public final class SettingsLoader {
                 {"STRIPE_VALUE_PAYLOAD_KEY", valueKey}}) {
             if (!name.matcher(n[1]).matches()) v.problem(n[0] + ": 1 to 100 letters, digits or _ . : -");
         }
-        URI apiBase = null;
-        try {
-            apiBase = new URI(base);
-            if (!("https".equals(apiBase.getScheme()) || "http".equals(apiBase.getScheme())) || apiBase.getHost() == null) {
-                throw new URISyntaxException(base, "not http(s)");
-            }
-        } catch (URISyntaxException e) {
-            v.problem("STRIPE_API_BASE: expected an http(s) URL, e.g. https://api.stripe.com (stripe-mock: http://127.0.0.1:12111)");
-        }
+        URI apiBase = httpUrl("STRIPE_API_BASE", base, "https://api.stripe.com (stripe-mock: http://127.0.0.1:12111)");
         if (key == null) return null;
         if (!key.matches("(sk|rk)_(live|test)_[A-Za-z0-9]{8,250}")) {
             v.problem("STRIPE_API_KEY: expected a Stripe secret or restricted key (sk_live_..., rk_live_..., sk_test_...)");
         }
         return new io.budgetguard.billing.StripeSettings(key, apiBase, event, customerKey, valueKey, batch, timeoutMs, backoffMs);
+    }
+
+    /** An http(s) URL with a host, or null after one problem line naming the variable and an example. */
+    private URI httpUrl(String name, String raw, String example) {
+        try {
+            URI uri = new URI(raw);
+            if (("https".equals(uri.getScheme()) || "http".equals(uri.getScheme())) && uri.getHost() != null) return uri;
+        } catch (URISyntaxException e) {
+            // said below, as for a URL of another scheme
+        }
+        v.problem(name + ": expected an http(s) URL, e.g. " + example);
+        return null;
     }
 
     /** Reconciliation: each provider's cost report is read when its admin key is set. */
@@ -193,13 +197,7 @@ public final class SettingsLoader {
         String base = v.str("RECONCILE_" + name + "_BASE_URL", defaultBase);
         String provider = v.str("RECONCILE_" + name + "_PROVIDER", defaultProvider);
         String project = v.str("RECONCILE_" + name + (name.equals("OPENAI") ? "_PROJECT" : "_WORKSPACE"));
-        URI uri = null;
-        try {
-            uri = new URI(base);
-            if (!("https".equals(uri.getScheme()) || "http".equals(uri.getScheme())) || uri.getHost() == null) throw new URISyntaxException(base, "scheme");
-        } catch (URISyntaxException e) {
-            v.problem("RECONCILE_" + name + "_BASE_URL: expected an http(s) URL, e.g. " + defaultBase);
-        }
+        URI uri = httpUrl("RECONCILE_" + name + "_BASE_URL", base, defaultBase);
         if (!provider.matches("[a-z0-9][a-z0-9_-]{0,63}")) v.problem("RECONCILE_" + name + "_PROVIDER: a provider name as the ledger has it, e.g. " + defaultProvider);
         if (key == null) return null;
         if (!key.startsWith(keyPrefix)) {

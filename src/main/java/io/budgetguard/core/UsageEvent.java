@@ -39,6 +39,12 @@ public record UsageEvent(
         public String sql() {
             return sql;
         }
+
+        /** The status a ledger row stores as {@code sql}; an IllegalArgumentException for any other text. */
+        public static Status fromSql(String sql) {
+            for (Status s : values()) if (s.sql.equals(sql)) return s;
+            throw new IllegalArgumentException("unknown status " + sql);
+        }
     }
 
     public UsageEvent {

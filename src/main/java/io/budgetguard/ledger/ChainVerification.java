@@ -157,18 +157,14 @@ public final class ChainVerification {
         return new Result(tenantId, rows, unchained, head, new Break(seq, requestId, problem));
     }
 
-    private static UsageEvent event(ResultSet rs) throws SQLException {
+    /** The event a {@code ledger_chain_rows} row stores (what its hash covers, latency aside). */
+    static UsageEvent event(ResultSet rs) throws SQLException {
         int upstream = rs.getInt(14);
         Integer upstreamStatus = rs.wasNull() ? null : upstream;
         return new UsageEvent(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
-                rs.getString(6), status(rs.getString(7)), rs.getLong(8), rs.getLong(9), rs.getLong(10), rs.getLong(11),
+                rs.getString(6), UsageEvent.Status.fromSql(rs.getString(7)), rs.getLong(8), rs.getLong(9), rs.getLong(10), rs.getLong(11),
                 Money.microUsdFromSql(rs.getBigDecimal(12)), Money.microUsdFromSql(rs.getBigDecimal(13)), upstreamStatus,
                 rs.getObject(15, OffsetDateTime.class).toInstant(), rs.getObject(16, OffsetDateTime.class).toInstant(),
                 rs.getString(18), rs.getString(19));
-    }
-
-    private static UsageEvent.Status status(String sql) {
-        for (UsageEvent.Status s : UsageEvent.Status.values()) if (s.sql().equals(sql)) return s;
-        throw new IllegalArgumentException("unknown status " + sql);
     }
 }

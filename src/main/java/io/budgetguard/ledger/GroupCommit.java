@@ -126,12 +126,12 @@ final class GroupCommit implements AutoCloseable {
             List<UsageEvent> appends = appendsOf(entries);
             LedgerChain.Linked linked = chain.link(c, appends, false);
             int[][] counts = execute(entries, journalInsert, ledgerInsert, journalDelete, linked.links());
-            if (!insertedAsLinked(counts[1], linked.links())) {
+            if (!LedgerChain.insertedAsLinked(counts[1], linked.links())) {
                 // A row was already there (rare: a replay): its link would leave a gap. Again, skipping those rows.
                 c.rollback();
                 linked = chain.link(c, appends, true);
                 counts = execute(entries, journalInsert, ledgerInsert, journalDelete, linked.links());
-                Ledger.checkedInserts(counts[1], linked.links());
+                LedgerChain.checkedInserts(counts[1], linked.links());
             }
             CrashPoint.reached(CrashPoint.Step.BEFORE_COMMIT);
             c.commit();
@@ -140,7 +140,7 @@ final class GroupCommit implements AutoCloseable {
             int j = 0, a = 0;
             for (Op op : batch) {
                 int count = op.entry().journal() != null ? counts[0][j++] : counts[1][a++];
-                op.done().complete(count == 1 || count == Statement.SUCCESS_NO_INFO);
+                op.done().complete(LedgerChain.inserted(count));
             }
         } catch (SQLException | RuntimeException e) {
             chain.forget(); // a commit that threw may or may not have happened: heads are read again
@@ -158,14 +158,6 @@ final class GroupCommit implements AutoCloseable {
         List<UsageEvent> out = new ArrayList<>(entries.size());
         for (LedgerWal.Entry e : entries) if (e.append() != null) out.add(e.append());
         return out;
-    }
-
-    private static boolean insertedAsLinked(int[] counts, List<LedgerChain.Link> links) {
-        for (int i = 0; i < counts.length; i++) {
-            boolean inserted = counts[i] == 1 || counts[i] == Statement.SUCCESS_NO_INFO;
-            if (inserted != (links.get(i) != null)) return false;
-        }
-        return true;
     }
 
     /** A batch whose commit failed is cut from the log before its callers hear of the failure: never replayed. */

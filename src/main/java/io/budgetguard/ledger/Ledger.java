@@ -63,28 +63,10 @@ public final class Ledger implements SpendHistory, AutoCloseable {
                     bindEvent(ps, events.get(i), linked[0].links().get(i));
                     ps.addBatch();
                 }
-                return checkedInserts(ps.executeBatch(), linked[0].links());
+                return LedgerChain.checkedInserts(ps.executeBatch(), linked[0].links());
             }
         }));
         chain.committed(linked[0]);
-        return inserted;
-    }
-
-    /**
-     * How many rows were inserted, checked against the links: each linked row inserted, each unlinked one (already
-     * there) not. Anything else (a row that appeared meanwhile) would leave a gap or a fork in the chain: it fails
-     * the transaction loudly instead.
-     */
-    static int checkedInserts(int[] counts, List<LedgerChain.Link> links) {
-        int inserted = 0;
-        for (int i = 0; i < counts.length; i++) {
-            boolean insertedRow = counts[i] == 1 || counts[i] == java.sql.Statement.SUCCESS_NO_INFO;
-            if (insertedRow != (links.get(i) != null)) {
-                throw new IllegalStateException("ledger chain: row " + i + " of the batch was " + (insertedRow ? "" : "not ")
-                        + "inserted against its link");
-            }
-            if (insertedRow) inserted++;
-        }
         return inserted;
     }
 

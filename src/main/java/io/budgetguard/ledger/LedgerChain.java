@@ -2,9 +2,6 @@ package io.budgetguard.ledger;
 
 import io.budgetguard.core.UsageEvent;
 import io.budgetguard.store.Database;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -15,7 +12,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -98,6 +94,35 @@ final class LedgerChain {
         if (cachedHeads != null) cachedHeads.putAll(linked.heads());
     }
 
+    /** Whether a batch count says the row was inserted (a driver may report a batched insert without its count). */
+    static boolean inserted(int count) {
+        return count == 1 || count == java.sql.Statement.SUCCESS_NO_INFO;
+    }
+
+    /** Whether every linked row was inserted and every unlinked one (already there) was not. */
+    static boolean insertedAsLinked(int[] counts, List<Link> links) {
+        for (int i = 0; i < counts.length; i++) {
+            if (inserted(counts[i]) != (links.get(i) != null)) return false;
+        }
+        return true;
+    }
+
+    /**
+     * How many rows were inserted, checked against the links: anything but {@link #insertedAsLinked} (a row that
+     * appeared meanwhile) would leave a gap or a fork in the chain, so it fails the transaction loudly instead.
+     */
+    static int checkedInserts(int[] counts, List<Link> links) {
+        int n = 0;
+        for (int i = 0; i < counts.length; i++) {
+            boolean row = inserted(counts[i]);
+            if (row != (links.get(i) != null)) {
+                throw new IllegalStateException("ledger chain: row " + i + " of the batch was " + (row ? "" : "not ") + "inserted against its link");
+            }
+            if (row) n++;
+        }
+        return n;
+    }
+
     /** Forgets cached heads (after a failed transaction whose outcome is unknown). */
     void forget() {
         if (cachedHeads != null) cachedHeads.clear();
@@ -170,7 +195,7 @@ final class LedgerChain {
         field(b, Long.toString(latencyMs));
         field(b, e.endUser());
         field(b, e.tags());
-        return HexFormat.of().formatHex(sha256(b.toString()));
+        return io.budgetguard.core.Sha256.hex(b.toString());
     }
 
     private static String micros(Instant t) {
@@ -185,13 +210,5 @@ final class LedgerChain {
             b.append(v.length()).append(':').append(v);
         }
         b.append('|');
-    }
-
-    private static byte[] sha256(String s) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

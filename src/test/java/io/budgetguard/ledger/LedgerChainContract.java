@@ -194,21 +194,12 @@ abstract class LedgerChainContract {
                 String prev = LedgerChain.GENESIS_HASH;
                 while (rs.next()) {
                     long s = rs.getLong(20);
-                    String h = s < seq ? rs.getString(21) : LedgerChain.hash(prev, s, eventOf(rs), rs.getLong(17));
+                    String h = s < seq ? rs.getString(21) : LedgerChain.hash(prev, s, ChainVerification.event(rs), rs.getLong(17));
                     if (s >= seq) rows.add(new String[] {rs.getString(1), h});
                     prev = h;
                 }
             }
         }
         for (String[] r : rows) behindTheTriggersBack("UPDATE usage_ledger SET chain_hash = '" + r[1] + "' WHERE request_id = '" + r[0] + "'");
-    }
-
-    private static UsageEvent eventOf(ResultSet rs) throws SQLException {
-        int upstream = rs.getInt(14);
-        return new UsageEvent(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5), rs.getString(6),
-                UsageEvent.Status.OK, rs.getLong(8), rs.getLong(9), rs.getLong(10), rs.getLong(11),
-                io.budgetguard.core.Money.microUsdFromSql(rs.getBigDecimal(12)), io.budgetguard.core.Money.microUsdFromSql(rs.getBigDecimal(13)),
-                rs.wasNull() ? null : upstream, rs.getObject(15, java.time.OffsetDateTime.class).toInstant(),
-                rs.getObject(16, java.time.OffsetDateTime.class).toInstant(), rs.getString(18), rs.getString(19));
     }
 }
