@@ -152,14 +152,43 @@ public final class BrowserPage implements AutoCloseable {
     @Override
     public void close() throws IOException {
         socket.abort();
-        chromium.destroy();
-        try {
-            if (!chromium.waitFor(10, TimeUnit.SECONDS)) chromium.destroyForcibly();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        // Chromium's helper processes (network service, renderer) outlive the browser process and go on writing
+        // into the profile, so every one of them is stopped before the profile is removed.
+        java.util.List<ProcessHandle> family = new java.util.ArrayList<>(chromium.descendants().toList());
+        family.add(chromium.toHandle());
+        family.forEach(ProcessHandle::destroy);
+        for (ProcessHandle h : family) {
+            try {
+                h.onExit().get(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (Exception e) {
+                h.destroyForcibly();
+            }
         }
-        try (var files = Files.walk(profile)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-        }
+        removeProfile(profile);
+    }
+
+    /** Deletes the profile tree; a file that is already gone counts as deleted. */
+    private static void removeProfile(Path root) throws IOException {
+        Files.walkFileTree(root, new java.nio.file.SimpleFileVisitor<>() {
+            @Override
+            public java.nio.file.FileVisitResult visitFile(Path f, java.nio.file.attribute.BasicFileAttributes a) throws IOException {
+                Files.deleteIfExists(f);
+                return java.nio.file.FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public java.nio.file.FileVisitResult visitFileFailed(Path f, IOException e) throws IOException {
+                if (e instanceof java.nio.file.NoSuchFileException) return java.nio.file.FileVisitResult.CONTINUE;
+                throw e;
+            }
+
+            @Override
+            public java.nio.file.FileVisitResult postVisitDirectory(Path d, IOException e) {
+                d.toFile().delete();
+                return java.nio.file.FileVisitResult.CONTINUE;
+            }
+        });
     }
 }
