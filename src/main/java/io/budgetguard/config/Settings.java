@@ -64,7 +64,8 @@ public record Settings(
         /** Stripe showback (STRIPE_API_KEY); null without it. */
         io.budgetguard.billing.StripeSettings stripe,
         /** Reconciliation with the providers' cost reports (RECONCILE_*_ADMIN_KEY); null without either. */
-        io.budgetguard.billing.ReconcileSettings reconcile) {
+        io.budgetguard.billing.ReconcileSettings reconcile,
+        UploadLimits uploadLimits) {
 
     /** How often counted refusals are appended (REFUSALS_FLUSH_MS) and how many groups wait between two appends. */
     public record RefusalLimits(long flushMs, int maxGroups) {
@@ -101,6 +102,25 @@ public record Settings(
                     + ", maxHeaders=" + maxHeaders + ", maxHeaderBytes=" + maxHeaderBytes + ", trustStore=" + trustStore
                     + ", proxy=" + (proxy == null ? "none" : proxy.getHost() + ":" + proxy.getPort()) + "]";
         }
+    }
+
+    /**
+     * Multipart uploads (audio to transcribe, images to edit), streamed on as they arrive: the largest upload
+     * ({@code MAX_UPLOAD_BYTES}, OpenAI's own largest file limit for these endpoints) and the text fields of one form
+     * held in memory ({@code MAX_FORM_FIELD_BYTES}).
+     */
+    public record UploadLimits(long maxUploadBytes, int maxFormFieldBytes) {
+        public static final long DEFAULT_MAX_UPLOAD_BYTES = 50L * 1024 * 1024;
+        public static final int DEFAULT_MAX_FORM_FIELD_BYTES = 64 * 1024;
+        public static final UploadLimits DEFAULTS = new UploadLimits(DEFAULT_MAX_UPLOAD_BYTES, DEFAULT_MAX_FORM_FIELD_BYTES);
+    }
+
+    public long maxUploadBytes() {
+        return uploadLimits.maxUploadBytes();
+    }
+
+    public int maxFormFieldBytes() {
+        return uploadLimits.maxFormFieldBytes();
     }
 
     public static final int DEFAULT_PORT = 3000;

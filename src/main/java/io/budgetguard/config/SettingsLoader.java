@@ -121,6 +121,9 @@ public final class SettingsLoader {
                 .alertSmtp(new SmtpSettingsReader(v).relay())
                 .stripe(stripe())
                 .reconcile(reconcile())
+                .uploadLimits(new Settings.UploadLimits(
+                        v.longIn("MAX_UPLOAD_BYTES", Settings.UploadLimits.DEFAULT_MAX_UPLOAD_BYTES, 1024, 1024L * 1024 * 1024),
+                        v.intIn("MAX_FORM_FIELD_BYTES", Settings.UploadLimits.DEFAULT_MAX_FORM_FIELD_BYTES, 1024, 16 * 1024 * 1024)))
                 .build();
     }
 

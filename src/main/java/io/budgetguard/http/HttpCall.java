@@ -28,6 +28,8 @@ public final class HttpCall {
     private volatile boolean responseStarted;
     private volatile boolean aborted;
     private volatile boolean deadlinePassed;
+    /** An upload is being read and passed on: the deadline cuts the client's side of it too. */
+    private volatile boolean uploading;
     private volatile Runnable onAbort;
     private int status;
     private String tenantId;
@@ -137,7 +139,7 @@ public final class HttpCall {
         if (!deadlinePassed && nowNanos - deadlineNanos > 0) {
             deadlinePassed = true;
             cutUpstream();
-            if (responseStarted) abort();
+            if (responseStarted || uploading) abort();
             return true;
         }
         return false;
@@ -209,6 +211,19 @@ public final class HttpCall {
             }
             return out.toByteArray();
         }
+    }
+
+    /**
+     * The request body as a stream, for an upload passed on as it arrives (never read whole); until
+     * {@link #uploadDone} the request deadline drops the client as well as the upstream.
+     */
+    public InputStream uploadBody() {
+        uploading = true;
+        return exchange.getRequestBody();
+    }
+
+    public void uploadDone() {
+        uploading = false;
     }
 
     /** True when the Content-Type is JSON (any charset parameter). */

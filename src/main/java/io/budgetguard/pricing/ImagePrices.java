@@ -65,6 +65,15 @@ public final class ImagePrices {
      * ignored for per-image ones).
      */
     public Estimate estimate(String model, JsonNode body, ModelPrice tokenPrice) {
+        return estimate(model, body, tokenPrice, 0);
+    }
+
+    /**
+     * The worst case of an edit or variation of {@code inputImages} uploaded images: per-image models as a
+     * generation; token-priced models also pay each input image's tokens (the model's image bound, plus its largest
+     * high-quality image when {@code input_fidelity} is high).
+     */
+    public Estimate estimate(String model, JsonNode body, ModelPrice tokenPrice, int inputImages) {
         int n = images(body);
         if (perImage.containsKey(model)) {
             Map<String, Map<String, Long>> byQuality = perImage.get(model);
@@ -90,7 +99,12 @@ public final class ImagePrices {
             }
         }
         long output = Math.multiplyExact(tokens, n);
-        long prompt = Estimator.utf8Bytes(text(body, "prompt", "")) + Estimator.FIXED_MARGIN_TOKENS;
+        long perInput = tokenPrice.imageMaxTokens();
+        if (text(body, "input_fidelity", "low").equals("high") && byQuality.containsKey("high")) {
+            for (long t : byQuality.get("high").values()) perInput = Math.max(perInput, tokenPrice.imageMaxTokens() + t);
+        }
+        long prompt = Estimator.utf8Bytes(text(body, "prompt", "")) + Estimator.FIXED_MARGIN_TOKENS
+                + Math.multiplyExact(perInput, inputImages);
         return new Estimate(prompt, output, tokenPrice.costMicroUsd(prompt, 0, output));
     }
 

@@ -19,6 +19,15 @@ public enum Endpoint {
     IMAGES_GENERATIONS("POST", "/v1/images/generations", Shape.OPENAI, false, false, Estimator.Kind.IMAGE),
     /** Billed by the input's characters (tts-1, tts-1-hd) by {@link io.budgetguard.pricing.SpeechPrices}; the answer is audio. */
     AUDIO_SPEECH("POST", "/v1/audio/speech", Shape.OPENAI, false, false, Estimator.Kind.SPEECH),
+    /**
+     * Speech to text: a multipart upload streamed on as it arrives, reserved at the longest its audio can last by
+     * {@link io.budgetguard.pricing.TranscriptionPrices}, settled from the seconds or tokens the answer reports.
+     */
+    AUDIO_TRANSCRIPTIONS("POST", "/v1/audio/transcriptions", Shape.OPENAI, true, false, null),
+    AUDIO_TRANSLATIONS("POST", "/v1/audio/translations", Shape.OPENAI, false, false, null),
+    /** Images from uploaded ones (multipart, streamed on): priced as generations, token models also by their input images. */
+    IMAGES_EDITS("POST", "/v1/images/edits", Shape.OPENAI, false, false, null),
+    IMAGES_VARIATIONS("POST", "/v1/images/variations", Shape.OPENAI, false, false, null),
     /** A stored response of the tenant's own: free, the provider that created it answers. */
     RESPONSE_GET("GET", "/v1/responses/{id}", Shape.OPENAI, false, false, null),
     RESPONSE_DELETE("DELETE", "/v1/responses/{id}", Shape.OPENAI, false, false, null),
@@ -89,6 +98,16 @@ public enum Endpoint {
     /** A call on a stored response (named by {@code {id}} in the path), which only its tenant may make. */
     boolean onStoredResponse() {
         return this == RESPONSE_GET || this == RESPONSE_DELETE || this == RESPONSE_CANCEL || this == RESPONSE_INPUT_ITEMS;
+    }
+
+    /** A multipart upload, passed on as it arrives instead of read whole. */
+    boolean upload() {
+        return this == AUDIO_TRANSCRIPTIONS || this == AUDIO_TRANSLATIONS || this == IMAGES_EDITS || this == IMAGES_VARIATIONS;
+    }
+
+    /** An upload of audio (priced by its length), not of images. */
+    boolean audioUpload() {
+        return this == AUDIO_TRANSCRIPTIONS || this == AUDIO_TRANSLATIONS;
     }
 
     /** A call that creates a stored response. */

@@ -5,13 +5,18 @@ import io.budgetguard.http.ApiException;
 
 /**
  * What happened upstream: how it ended, its status (null if never reached), its usage (null if unknown),
- * whether OpenAI may bill it, and the error to answer when no response was relayed.
+ * whether OpenAI may bill it, the error to answer when no response was relayed, and the seconds of audio a
+ * transcription reports (-1: none).
  */
 record Outcome(UsageEvent.Status status, Integer upstreamStatus, Usage usage, boolean maybeBilled,
-                       ApiException error) {
+                       ApiException error, long audioSeconds) {
+    Outcome(UsageEvent.Status status, Integer upstreamStatus, Usage usage, boolean maybeBilled, ApiException error) {
+        this(status, upstreamStatus, usage, maybeBilled, error, -1);
+    }
+
     /** This outcome without the usage (a model billed per image: a usage block, if any, is not its bill). */
     Outcome withoutUsage() {
-        return new Outcome(status, upstreamStatus, null, maybeBilled, error);
+        return new Outcome(status, upstreamStatus, null, maybeBilled, error, audioSeconds);
     }
 
     /** Something was thrown between admission and settlement: billed at the estimate if anything was sent. */

@@ -59,6 +59,7 @@ public final class ProxyHandler implements AutoCloseable {
     private final io.budgetguard.ledger.RefusalLog refusals;
     private final io.budgetguard.pricing.ImagePrices images;
     private final io.budgetguard.pricing.SpeechPrices speech;
+    private final io.budgetguard.pricing.TranscriptionPrices transcriptions;
     private final io.budgetguard.tenant.TenantObjects objects;
 
     public ProxyHandler(Settings settings, ObjectMapper json, Clock clock, TenantAuth auth, TenantDirectory tenants,
@@ -79,6 +80,7 @@ public final class ProxyHandler implements AutoCloseable {
         try {
             this.images = io.budgetguard.pricing.ImagePrices.load(json);
             this.speech = io.budgetguard.pricing.SpeechPrices.load(json);
+            this.transcriptions = io.budgetguard.pricing.TranscriptionPrices.load(json);
         } catch (IOException e) {
             throw new IllegalStateException("unit-prices.json cannot be read: " + e.getMessage(), e);
         }
@@ -137,6 +139,10 @@ public final class ProxyHandler implements AutoCloseable {
             models.answer(call, endpoint, params.get("model"));
             return;
         }
+        if (endpoint.upload()) {
+            handleUpload(call, endpoint, caller, tenant);
+            return;
+        }
         ModelRouter.Target owned = endpoint.onStoredResponse() ? ownedResponse(tenant, params.get("id")) : null;
         ProxyRequest read = read(call, endpoint, params);
         ModelRouter.Target target = owned != null ? owned : target(endpoint, read.model());
@@ -164,6 +170,110 @@ public final class ProxyHandler implements AutoCloseable {
             settlement.settle(reservation, outcome, price);
         }
         if (outcome.error() != null) throw outcome.error();
+    }
+
+    /**
+     * A multipart upload: read until it can be priced, then admitted like any request and streamed on to the
+     * upstream as the rest arrives ({@link Upload}). A per-minute transcription is settled at the seconds its answer
+     * reports; a per-image edit at its reservation; a token-priced model from its usage.
+     */
+    private void handleUpload(HttpCall call, Endpoint endpoint, Caller caller, Tenant tenant) throws IOException {
+        long declared = declaredLength(call);
+        try (Upload upload = new Upload(call.uploadBody(), call.header("Content-Type"), declared, settings.maxUploadBytes(),
+                settings.maxFormFieldBytes(), endpoint.audioUpload() ? AUDIO_PRICED_FIELDS : IMAGE_PRICED_FIELDS)) {
+            upload.readUntilPriceable();
+            ProxyRequest req = uploadRequest(endpoint, upload.form());
+            ModelRouter.Target target = router.route(endpoint.shape(), req.model());
+            checkAllowedModel(call, tenant, caller, req, target);
+            boolean perUnit = endpoint.audioUpload() ? transcriptions.perMinute(target.pricedAs()) : images.perImage(target.pricedAs());
+            ModelPrice price = perUnit ? perUnitPrice(target) : price(target, call);
+            Estimate estimate = uploadEstimate(endpoint, target, upload, req, price);
+            RequestLabels labels = RequestLabels.of(call, req);
+            List<WindowRef> windows = tenant.windowsFor(caller.keyId(), ledgerModel(req, target), labels.endUser(), clock.millis());
+            checkPolicy(call, tenant, caller, req, target, labels, null, estimate, windows);
+            Reservation reservation = admit(call, tenant, caller, req, target, labels, estimate, windows);
+            UpstreamAttempt attempt = new UpstreamAttempt();
+            Outcome outcome = null;
+            try {
+                call.onAbort(attempt::abort);
+                String renamed = req.model().equals(target.upstreamModel()) || !upload.form().spans().containsKey("model")
+                        ? null : target.upstreamModel();
+                outcome = forward(call, endpoint, Map.of(), req, target, tenant, () -> upstreams.get(target.provider().name())
+                        .sendUpload(UpstreamPaths.of(endpoint, target, Map.of(), null), upload, renamed,
+                                UpstreamPaths.headers(endpoint, call), call.requestId(), attempt));
+            } finally {
+                if (outcome == null) outcome = Outcome.unexpected(attempt);
+                if (perUnit && endpoint.audioUpload() && outcome.status() == UsageEvent.Status.OK && outcome.audioSeconds() >= 0) {
+                    settlement.settleAt(reservation, outcome, transcriptions.secondsCost(target.pricedAs(), outcome.audioSeconds()));
+                } else {
+                    settlement.settle(reservation, perUnit ? outcome.withoutUsage() : outcome, price);
+                }
+            }
+            if (outcome.error() != null) throw outcome.error();
+        } finally {
+            call.uploadDone();
+        }
+    }
+
+    private static long declaredLength(HttpCall call) {
+        String declared = call.header("Content-Length");
+        if (declared == null) return -1;
+        try {
+            long n = Long.parseLong(declared.trim());
+            if (n < 0) throw new NumberFormatException();
+            return n;
+        } catch (NumberFormatException e) {
+            throw ApiException.invalidRequest("Content-Length is not a number.");
+        }
+    }
+
+    /** The fields an upload's price depends on: they must arrive before its files stream. */
+    private static final java.util.Set<String> AUDIO_PRICED_FIELDS = java.util.Set.of("model", "prompt", "stream");
+    private static final java.util.Set<String> IMAGE_PRICED_FIELDS = java.util.Set.of("model", "n", "size", "quality", "prompt",
+            "input_fidelity", "stream");
+    /** OpenAI's model for edits and variations when the form names none. */
+    static final String DEFAULT_IMAGE_MODEL = "dall-e-2";
+
+    /** The upload's text fields as a request body (for the policy and the end user), {@code n} as a number. */
+    private ProxyRequest uploadRequest(Endpoint endpoint, MultipartForm form) {
+        com.fasterxml.jackson.databind.node.ObjectNode body = json.createObjectNode();
+        form.fields().forEach(body::put);
+        String n = form.fields().get("n");
+        if (n != null && n.matches("[0-9]{1,3}")) body.put("n", Integer.parseInt(n));
+        String model = form.fields().get("model");
+        if (model == null && !endpoint.audioUpload()) model = DEFAULT_IMAGE_MODEL;
+        if (model == null || model.isBlank()) throw ApiException.invalidRequest("You must provide a model parameter.", "model");
+        io.budgetguard.http.Identifier.require(model, "model", ProxyRequest.MAX_MODEL_CHARS);
+        for (String field : ProxyRequest.END_USER_FIELDS) {
+            String v = form.fields().get(field);
+            if (v != null) io.budgetguard.http.Identifier.require(v, field, ProxyRequest.MAX_END_USER_CHARS);
+        }
+        boolean stream = endpoint == Endpoint.AUDIO_TRANSCRIPTIONS && "true".equals(form.fields().get("stream"));
+        return new ProxyRequest(endpoint, body, model, stream, false, false, null);
+    }
+
+    /** Audio at the longest the upload can last; images per output image (and, for token models, per input image). */
+    private Estimate uploadEstimate(Endpoint endpoint, ModelRouter.Target target, Upload upload, ProxyRequest req, ModelPrice price) {
+        List<MultipartForm.FilePart> files = upload.form().files();
+        try {
+            if (endpoint.audioUpload()) {
+                MultipartForm.FilePart audio = files.stream().filter(f -> f.field.equals("file")).findFirst().orElseThrow(
+                        () -> ApiException.invalidRequest("You must provide an audio 'file'.", "file"));
+                long seconds = io.budgetguard.pricing.AudioLength.worstSeconds(upload.sizeBytes(), audio.head.toByteArray(),
+                        transcriptions.lowestBytesPerSecond());
+                return transcriptions.estimate(target.pricedAs(), seconds, req.json().path("prompt").asText(""),
+                        transcriptions.perMinute(target.pricedAs()) ? null : price);
+            }
+            if ("true".equals(upload.form().fields().get("stream"))) {
+                throw ApiException.invalidRequest("Streamed image edits (partial images) do not go through BudgetGuard yet; "
+                        + "leave 'stream' unset.", "stream");
+            }
+            int inputs = (int) files.stream().filter(f -> f.field.equals("image") || f.field.equals("image[]")).count();
+            if (inputs == 0) throw ApiException.invalidRequest("You must provide an 'image' file.", "image");
+            return images.estimate(target.pricedAs(), req.json(), price, endpoint == Endpoint.IMAGES_EDITS ? inputs : 0);
+        } catch (io.budgetguard.pricing.Unpriced e) {
+            throw ApiException.invalidRequest(e.getMessage(), e.field());
+        }
     }
 
     /**
@@ -278,19 +388,36 @@ public final class ProxyHandler implements AutoCloseable {
 
     private Outcome forward(HttpCall call, Endpoint endpoint, Map<String, String> params, ProxyRequest req,
                             ModelRouter.Target target, UpstreamAttempt attempt, Tenant tenant) {
+        return forward(call, endpoint, params, req, target, tenant, () -> {
+            String path = UpstreamPaths.of(endpoint, target, params, call.uri().getRawQuery());
+            byte[] body = endpoint == Endpoint.RESPONSE_CANCEL ? new byte[0] : req.upstreamBody();
+            return upstreams.get(target.provider().name()).send(endpoint.method(), path, body,
+                    UpstreamPaths.headers(endpoint, call), call.requestId(), attempt);
+        });
+    }
+
+    /** The one trip to the upstream: a buffered body, or an upload streamed from the client. */
+    @FunctionalInterface
+    private interface Sending {
+        Upstream.Response send() throws UpstreamFailure, Upload.Broken;
+    }
+
+    private Outcome forward(HttpCall call, Endpoint endpoint, Map<String, String> params, ProxyRequest req,
+                            ModelRouter.Target target, Tenant tenant, Sending sending) {
         Upstream.Response up;
         long t0 = System.nanoTime();
         try {
-            String path = UpstreamPaths.of(endpoint, target, params, call.uri().getRawQuery());
-            byte[] body = endpoint == Endpoint.RESPONSE_CANCEL ? new byte[0] : req.upstreamBody();
-            up = upstreams.get(target.provider().name()).send(endpoint.method(), path, body,
-                    UpstreamPaths.headers(endpoint, call), call.requestId(), attempt);
+            up = sending.send();
         } catch (UpstreamFailure f) {
             if (f.requestWritten()) metrics.upstreamFailedAfterSend();
             ApiException answer = call.deadlinePassed() ? ApiException.upstreamTimeout(
                     "The request passed its deadline of " + settings.requestDeadlineMs() + " ms.") : f.answer();
             // Written bytes may have reached OpenAI, which may bill them; a refused connection did not.
             return new Outcome(UsageEvent.Status.UPSTREAM_ERROR, null, null, f.requestWritten(), answer);
+        } catch (Upload.Broken b) {
+            // The form never reached the upstream whole, so it cannot have been processed or billed.
+            call.outcome("upload_refused");
+            return new Outcome(UsageEvent.Status.CLIENT_ABORT, null, null, false, b.answer);
         }
         metrics.upstream.observeNanos(System.nanoTime() - t0);
         ResponseRelay.Result r;
@@ -317,7 +444,7 @@ public final class ProxyHandler implements AutoCloseable {
         call.outcome(status.sql());
         // OpenAI does not bill its own errors; anything that may have generated (a success without usage, a cut
         // stream) is billable.
-        return new Outcome(status, up.status(), r.usage(), up.status() < 400, null);
+        return new Outcome(status, up.status(), r.usage(), up.status() < 400, null, r.audioSeconds());
     }
 
     /**

@@ -18,10 +18,17 @@ final class ResponseRelay {
     /** How the relay ended. */
     enum End { COMPLETE, CLIENT_GONE, UPSTREAM_FAILED }
 
-    /** How the relay ended, the usage seen, and the id of the object the body describes (a stored response), or null. */
-    record Result(End end, Usage usage, String objectId) {
+    /**
+     * How the relay ended, the usage seen, the id of the object the body describes (a stored response) or null, and
+     * the seconds of audio a transcription reports or -1.
+     */
+    record Result(End end, Usage usage, String objectId, long audioSeconds) {
         Result(End end, Usage usage) {
-            this(end, usage, null);
+            this(end, usage, null, -1);
+        }
+
+        Result(End end, Usage usage, String objectId) {
+            this(end, usage, objectId, -1);
         }
     }
 
@@ -72,7 +79,7 @@ final class ResponseRelay {
                     }
                 }
                 flush(out);
-                return new Result(End.COMPLETE, scanner.result(), scanner.objectId());
+                return new Result(End.COMPLETE, scanner.result(), scanner.objectId(), scanner.audioSeconds());
             } catch (ClientGone e) {
                 body.cancel();
                 return new Result(End.CLIENT_GONE, scanner.result());

@@ -36,6 +36,11 @@ final class Settlement {
         settle(r, o, costOrEstimate(o, price, r));
     }
 
+    /** Settles the request at a cost known from its answer (the seconds of audio a per-minute model reports). */
+    void settleAt(Reservation r, Outcome o, long costMicroUsd) {
+        settle(r, o, costMicroUsd);
+    }
+
     /** The request's windows as the budgets are now (a budget may have been added while the request was in flight). */
     private List<WindowRef> currentWindows(Reservation r, long nowMs) {
         try {

@@ -125,6 +125,37 @@ final class Upstream implements AutoCloseable {
         }
     }
 
+    /**
+     * Sends a multipart upload once, streaming it from the client as it arrives, and waits for the response's head.
+     * @throws Upload.Broken when the client's side of the upload failed: the upstream got an incomplete request
+     * @throws UpstreamFailure as {@link #send}
+     */
+    Response sendUpload(String path, Upload upload, String renamedModel, ClientHeaders headers, String requestId,
+                        UpstreamAttempt attempt) throws UpstreamFailure, Upload.Broken {
+        byte[] head = head("POST", path, upload.contentType(), upload.upstreamLength(renamedModel), headers, requestId);
+        UpstreamConnection conn = lend();
+        attempt.writing(conn);
+        try {
+            conn.out.write(head);
+            upload.writeTo(conn.out, renamedModel);
+            conn.socket.setSoTimeout(firstByteTimeoutMs);
+            return responses.read(conn, "POST");
+        } catch (Upload.Broken e) {
+            conn.abort();
+            throw e;
+        } catch (SocketTimeoutException e) {
+            conn.abort();
+            throw new UpstreamFailure(ApiException.upstreamTimeout("The upstream did not answer in time."), true);
+        } catch (IOException e) {
+            conn.abort();
+            throw new UpstreamFailure(ApiException.upstreamError("The upstream connection failed while the upload "
+                    + "was sent (" + reason(e) + "); it was not resent."), true);
+        } catch (RuntimeException e) {
+            conn.abort();
+            throw e;
+        }
+    }
+
     private static String reason(IOException e) {
         return e instanceof UpstreamProtocolException ? e.getMessage() : "connection closed or reset";
     }
@@ -136,6 +167,10 @@ final class Upstream implements AutoCloseable {
     record ClientHeaders(boolean nativeShape, String accept, String openaiBeta, String anthropicVersion, String anthropicBeta) {}
 
     private byte[] head(String method, String path, byte[] body, ClientHeaders h, String requestId) {
+        return head(method, path, body == null ? null : "application/json", body == null ? -1 : body.length, h, requestId);
+    }
+
+    private byte[] head(String method, String path, String contentType, long contentLength, ClientHeaders h, String requestId) {
         StringBuilder b = new StringBuilder(256);
         b.append(method).append(' ').append(basePath).append(path).append(" HTTP/1.1\r\n");
         b.append("Host: ").append(hostHeader).append("\r\n");
@@ -147,9 +182,9 @@ final class Upstream implements AutoCloseable {
         if (h.openaiBeta() != null) b.append("OpenAI-Beta: ").append(clean(h.openaiBeta())).append("\r\n");
         if (h.anthropicVersion() != null) b.append("anthropic-version: ").append(clean(h.anthropicVersion())).append("\r\n");
         if (h.anthropicBeta() != null) b.append("anthropic-beta: ").append(clean(h.anthropicBeta())).append("\r\n");
-        if (body != null) {
-            b.append("Content-Type: application/json\r\n");
-            b.append("Content-Length: ").append(body.length).append("\r\n");
+        if (contentType != null) {
+            b.append("Content-Type: ").append(clean(contentType)).append("\r\n");
+            b.append("Content-Length: ").append(contentLength).append("\r\n");
         }
         b.append("\r\n");
         return UpstreamBody.ascii(b.toString());

@@ -27,6 +27,9 @@ final class UsageScanner implements AutoCloseable {
     private boolean failed;
     /** The body's own top-level "id" (a stored response's), or null. */
     private String objectId;
+    /** Seconds of audio a transcription reports ({@code usage.seconds}, else verbose JSON's {@code duration}), or -1. */
+    private long usageSeconds = -1;
+    private long durationSeconds = -1;
 
     UsageScanner(JsonFactory factory) {
         try {
@@ -63,6 +66,11 @@ final class UsageScanner implements AutoCloseable {
         return objectId;
     }
 
+    /** The seconds of audio the body reports (rounded up), or -1. */
+    long audioSeconds() {
+        return usageSeconds >= 0 ? usageSeconds : durationSeconds;
+    }
+
     /** The usage found, or null. */
     Usage result() {
         return usage.any() ? usage.build() : null;
@@ -86,7 +94,9 @@ final class UsageScanner implements AutoCloseable {
             case VALUE_STRING -> {
                 if (objectId == null && depth == base + 1 && "id".equals(fieldAt[base + 1])) objectId = parser.getText();
             }
+            case VALUE_NUMBER_FLOAT -> seconds();
             case VALUE_NUMBER_INT -> {
+                seconds();
                 if (!inUsage) return;
                 if (depth == base + 2) usage.accept(null, fieldAt[base + 2], parser.getLongValue());
                 else if (depth == base + 3) usage.accept(fieldAt[base + 2], fieldAt[base + 3], parser.getLongValue());
@@ -94,6 +104,19 @@ final class UsageScanner implements AutoCloseable {
             default -> { }
         }
     }
+
+    private void seconds() throws IOException {
+        boolean usage = inUsage && depth == base + 2 && "seconds".equals(fieldAt[base + 2]);
+        boolean duration = !inUsage && depth == base + 1 && "duration".equals(fieldAt[base + 1]);
+        if (!usage && !duration) return;
+        java.math.BigDecimal v = parser.getDecimalValue();
+        if (v.signum() < 0 || v.compareTo(MAX_SECONDS) > 0) return;
+        long whole = v.setScale(0, java.math.RoundingMode.CEILING).longValueExact();
+        if (usage) usageSeconds = whole;
+        else durationSeconds = whole;
+    }
+
+    private static final java.math.BigDecimal MAX_SECONDS = java.math.BigDecimal.valueOf(1_000_000_000L);
 
     private static boolean isUsageField(String name) {
         return "usage".equals(name) || "usageMetadata".equals(name);

@@ -169,8 +169,13 @@ public final class FakeOpenAI implements AutoCloseable {
                 sendJson(ex, f.status(), error(f));
                 return;
             }
-            JsonNode req = body.length == 0 ? JSON.createObjectNode() : JSON.readTree(body);
             String path = ex.getRequestURI().getPath();
+            String contentType = ex.getRequestHeaders().getFirst("Content-Type");
+            if (contentType != null && contentType.startsWith("multipart/form-data")) {
+                multipart(ex, path, FakeMultipart.parse(body, contentType));
+                return;
+            }
+            JsonNode req = body.length == 0 ? JSON.createObjectNode() : JSON.readTree(body);
             boolean stream = req.path("stream").asBoolean(false);
             switch (path) {
                 case "/v1/chat/completions", "/v1/completions" -> {
@@ -196,6 +201,28 @@ public final class FakeOpenAI implements AutoCloseable {
                     else sendJson(ex, 404, error(new Failure(404, "unknown_url", "Unknown request URL: " + path)));
                 }
             }
+        }
+    }
+
+    /** OpenAI's multipart routes: transcriptions (also streamed), translations, image edits and variations. */
+    private void multipart(HttpExchange ex, String path, List<FakeMultipart.Part> parts) throws IOException {
+        switch (path) {
+            case "/v1/audio/transcriptions", "/v1/audio/translations" -> {
+                if ("true".equals(FakeMultipart.fields(parts).get("stream"))) {
+                    byte[] sse = FakeMultipart.transcriptionStream(parts).getBytes(StandardCharsets.UTF_8);
+                    ex.getResponseHeaders().set("Content-Type", "text/event-stream");
+                    ex.sendResponseHeaders(200, sse.length);
+                    ex.getResponseBody().write(sse);
+                    return;
+                }
+                FakeMultipart.Answer a = FakeMultipart.transcription(parts, path.endsWith("translations"));
+                ex.getResponseHeaders().set("Content-Type", a.contentType());
+                ex.sendResponseHeaders(200, a.body().length);
+                ex.getResponseBody().write(a.body());
+            }
+            case "/v1/images/edits", "/v1/images/variations" ->
+                    sendJson(ex, 200, images(FakeMultipart.imageRequest(parts, path.endsWith("variations"))));
+            default -> sendJson(ex, 404, error(new Failure(404, "unknown_url", "Unknown request URL: " + path)));
         }
     }
 
