@@ -385,3 +385,27 @@ SELECT tenant_id, provider FROM tenant_objects WHERE object_id = ? AND kind = ?
 
 -- name: tenant_object_delete
 DELETE FROM tenant_objects WHERE object_id = ? AND kind = ? AND tenant_id = ?
+
+-- name: tenant_object_insert_described
+INSERT INTO tenant_objects (object_id, tenant_id, kind, provider, created_at, object_json, reservation) VALUES (?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT DO NOTHING
+
+-- name: tenant_object_describe
+UPDATE tenant_objects SET object_json = ? WHERE object_id = ? AND kind = ?
+
+-- name: tenant_object_list
+SELECT object_id, object_json FROM tenant_objects WHERE tenant_id = ? AND kind = ? AND object_json IS NOT NULL
+ORDER BY created_at DESC, object_id DESC LIMIT ?
+
+-- name: tenant_object_list_after
+SELECT o.object_id, o.object_json FROM tenant_objects o, tenant_objects a
+WHERE o.tenant_id = ? AND o.kind = ? AND o.object_json IS NOT NULL AND a.object_id = ? AND a.tenant_id = o.tenant_id
+  AND (o.created_at < a.created_at OR (o.created_at = a.created_at AND o.object_id < a.object_id))
+ORDER BY o.created_at DESC, o.object_id DESC LIMIT ?
+
+-- name: batches_held
+SELECT object_id, tenant_id, provider, reservation FROM tenant_objects
+WHERE kind = 'batch' AND settled_at IS NULL AND reservation IS NOT NULL ORDER BY created_at, object_id LIMIT ?
+
+-- name: batch_settled
+UPDATE tenant_objects SET settled_at = ?, object_json = ? WHERE object_id = ? AND kind = 'batch' AND settled_at IS NULL

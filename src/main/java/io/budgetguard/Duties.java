@@ -30,7 +30,8 @@ final class Duties {
      * look back past the longest a reservation can stay outstanding plus two periods.
      */
     static List<Worker.Duty> of(Settings s, Clock clock, Database db, TenantStore tenants, SpendCounters counters,
-                                            Ledger ledger, AlertStore alertStore, ObjectMapper json, Metrics metrics, long graceMs) {
+                                            Ledger ledger, AlertStore alertStore, ObjectMapper json, Metrics metrics, long graceMs,
+                                            io.budgetguard.pricing.PriceTable prices, io.budgetguard.tenant.TenantDirectory directory) {
         long lookBackMs = graceMs + 2 * s.workerPeriodMs();
         java.util.function.Consumer<java.util.function.Consumer<String>> everyTenant = c -> tenants.forEachId(MAX_TENANT_PAGES, c);
         List<Worker.Duty> duties = new ArrayList<>();
@@ -51,6 +52,11 @@ final class Duties {
         BudgetAlerts alerts = new BudgetAlerts(tenants, new TenantSweep("budget_alerts", counters, everyTenant, lookBackMs, clock),
                 alertStore, counters, s.alertWebhookUrl(), s.alertSmtp(), new io.budgetguard.budget.ForecastHistory(ledger), clock, json);
         duties.add(new Worker.Duty("budget_alerts", alerts::runOnce));
+        io.budgetguard.batch.BatchSettlement batches = new io.budgetguard.batch.BatchSettlement(
+                new io.budgetguard.tenant.TenantObjects(db), counters,
+                (r, nowMs) -> directory.get(r.tenantId()).map(t -> t.windowsFor(r.apiKeyId(), r.model(), r.endUser(), nowMs)).orElse(List.of()),
+                s.upstreams(), prices, json, clock, s.maxBatchOutputBytes(), s.maxBodyBytes(), metrics);
+        duties.add(new Worker.Duty("batch_settlement", batches::runOnce));
         if (s.reconcile() != null) {
             io.budgetguard.billing.Reconciliation reconcile = reconciliation(s, db, alertStore, clock, json);
             duties.add(new Worker.Duty("reconciliation", reconcile::runIfDue));

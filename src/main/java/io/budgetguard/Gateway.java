@@ -144,7 +144,7 @@ public final class Gateway implements AutoCloseable {
             adminRoutes.addAll(pages.dashboardRoutes());
             if (s.adminListen() == null) routes.addAll(adminRoutes);
             Worker worker = opened.add(new Worker(role.runsDuties(s)
-                    ? Duties.of(s, clock, db, tenants, counters, ledger, alertStore, json, metrics, graceMs) : List.of(),
+                    ? Duties.of(s, clock, db, tenants, counters, ledger, alertStore, json, metrics, graceMs, prices, directory) : List.of(),
                     s.workerPeriodMs()));
             HttpApi http = role.serves() ? opened.add(HttpApi.start(s, routes, json, metrics)) : null;
             HttpApi adminHttp = role.serves() && s.adminListen() != null

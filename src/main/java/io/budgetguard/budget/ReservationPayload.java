@@ -11,14 +11,17 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A reservation as Redis keeps it in the tenant's {@code res} hash (compact JSON), for expiry to settle it. */
-final class ReservationPayload {
+/**
+ * A reservation as Redis keeps it in the tenant's {@code res} hash (compact JSON), for expiry to settle it; also as a
+ * held batch keeps it, for the worker that sees the batch finish.
+ */
+public final class ReservationPayload {
     private static final ObjectMapper json = new ObjectMapper();
 
     private ReservationPayload() {}
 
     /** What an expiry needs to settle and record a reservation whose gateway died. */
-    static String write(Reservation r) {
+    public static String write(Reservation r) {
         ObjectNode o = json.createObjectNode();
         o.put("k", r.apiKeyId());
         o.put("e", r.endpoint());
@@ -42,7 +45,7 @@ final class ReservationPayload {
         return o.toString();
     }
 
-    static Reservation read(String tenantId, String id, String payload) {
+    public static Reservation read(String tenantId, String id, String payload) {
         try {
             JsonNode o = json.readTree(payload);
             List<WindowRef> ws = new ArrayList<>();

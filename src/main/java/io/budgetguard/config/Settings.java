@@ -107,12 +107,32 @@ public record Settings(
     /**
      * Multipart uploads (audio to transcribe, images to edit), streamed on as they arrive: the largest upload
      * ({@code MAX_UPLOAD_BYTES}, OpenAI's own largest file limit for these endpoints) and the text fields of one form
-     * held in memory ({@code MAX_FORM_FIELD_BYTES}).
+     * held in memory ({@code MAX_FORM_FIELD_BYTES}); a batch's input file read to estimate it
+     * ({@code MAX_BATCH_INPUT_BYTES}, OpenAI's limit) and its output file read to settle it ({@code MAX_BATCH_OUTPUT_BYTES}).
      */
-    public record UploadLimits(long maxUploadBytes, int maxFormFieldBytes) {
+    public record UploadLimits(long maxUploadBytes, int maxFormFieldBytes, long maxBatchInputBytes, long maxBatchOutputBytes) {
         public static final long DEFAULT_MAX_UPLOAD_BYTES = 50L * 1024 * 1024;
         public static final int DEFAULT_MAX_FORM_FIELD_BYTES = 64 * 1024;
-        public static final UploadLimits DEFAULTS = new UploadLimits(DEFAULT_MAX_UPLOAD_BYTES, DEFAULT_MAX_FORM_FIELD_BYTES);
+        public static final long DEFAULT_MAX_BATCH_INPUT_BYTES = 200L * 1024 * 1024;
+        public static final long DEFAULT_MAX_BATCH_OUTPUT_BYTES = 1024L * 1024 * 1024;
+        public static final UploadLimits DEFAULTS = new UploadLimits(DEFAULT_MAX_UPLOAD_BYTES, DEFAULT_MAX_FORM_FIELD_BYTES,
+                DEFAULT_MAX_BATCH_INPUT_BYTES, DEFAULT_MAX_BATCH_OUTPUT_BYTES);
+    }
+
+    public long maxBatchInputBytes() {
+        return uploadLimits.maxBatchInputBytes();
+    }
+
+    public long maxBatchOutputBytes() {
+        return uploadLimits.maxBatchOutputBytes();
+    }
+
+    /** The upstreams: the providers file's, else the one OpenAI upstream of OPENAI_BASE_URL and OPENAI_KEY. */
+    public List<Provider> upstreams() {
+        if (providers != null) return providers.list();
+        return List.of(new Provider(Provider.DEFAULT_NAME, ProviderKind.OPENAI, openaiBaseUrl, openaiKey, "OPENAI_KEY",
+                upstreamConnectTimeoutMs, upstreamFirstByteTimeoutMs, upstreamIdleTimeoutMs, io.budgetguard.pricing.PriceTable.OPENAI,
+                java.util.Map.of(), true, upstreamLimits.proxy()));
     }
 
     public long maxUploadBytes() {

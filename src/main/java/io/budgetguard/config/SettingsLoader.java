@@ -123,7 +123,9 @@ public final class SettingsLoader {
                 .reconcile(reconcile())
                 .uploadLimits(new Settings.UploadLimits(
                         v.longIn("MAX_UPLOAD_BYTES", Settings.UploadLimits.DEFAULT_MAX_UPLOAD_BYTES, 1024, 1024L * 1024 * 1024),
-                        v.intIn("MAX_FORM_FIELD_BYTES", Settings.UploadLimits.DEFAULT_MAX_FORM_FIELD_BYTES, 1024, 16 * 1024 * 1024)))
+                        v.intIn("MAX_FORM_FIELD_BYTES", Settings.UploadLimits.DEFAULT_MAX_FORM_FIELD_BYTES, 1024, 16 * 1024 * 1024),
+                        v.longIn("MAX_BATCH_INPUT_BYTES", Settings.UploadLimits.DEFAULT_MAX_BATCH_INPUT_BYTES, 1024, 16L * 1024 * 1024 * 1024),
+                        v.longIn("MAX_BATCH_OUTPUT_BYTES", Settings.UploadLimits.DEFAULT_MAX_BATCH_OUTPUT_BYTES, 1024, 64L * 1024 * 1024 * 1024)))
                 .build();
     }
 

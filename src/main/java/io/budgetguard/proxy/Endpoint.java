@@ -28,6 +28,18 @@ public enum Endpoint {
     /** Images from uploaded ones (multipart, streamed on): priced as generations, token models also by their input images. */
     IMAGES_EDITS("POST", "/v1/images/edits", Shape.OPENAI, false, false, null),
     IMAGES_VARIATIONS("POST", "/v1/images/variations", Shape.OPENAI, false, false, null),
+    /** A file upload (multipart, streamed on; free): the tenant's own from then on, at the provider that took it. */
+    FILES("POST", "/v1/files", Shape.OPENAI, false, false, null),
+    /** The tenant's own files, listed by the gateway from its own mapping (the provider's list holds every tenant's). */
+    FILES_LIST("GET", "/v1/files", Shape.OPENAI, false, false, null),
+    FILE("GET", "/v1/files/{id}", Shape.OPENAI, false, false, null),
+    FILE_DELETE("DELETE", "/v1/files/{id}", Shape.OPENAI, false, false, null),
+    FILE_CONTENT("GET", "/v1/files/{id}/content", Shape.OPENAI, false, false, null),
+    /** A batch over one of the tenant's files: reserved at its worst case, held until a worker sees it finish. */
+    BATCHES("POST", "/v1/batches", Shape.OPENAI, false, false, null),
+    BATCHES_LIST("GET", "/v1/batches", Shape.OPENAI, false, false, null),
+    BATCH("GET", "/v1/batches/{id}", Shape.OPENAI, false, false, null),
+    BATCH_CANCEL("POST", "/v1/batches/{id}/cancel", Shape.OPENAI, false, false, null),
     /** A stored response of the tenant's own: free, the provider that created it answers. */
     RESPONSE_GET("GET", "/v1/responses/{id}", Shape.OPENAI, false, false, null),
     RESPONSE_DELETE("DELETE", "/v1/responses/{id}", Shape.OPENAI, false, false, null),
@@ -93,16 +105,39 @@ public enum Endpoint {
     public Shape shape() { return shape; }
     boolean streams() { return streams; }
     boolean usageNeedsStreamOptions() { return usageNeedsStreamOptions; }
-    boolean hasBody() { return method.equals("POST") && this != RESPONSE_CANCEL; }
+    boolean hasBody() { return method.equals("POST") && this != RESPONSE_CANCEL && this != BATCH_CANCEL; }
 
-    /** A call on a stored response (named by {@code {id}} in the path), which only its tenant may make. */
-    boolean onStoredResponse() {
-        return this == RESPONSE_GET || this == RESPONSE_DELETE || this == RESPONSE_CANCEL || this == RESPONSE_INPUT_ITEMS;
+    /**
+     * The kind of object a call names by {@code {id}} in its path (a stored response, a file, a batch), which only
+     * its tenant may name; null for any other call.
+     */
+    String ownedKind() {
+        return switch (this) {
+            case RESPONSE_GET, RESPONSE_DELETE, RESPONSE_CANCEL, RESPONSE_INPUT_ITEMS -> io.budgetguard.tenant.TenantObjects.RESPONSE;
+            case FILE, FILE_DELETE, FILE_CONTENT -> io.budgetguard.tenant.TenantObjects.FILE;
+            case BATCH, BATCH_CANCEL -> io.budgetguard.tenant.TenantObjects.BATCH;
+            default -> null;
+        };
+    }
+
+    boolean onOwnedObject() {
+        return ownedKind() != null;
+    }
+
+    /** A listing of the tenant's own objects, answered by the gateway from its mapping. */
+    boolean listsOwned() {
+        return this == FILES_LIST || this == BATCHES_LIST;
+    }
+
+    /** A call whose answer describes the object it creates, kept for the gateway's own listings. */
+    boolean describesObject() {
+        return this == FILES || this == BATCHES;
     }
 
     /** A multipart upload, passed on as it arrives instead of read whole. */
     boolean upload() {
-        return this == AUDIO_TRANSCRIPTIONS || this == AUDIO_TRANSLATIONS || this == IMAGES_EDITS || this == IMAGES_VARIATIONS;
+        return this == AUDIO_TRANSCRIPTIONS || this == AUDIO_TRANSLATIONS || this == IMAGES_EDITS || this == IMAGES_VARIATIONS
+                || this == FILES;
     }
 
     /** An upload of audio (priced by its length), not of images. */
@@ -119,7 +154,7 @@ public enum Endpoint {
     /** No price applies: the provider does not bill it. */
     boolean free() {
         return this == MODERATIONS || this == ANTHROPIC_COUNT_TOKENS || this == GEMINI_COUNT_TOKENS || this == GEMINI_V1_COUNT_TOKENS
-                || onStoredResponse();
+                || onOwnedObject() || this == FILES;
     }
 
     /** Gemini's streaming route: a stream whether or not the body says so. */

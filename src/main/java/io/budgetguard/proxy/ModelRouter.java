@@ -60,11 +60,7 @@ final class ModelRouter {
 
     /** The router of a gateway's settings: the providers file's, else the one OpenAI upstream. */
     static ModelRouter of(Settings s) {
-        if (s.providers() != null) return new ModelRouter(s.providers().list(), s.providers().aliases());
-        Provider openai = new Provider(Provider.DEFAULT_NAME, ProviderKind.OPENAI, s.openaiBaseUrl(), s.openaiKey(), "OPENAI_KEY",
-                s.upstreamConnectTimeoutMs(), s.upstreamFirstByteTimeoutMs(), s.upstreamIdleTimeoutMs(), PriceTable.OPENAI,
-                Map.of(), true, s.upstreamLimits().proxy());
-        return new ModelRouter(List.of(openai), Map.of());
+        return new ModelRouter(s.upstreams(), s.providers() == null ? Map.of() : s.providers().aliases());
     }
 
     List<Provider> providers() {

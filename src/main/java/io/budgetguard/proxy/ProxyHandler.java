@@ -60,7 +60,7 @@ public final class ProxyHandler implements AutoCloseable {
     private final io.budgetguard.pricing.ImagePrices images;
     private final io.budgetguard.pricing.SpeechPrices speech;
     private final io.budgetguard.pricing.TranscriptionPrices transcriptions;
-    private final io.budgetguard.tenant.TenantObjects objects;
+    private final OwnedObjects objects;
 
     public ProxyHandler(Settings settings, ObjectMapper json, Clock clock, TenantAuth auth, TenantDirectory tenants,
                         PriceTable prices, SpendCounters counters, Ledger ledger, PolicyEngine policy, DenialLog denials,
@@ -93,7 +93,7 @@ public final class ProxyHandler implements AutoCloseable {
         for (io.budgetguard.config.Provider p : router.providers()) ups.put(p.name(), new Upstream(p, settings.upstreamLimits()));
         this.upstreams = Map.copyOf(ups);
         this.settlement = new Settlement(clock, tenants, counters, ledger, metrics);
-        this.objects = new io.budgetguard.tenant.TenantObjects(ledger.database());
+        this.objects = new OwnedObjects(new io.budgetguard.tenant.TenantObjects(ledger.database()), router, json, clock);
         this.relay = new ResponseRelay(json, settings.maxSseEventBytes());
         this.models = new ModelList(json, router, prices);
     }
@@ -143,7 +143,15 @@ public final class ProxyHandler implements AutoCloseable {
             handleUpload(call, endpoint, caller, tenant);
             return;
         }
-        ModelRouter.Target owned = endpoint.onStoredResponse() ? ownedResponse(tenant, params.get("id")) : null;
+        if (endpoint.listsOwned()) {
+            call.sendJson(json, 200, objects.list(tenant.id(), endpoint, call.uri().getRawQuery()));
+            return;
+        }
+        if (endpoint == Endpoint.BATCHES) {
+            createBatch(call, caller, tenant);
+            return;
+        }
+        ModelRouter.Target owned = endpoint.onOwnedObject() ? objects.target(tenant.id(), endpoint.ownedKind(), params.get("id")) : null;
         ProxyRequest read = read(call, endpoint, params);
         ModelRouter.Target target = owned != null ? owned : target(endpoint, read.model());
         checkAllowedModel(call, tenant, caller, read, target);
@@ -179,15 +187,18 @@ public final class ProxyHandler implements AutoCloseable {
      */
     private void handleUpload(HttpCall call, Endpoint endpoint, Caller caller, Tenant tenant) throws IOException {
         long declared = declaredLength(call);
+        java.util.Set<String> pricedFields = endpoint == Endpoint.FILES ? java.util.Set.of()
+                : endpoint.audioUpload() ? AUDIO_PRICED_FIELDS : IMAGE_PRICED_FIELDS;
         try (Upload upload = new Upload(call.uploadBody(), call.header("Content-Type"), declared, settings.maxUploadBytes(),
-                settings.maxFormFieldBytes(), endpoint.audioUpload() ? AUDIO_PRICED_FIELDS : IMAGE_PRICED_FIELDS)) {
+                settings.maxFormFieldBytes(), pricedFields)) {
             upload.readUntilPriceable();
             ProxyRequest req = uploadRequest(endpoint, upload.form());
-            ModelRouter.Target target = router.route(endpoint.shape(), req.model());
+            boolean free = endpoint == Endpoint.FILES;
+            ModelRouter.Target target = free ? router.withoutModel(endpoint.shape()) : router.route(endpoint.shape(), req.model());
             checkAllowedModel(call, tenant, caller, req, target);
-            boolean perUnit = endpoint.audioUpload() ? transcriptions.perMinute(target.pricedAs()) : images.perImage(target.pricedAs());
-            ModelPrice price = perUnit ? perUnitPrice(target) : price(target, call);
-            Estimate estimate = uploadEstimate(endpoint, target, upload, req, price);
+            boolean perUnit = !free && (endpoint.audioUpload() ? transcriptions.perMinute(target.pricedAs()) : images.perImage(target.pricedAs()));
+            ModelPrice price = free ? null : perUnit ? perUnitPrice(target) : price(target, call);
+            Estimate estimate = free ? Estimate.FREE : uploadEstimate(endpoint, target, upload, req, price);
             RequestLabels labels = RequestLabels.of(call, req);
             List<WindowRef> windows = tenant.windowsFor(caller.keyId(), ledgerModel(req, target), labels.endUser(), clock.millis());
             checkPolicy(call, tenant, caller, req, target, labels, null, estimate, windows);
@@ -196,7 +207,7 @@ public final class ProxyHandler implements AutoCloseable {
             Outcome outcome = null;
             try {
                 call.onAbort(attempt::abort);
-                String renamed = req.model().equals(target.upstreamModel()) || !upload.form().spans().containsKey("model")
+                String renamed = free || req.model().equals(target.upstreamModel()) || !upload.form().spans().containsKey("model")
                         ? null : target.upstreamModel();
                 outcome = forward(call, endpoint, Map.of(), req, target, tenant, () -> upstreams.get(target.provider().name())
                         .sendUpload(UpstreamPaths.of(endpoint, target, Map.of(), null), upload, renamed,
@@ -212,6 +223,105 @@ public final class ProxyHandler implements AutoCloseable {
             if (outcome.error() != null) throw outcome.error();
         } finally {
             call.uploadDone();
+        }
+    }
+
+    /**
+     * A batch over one of the tenant's files: its input read from the provider and every line estimated
+     * ({@link io.budgetguard.batch.BatchInput}), the batch reserved at that worst case for its completion window, and
+     * the reservation held once the provider accepted it, to be settled by the worker that sees it finish
+     * ({@link io.budgetguard.batch.BatchSettlement}). A batch the provider refused is settled at 0; one whose answer
+     * was lost or could not be recorded at its reservation, since it may run.
+     */
+    private void createBatch(HttpCall call, Caller caller, Tenant tenant) throws IOException {
+        if (!call.hasJsonBody()) throw ApiException.invalidRequest("Content-Type must be application/json.");
+        byte[] raw = call.readBody(settings.maxBodyBytes());
+        com.fasterxml.jackson.databind.node.ObjectNode body = (com.fasterxml.jackson.databind.node.ObjectNode)
+                io.budgetguard.http.JsonBounds.readObject(json, raw);
+        String window = body.path("completion_window").asText("");
+        if (!window.equals(BATCH_WINDOW)) throw ApiException.invalidRequest("'completion_window' must be '24h'.", "completion_window");
+        String endpoint = body.path("endpoint").asText("");
+        ModelRouter.Target fileAt = objects.target(tenant.id(), io.budgetguard.tenant.TenantObjects.FILE, body.path("input_file_id").asText(null));
+        io.budgetguard.config.ProviderKind kind = fileAt.provider().kind();
+        if (kind != io.budgetguard.config.ProviderKind.OPENAI && kind != io.budgetguard.config.ProviderKind.OPENAI_COMPATIBLE) {
+            throw ApiException.invalidRequest("Batches go through BudgetGuard to OpenAI-shaped providers only.", "input_file_id");
+        }
+        io.budgetguard.batch.BatchInput input;
+        try {
+            input = new io.budgetguard.batch.BatchInput(json, estimator, m -> prices.lookup(fileAt.provider().priceList(), m),
+                    endpoint, settings.maxBodyBytes());
+        } catch (io.budgetguard.batch.BatchRefused e) {
+            throw ApiException.invalidRequest(e.getMessage(), "endpoint");
+        }
+        Estimate estimate = readBatchInput(call, fileAt, body.path("input_file_id").asText(), input);
+        // The batch runs where its file is; it is recorded (and matched to model groups) by its first line's model.
+        ModelRouter.Target target = new ModelRouter.Target(fileAt.provider(), input.model(), input.model());
+        ProxyRequest req = new ProxyRequest(Endpoint.BATCHES, body, input.model(), false, false, false, raw);
+        checkAllowedModel(call, tenant, caller, req, target);
+        RequestLabels labels = RequestLabels.of(call, req);
+        List<WindowRef> windows = tenant.windowsFor(caller.keyId(), input.model(), labels.endUser(), clock.millis());
+        checkPolicy(call, tenant, caller, req, target, labels, null, estimate, windows);
+        Reservation reservation = admit(call, tenant, caller, req, target, labels, estimate, windows,
+                BATCH_WINDOW_MS + settings.reservationTimeoutS() * 1000);
+        ModelPrice atEstimate = perUnitPrice(target);
+        UpstreamAttempt attempt = new UpstreamAttempt();
+        Outcome outcome = null;
+        boolean held = false;
+        try {
+            call.onAbort(attempt::abort);
+            outcome = forward(call, Endpoint.BATCHES, Map.of(), req, target, attempt, tenant);
+            held = outcome.status() == UsageEvent.Status.OK && outcome.body() != null
+                    && objects.holdBatch(tenant.id(), target.provider().name(), outcome.body(), io.budgetguard.batch.BatchSettlement.held(reservation));
+        } catch (io.budgetguard.core.StoreUnavailableException e) {
+            io.budgetguard.log.JsonLog.warn("batch_unrecorded", "tenant", tenant.id(), "request_id", call.requestId(), "error", e.getMessage());
+        } finally {
+            if (outcome == null) outcome = Outcome.unexpected(attempt);
+            if (held) metrics.released();
+            else settlement.settle(reservation, outcome.withoutUsage(), atEstimate);
+        }
+        if (outcome.error() != null) throw outcome.error();
+    }
+
+    static final String BATCH_WINDOW = "24h";
+    static final long BATCH_WINDOW_MS = 24L * 3600 * 1000;
+
+    /** Streams the batch's input file from its provider into the estimate; nothing is reserved yet. */
+    private Estimate readBatchInput(HttpCall call, ModelRouter.Target fileAt, String fileId, io.budgetguard.batch.BatchInput input) {
+        String path = UpstreamPaths.of(Endpoint.FILE_CONTENT, fileAt, Map.of("id", fileId), null);
+        UpstreamAttempt attempt = new UpstreamAttempt();
+        call.onAbort(attempt::abort);
+        Upstream.Response up;
+        try {
+            up = upstreams.get(fileAt.provider().name()).send("GET", path, null, UpstreamPaths.headers(Endpoint.FILE_CONTENT, call),
+                    call.requestId(), attempt);
+        } catch (UpstreamFailure f) {
+            throw f.answer();
+        }
+        try {
+            if (up.status() != 200) {
+                throw ApiException.upstreamError("The provider answered " + up.status() + " when the batch's input file was read.");
+            }
+            long total = 0;
+            for (List<java.nio.ByteBuffer> batch; (batch = up.body().next(fileAt.provider().idleTimeoutMs())) != null; ) {
+                for (java.nio.ByteBuffer b : batch) {
+                    total += b.remaining();
+                    if (total > settings.maxBatchInputBytes()) {
+                        throw ApiException.invalidRequest("The batch's input file is larger than " + settings.maxBatchInputBytes()
+                                + " bytes (MAX_BATCH_INPUT_BYTES).", "input_file_id");
+                    }
+                    input.feed(b.array(), b.arrayOffset() + b.position(), b.remaining());
+                }
+            }
+            return input.finish();
+        } catch (io.budgetguard.batch.BatchRefused e) {
+            throw ApiException.invalidRequest(e.getMessage(), "input_file_id");
+        } catch (IOException e) {
+            throw ApiException.upstreamError("The batch's input file could not be read from the provider.");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw ApiException.upstreamTimeout("The batch's input file was not read in time.");
+        } finally {
+            up.body().cancel();
         }
     }
 
@@ -241,6 +351,7 @@ public final class ProxyHandler implements AutoCloseable {
         String n = form.fields().get("n");
         if (n != null && n.matches("[0-9]{1,3}")) body.put("n", Integer.parseInt(n));
         String model = form.fields().get("model");
+        if (endpoint == Endpoint.FILES) return new ProxyRequest(endpoint, body, null, false, false, false, null);
         if (model == null && !endpoint.audioUpload()) model = DEFAULT_IMAGE_MODEL;
         if (model == null || model.isBlank()) throw ApiException.invalidRequest("You must provide a model parameter.", "model");
         io.budgetguard.http.Identifier.require(model, "model", ProxyRequest.MAX_MODEL_CHARS);
@@ -340,11 +451,17 @@ public final class ProxyHandler implements AutoCloseable {
 
     private Reservation admit(HttpCall call, Tenant tenant, Caller caller, ProxyRequest req, ModelRouter.Target target,
                               RequestLabels labels, Estimate estimate, List<WindowRef> windows) {
+        return admit(call, tenant, caller, req, target, labels, estimate, windows, settings.reservationTimeoutS() * 1000);
+    }
+
+    /** {@code holdMs}: how long the reservation may stay unsettled before the expiry settles it at its estimate. */
+    private Reservation admit(HttpCall call, Tenant tenant, Caller caller, ProxyRequest req, ModelRouter.Target target,
+                              RequestLabels labels, Estimate estimate, List<WindowRef> windows, long holdMs) {
         long now = clock.millis();
         Reservation proposed = new Reservation(call.requestId(), tenant.id(), caller.keyId(), req.endpoint().ledgerName(),
                 target.provider().name(), ledgerModel(req, target),
                 estimate.costMicroUsd(), now,
-                now + settings.reservationTimeoutS() * 1000, windows, labels.endUser(), labels.tags(),
+                now + holdMs, windows, labels.endUser(), labels.tags(),
                 Math.addExact(estimate.promptTokens(), estimate.maxOutputTokens()));
         long t0 = System.nanoTime();
         Integer keyRate = caller.controls().rateLimitPerMin();
@@ -390,7 +507,7 @@ public final class ProxyHandler implements AutoCloseable {
                             ModelRouter.Target target, UpstreamAttempt attempt, Tenant tenant) {
         return forward(call, endpoint, params, req, target, tenant, () -> {
             String path = UpstreamPaths.of(endpoint, target, params, call.uri().getRawQuery());
-            byte[] body = endpoint == Endpoint.RESPONSE_CANCEL ? new byte[0] : req.upstreamBody();
+            byte[] body = endpoint == Endpoint.RESPONSE_CANCEL || endpoint == Endpoint.BATCH_CANCEL ? new byte[0] : req.upstreamBody();
             return upstreams.get(target.provider().name()).send(endpoint.method(), path, body,
                     UpstreamPaths.headers(endpoint, call), call.requestId(), attempt);
         });
@@ -422,7 +539,7 @@ public final class ProxyHandler implements AutoCloseable {
         metrics.upstream.observeNanos(System.nanoTime() - t0);
         ResponseRelay.Result r;
         try {
-            r = relay.relay(call, up, req, target.provider().idleTimeoutMs());
+            r = relay.relay(call, up, req, target.provider().idleTimeoutMs(), endpoint.describesObject());
         } catch (InterruptedException e) {
             up.body().cancel();
             Thread.currentThread().interrupt();
@@ -440,44 +557,13 @@ public final class ProxyHandler implements AutoCloseable {
         };
         // A body cut short (by the upstream, or by the deadline) must not end as if complete: drop the client.
         if (r.end() != ResponseRelay.End.COMPLETE) call.abort();
-        if (up.status() < 400) keepOwnership(endpoint, tenant, target, params, r);
+        if (up.status() < 400) objects.keep(endpoint, tenant.id(), target.provider().name(), params, r);
         call.outcome(status.sql());
         // OpenAI does not bill its own errors; anything that may have generated (a success without usage, a cut
         // stream) is billable.
-        return new Outcome(status, up.status(), r.usage(), up.status() < 400, null, r.audioSeconds());
+        return new Outcome(status, up.status(), r.usage(), up.status() < 400, null, r.audioSeconds(), r.body());
     }
 
-    /**
-     * The stored response a lifecycle call names, if it is this tenant's: its provider answers. Anything else (another
-     * tenant's, unknown, malformed) is the 404 OpenAI gives for a response that does not exist, before anything is
-     * reserved or sent.
-     */
-    private ModelRouter.Target ownedResponse(Tenant tenant, String id) {
-        ApiException missing = ApiException.notFound("No response found with id '"
-                + (id != null && RESPONSE_ID.matcher(id).matches() ? id : "…") + "'.");
-        if (id == null || !RESPONSE_ID.matcher(id).matches()) throw missing;
-        io.budgetguard.tenant.TenantObjects.Owner owner = objects.owner(RESPONSE_KIND, id).orElseThrow(() -> missing);
-        if (!owner.tenantId().equals(tenant.id())) throw missing;
-        return router.forProvider(owner.provider()).orElseThrow(() -> missing);
-    }
-
-    /** Records a created response as this tenant's, and forgets a deleted one; the answer has gone out either way. */
-    private void keepOwnership(Endpoint endpoint, Tenant tenant, ModelRouter.Target target, Map<String, String> params,
-                               ResponseRelay.Result r) {
-        try {
-            if (endpoint.createsResponse() && r.objectId() != null && RESPONSE_ID.matcher(r.objectId()).matches()) {
-                objects.record(RESPONSE_KIND, r.objectId(), tenant.id(), target.provider().name(), clock.instant());
-            } else if (endpoint == Endpoint.RESPONSE_DELETE && r.end() == ResponseRelay.End.COMPLETE) {
-                objects.forget(RESPONSE_KIND, params.get("id"), tenant.id());
-            }
-        } catch (io.budgetguard.core.StoreUnavailableException e) {
-            // Fails closed: the response cannot be reached through the gateway until its owner is known.
-            io.budgetguard.log.JsonLog.warn("response_owner_unrecorded", "tenant", tenant.id(), "error", e.getMessage());
-        }
-    }
-
-    static final String RESPONSE_KIND = "response";
-    private static final java.util.regex.Pattern RESPONSE_ID = java.util.regex.Pattern.compile("resp_[A-Za-z0-9_-]{1,120}");
 
     /** OpenAI's token headers, when a tokens-per-minute limit applies. */
     private static void tokenHeaders(HttpCall call, RateState tokens) {

@@ -22,15 +22,18 @@ final class ResponseRelay {
      * How the relay ended, the usage seen, the id of the object the body describes (a stored response) or null, and
      * the seconds of audio a transcription reports or -1.
      */
-    record Result(End end, Usage usage, String objectId, long audioSeconds) {
+    record Result(End end, Usage usage, String objectId, long audioSeconds, byte[] body) {
         Result(End end, Usage usage) {
-            this(end, usage, null, -1);
+            this(end, usage, null, -1, null);
         }
 
         Result(End end, Usage usage, String objectId) {
-            this(end, usage, objectId, -1);
+            this(end, usage, objectId, -1, null);
         }
     }
+
+    /** The most of an answer kept whole (the description of an object a call created); a longer one is not kept. */
+    static final int MAX_KEPT_BODY_BYTES = 64 * 1024;
 
     /** Upstream headers a client may see; everything else (org ids, upstream rate limits, cookies) stays behind. */
     private static final List<String> PASSED_HEADERS = List.of(
@@ -51,8 +54,11 @@ final class ResponseRelay {
         this.maxSseEventBytes = maxSseEventBytes;
     }
 
-    /** {@code idleTimeoutMs}: the provider's longest wait between two pieces of the body. */
-    Result relay(HttpCall call, Upstream.Response up, ProxyRequest req, long idleTimeoutMs) throws InterruptedException {
+    /**
+     * {@code idleTimeoutMs}: the provider's longest wait between two pieces of the body; {@code keepBody}: whether the
+     * answer is also kept whole (up to {@link #MAX_KEPT_BODY_BYTES}).
+     */
+    Result relay(HttpCall call, Upstream.Response up, ProxyRequest req, long idleTimeoutMs, boolean keepBody) throws InterruptedException {
         copyHeaders(up.headers(), call);
         String upstreamId = up.headers().firstValue("x-request-id").or(() -> up.headers().firstValue("request-id")).orElse(null);
         if (upstreamId != null && upstreamId.length() <= 128) call.responseHeaders().set("x-upstream-request-id", upstreamId);
@@ -65,21 +71,25 @@ final class ResponseRelay {
             up.body().cancel();
             return new Result(End.CLIENT_GONE, null);
         }
-        return sse ? relaySse(out, up.body(), req, idleTimeoutMs) : relayJson(out, up.body(), idleTimeoutMs);
+        return sse ? relaySse(out, up.body(), req, idleTimeoutMs) : relayJson(out, up.body(), idleTimeoutMs, keepBody);
     }
 
-    private Result relayJson(OutputStream out, UpstreamBody body, long idleTimeoutMs) throws InterruptedException {
+    private Result relayJson(OutputStream out, UpstreamBody body, long idleTimeoutMs, boolean keepBody) throws InterruptedException {
+        java.io.ByteArrayOutputStream kept = keepBody ? new java.io.ByteArrayOutputStream() : null;
         try (UsageScanner scanner = new UsageScanner(json.getFactory())) {
             try {
                 for (List<ByteBuffer> batch; (batch = body.next(idleTimeoutMs)) != null; ) {
                     for (ByteBuffer b : batch) {
                         int off = b.arrayOffset() + b.position();
                         scanner.feed(b.array(), off, b.remaining());
+                        if (kept != null && kept.size() + b.remaining() <= MAX_KEPT_BODY_BYTES) kept.write(b.array(), off, b.remaining());
+                        else kept = null;
                         write(out, b.array(), off, b.remaining());
                     }
                 }
                 flush(out);
-                return new Result(End.COMPLETE, scanner.result(), scanner.objectId(), scanner.audioSeconds());
+                return new Result(End.COMPLETE, scanner.result(), scanner.objectId(), scanner.audioSeconds(),
+                        kept == null ? null : kept.toByteArray());
             } catch (ClientGone e) {
                 body.cancel();
                 return new Result(End.CLIENT_GONE, scanner.result());

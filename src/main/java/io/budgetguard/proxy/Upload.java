@@ -76,6 +76,7 @@ final class Upload implements AutoCloseable {
 
     private boolean priceable() {
         if (form.complete()) return true;
+        if (declaredBytes >= 0 && pricedFields.isEmpty()) return true; // nothing to price (a file upload): stream at once
         if (declaredBytes < 0 || !form.fileStarted() || !form.fieldsAfterFirstFile().isEmpty()) return false;
         MultipartForm.FilePart first = form.files().getFirst();
         boolean headRead = first.complete || first.head.size() >= MultipartForm.FILE_HEAD_BYTES;

@@ -22,7 +22,7 @@ final class UpstreamPaths {
 
     static String of(Endpoint e, ModelRouter.Target t, Map<String, String> params, String rawQuery) {
         ProviderKind kind = t.provider().kind();
-        String path = e.onStoredResponse() ? e.pathWithId(encode(params.get("id"))) + listQuery(e, rawQuery) : e.path();
+        String path = e.onOwnedObject() ? e.pathWithId(encode(params.get("id"))) + listQuery(e, rawQuery) : e.path();
         return switch (e.shape()) {
             case OPENAI -> switch (kind) {
                 case OPENAI -> e == Endpoint.MODEL ? "/v1/models/" + encode(params.get("model")) : path;

@@ -9,10 +9,16 @@ import java.time.Instant;
 import java.util.Optional;
 
 /**
- * Which tenant created an object a provider stores (a response), and at which provider: recorded when the provider
- * answers its creation, consulted before any call that names it, so a tenant reaches only its own objects.
+ * Which tenant created an object a provider stores (a response, a file, a batch), and at which provider: recorded
+ * when the provider answers its creation, consulted before any call that names it, so a tenant reaches only its own
+ * objects. Files and batches also keep the object as the provider last described it (the gateway lists a tenant's
+ * own from here, never the provider's list of everyone's), and a batch the reservation it holds until it is settled.
  */
 public final class TenantObjects {
+    public static final String RESPONSE = "response";
+    public static final String FILE = "file";
+    public static final String BATCH = "batch";
+
     /** The tenant an object belongs to and the provider it lives at. */
     public record Owner(String tenantId, String provider) {}
 
@@ -30,6 +36,83 @@ public final class TenantObjects {
             ps.setString(4, provider);
             ps.setObject(5, Database.utc(now));
             ps.executeUpdate();
+        } catch (SQLException e) {
+            throw Database.unavailable("tenant objects", e);
+        }
+    }
+
+    /** Records an object with its description and, for a batch, the reservation it holds (null: none). */
+    public void record(String kind, String objectId, String tenantId, String provider, Instant now, String objectJson,
+                       String reservation) {
+        try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement(db.query("tenant_object_insert_described"))) {
+            ps.setString(1, objectId);
+            ps.setString(2, tenantId);
+            ps.setString(3, kind);
+            ps.setString(4, provider);
+            ps.setObject(5, Database.utc(now));
+            ps.setString(6, objectJson);
+            ps.setString(7, reservation);
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            throw Database.unavailable("tenant objects", e);
+        }
+    }
+
+    /** Replaces the stored description of an object (a batch seen in a later state). */
+    public void describe(String kind, String objectId, String objectJson) {
+        try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement(db.query("tenant_object_describe"))) {
+            ps.setString(1, objectJson);
+            ps.setString(2, objectId);
+            ps.setString(3, kind);
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            throw Database.unavailable("tenant objects", e);
+        }
+    }
+
+    /** The tenant's objects of a kind as described, newest first, after {@code afterId} (null: from the newest). */
+    public java.util.List<String> list(String tenantId, String kind, String afterId, int limit) {
+        try (Connection c = db.connection();
+             PreparedStatement ps = c.prepareStatement(db.query(afterId == null ? "tenant_object_list" : "tenant_object_list_after"))) {
+            int i = 1;
+            ps.setString(i++, tenantId);
+            ps.setString(i++, kind);
+            if (afterId != null) ps.setString(i++, afterId);
+            ps.setInt(i, limit);
+            java.util.List<String> out = new java.util.ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) out.add(rs.getString(2));
+            }
+            return out;
+        } catch (SQLException e) {
+            throw Database.unavailable("tenant objects", e);
+        }
+    }
+
+    /** A batch that holds a reservation not yet settled. */
+    public record HeldBatch(String batchId, String tenantId, String provider, String reservation) {}
+
+    /** Held batches, oldest first, at most {@code max}. */
+    public java.util.List<HeldBatch> heldBatches(int max) {
+        try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement(db.query("batches_held"))) {
+            ps.setInt(1, max);
+            java.util.List<HeldBatch> out = new java.util.ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) out.add(new HeldBatch(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4)));
+            }
+            return out;
+        } catch (SQLException e) {
+            throw Database.unavailable("tenant objects", e);
+        }
+    }
+
+    /** Marks a held batch settled, with its final description; false when it already was. */
+    public boolean batchSettled(String batchId, String objectJson, Instant now) {
+        try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement(db.query("batch_settled"))) {
+            ps.setObject(1, Database.utc(now));
+            ps.setString(2, objectJson);
+            ps.setString(3, batchId);
+            return ps.executeUpdate() == 1;
         } catch (SQLException e) {
             throw Database.unavailable("tenant objects", e);
         }

@@ -50,6 +50,7 @@ public final class FakeOpenAI implements AutoCloseable {
     private final ConcurrentLinkedQueue<Received> received = new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<Failure> failures = new ConcurrentLinkedQueue<>();
     private final AtomicInteger cancelledStreams = new AtomicInteger();
+    private final FakeBatches batches = new FakeBatches();
     private volatile CountDownLatch cancelled = new CountDownLatch(1);
     private volatile long promptTokens = 12, cachedTokens = 4, completionTokens = 5;
     /** When set, a stream sends its first event, then waits for this latch before sending the rest. */
@@ -196,8 +197,14 @@ public final class FakeOpenAI implements AutoCloseable {
                     ex.getResponseBody().write(audio);
                 }
                 case "/v1/models" -> sendJson(ex, 200, models());
+                case "/v1/batches" -> {
+                    if (ex.getRequestMethod().equals("GET")) sendJson(ex, 200, batches.allBatches());
+                    else found(ex, batches.createBatch(req), path);
+                }
+                case "/v1/files" -> sendJson(ex, 200, batches.allFiles());
                 default -> {
-                    if (path.startsWith("/v1/responses/resp_")) responseLifecycle(ex, path);
+                    if (path.startsWith("/v1/files/") || path.startsWith("/v1/batches/")) filesAndBatches(ex, path);
+                    else if (path.startsWith("/v1/responses/resp_")) responseLifecycle(ex, path);
                     else sendJson(ex, 404, error(new Failure(404, "unknown_url", "Unknown request URL: " + path)));
                 }
             }
@@ -220,10 +227,52 @@ public final class FakeOpenAI implements AutoCloseable {
                 ex.sendResponseHeaders(200, a.body().length);
                 ex.getResponseBody().write(a.body());
             }
+            case "/v1/files" -> sendJson(ex, 200, batches.upload(parts));
             case "/v1/images/edits", "/v1/images/variations" ->
                     sendJson(ex, 200, images(FakeMultipart.imageRequest(parts, path.endsWith("variations"))));
             default -> sendJson(ex, 404, error(new Failure(404, "unknown_url", "Unknown request URL: " + path)));
         }
+    }
+
+    /** What the test's batches have done: finish every batch from now on, and the usage of each request in them. */
+    public void finishBatches() {
+        batches.finished = true;
+    }
+
+    public void batchUsage(long prompt, long completion) {
+        batches.promptTokens = prompt;
+        batches.completionTokens = completion;
+    }
+
+    private void filesAndBatches(HttpExchange ex, String path) throws IOException {
+        String[] parts = path.substring(4).split("/");
+        String method = ex.getRequestMethod();
+        if (parts[0].equals("files")) {
+            if (parts.length == 3 && parts[2].equals("content") && method.equals("GET")) {
+                FakeBatches.StoredFile f = batches.file(parts[1]);
+                if (f == null) {
+                    found(ex, null, path);
+                    return;
+                }
+                ex.getResponseHeaders().set("Content-Type", "application/octet-stream");
+                ex.sendResponseHeaders(200, f.content().length);
+                ex.getResponseBody().write(f.content());
+            } else if (method.equals("DELETE")) {
+                found(ex, batches.deleteFile(parts[1]), path);
+            } else {
+                FakeBatches.StoredFile f = batches.file(parts[1]);
+                found(ex, f == null ? null : f.object(), path);
+            }
+        } else if (parts.length == 3 && parts[2].equals("cancel")) {
+            found(ex, batches.cancel(parts[1]), path);
+        } else {
+            found(ex, batches.batch(parts[1]), path);
+        }
+    }
+
+    private static void found(HttpExchange ex, JsonNode body, String path) throws IOException {
+        if (body == null) sendJson(ex, 404, error(new Failure(404, "not_found", "No such object: " + path)));
+        else sendJson(ex, 200, body);
     }
 
     private static void await(CountDownLatch l) {
