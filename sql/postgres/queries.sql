@@ -402,9 +402,15 @@ WHERE o.tenant_id = ? AND o.kind = ? AND o.object_json IS NOT NULL AND a.object_
   AND (o.created_at < a.created_at OR (o.created_at = a.created_at AND o.object_id < a.object_id))
 ORDER BY o.created_at DESC, o.object_id DESC LIMIT ?
 
--- name: batches_held
+-- name: objects_held
 SELECT object_id, tenant_id, provider, reservation FROM tenant_objects
-WHERE kind = 'batch' AND settled_at IS NULL AND reservation IS NOT NULL ORDER BY created_at, object_id LIMIT ?
+WHERE kind = ? AND settled_at IS NULL AND reservation IS NOT NULL ORDER BY created_at, object_id LIMIT ?
 
--- name: batch_settled
-UPDATE tenant_objects SET settled_at = ?, object_json = ? WHERE object_id = ? AND kind = 'batch' AND settled_at IS NULL
+-- name: object_held_one
+SELECT reservation FROM tenant_objects WHERE object_id = ? AND kind = ? AND settled_at IS NULL AND reservation IS NOT NULL
+
+-- name: object_hold
+UPDATE tenant_objects SET reservation = ? WHERE object_id = ? AND kind = ? AND reservation IS NULL
+
+-- name: object_settled
+UPDATE tenant_objects SET settled_at = ?, object_json = COALESCE(?, object_json) WHERE object_id = ? AND kind = ? AND settled_at IS NULL

@@ -52,11 +52,15 @@ final class Duties {
         BudgetAlerts alerts = new BudgetAlerts(tenants, new TenantSweep("budget_alerts", counters, everyTenant, lookBackMs, clock),
                 alertStore, counters, s.alertWebhookUrl(), s.alertSmtp(), new io.budgetguard.budget.ForecastHistory(ledger), clock, json);
         duties.add(new Worker.Duty("budget_alerts", alerts::runOnce));
-        io.budgetguard.batch.BatchSettlement batches = new io.budgetguard.batch.BatchSettlement(
-                new io.budgetguard.tenant.TenantObjects(db), counters,
-                (r, nowMs) -> directory.get(r.tenantId()).map(t -> t.windowsFor(r.apiKeyId(), r.model(), r.endUser(), nowMs)).orElse(List.of()),
-                s.upstreams(), prices, json, clock, s.maxBatchOutputBytes(), s.maxBodyBytes(), metrics);
+        io.budgetguard.tenant.TenantObjects objects = new io.budgetguard.tenant.TenantObjects(db);
+        io.budgetguard.deferred.DeferredSettlement held = new io.budgetguard.deferred.DeferredSettlement(objects, counters, directory,
+                metrics, clock);
+        io.budgetguard.deferred.BatchSettlement batches = new io.budgetguard.deferred.BatchSettlement(objects, held, s.upstreams(),
+                prices, json, clock, s.maxBatchOutputBytes(), s.maxBodyBytes());
         duties.add(new Worker.Duty("batch_settlement", batches::runOnce));
+        io.budgetguard.deferred.BackgroundResponses background = new io.budgetguard.deferred.BackgroundResponses(objects, held,
+                s.upstreams(), prices, json, clock, s.maxBodyBytes());
+        duties.add(new Worker.Duty("background_responses", background::runOnce));
         if (s.reconcile() != null) {
             io.budgetguard.billing.Reconciliation reconcile = reconciliation(s, db, alertStore, clock, json);
             duties.add(new Worker.Duty("reconciliation", reconcile::runIfDue));

@@ -65,7 +65,7 @@ public record Settings(
         io.budgetguard.billing.StripeSettings stripe,
         /** Reconciliation with the providers' cost reports (RECONCILE_*_ADMIN_KEY); null without either. */
         io.budgetguard.billing.ReconcileSettings reconcile,
-        UploadLimits uploadLimits) {
+        ObjectLimits objectLimits) {
 
     /** How often counted refusals are appended (REFUSALS_FLUSH_MS) and how many groups wait between two appends. */
     public record RefusalLimits(long flushMs, int maxGroups) {
@@ -108,23 +108,30 @@ public record Settings(
      * Multipart uploads (audio to transcribe, images to edit), streamed on as they arrive: the largest upload
      * ({@code MAX_UPLOAD_BYTES}, OpenAI's own largest file limit for these endpoints) and the text fields of one form
      * held in memory ({@code MAX_FORM_FIELD_BYTES}); a batch's input file read to estimate it
-     * ({@code MAX_BATCH_INPUT_BYTES}, OpenAI's limit) and its output file read to settle it ({@code MAX_BATCH_OUTPUT_BYTES}).
+     * ({@code MAX_BATCH_INPUT_BYTES}, OpenAI's limit) and its output file read to settle it ({@code MAX_BATCH_OUTPUT_BYTES});
+     * how long a background response's reservation is held before it expires at its estimate ({@code BACKGROUND_HOLD_S}).
      */
-    public record UploadLimits(long maxUploadBytes, int maxFormFieldBytes, long maxBatchInputBytes, long maxBatchOutputBytes) {
+    public record ObjectLimits(long maxUploadBytes, int maxFormFieldBytes, long maxBatchInputBytes, long maxBatchOutputBytes,
+                               long backgroundHoldS) {
+        public static final long DEFAULT_BACKGROUND_HOLD_S = 6 * 3600;
         public static final long DEFAULT_MAX_UPLOAD_BYTES = 50L * 1024 * 1024;
         public static final int DEFAULT_MAX_FORM_FIELD_BYTES = 64 * 1024;
         public static final long DEFAULT_MAX_BATCH_INPUT_BYTES = 200L * 1024 * 1024;
         public static final long DEFAULT_MAX_BATCH_OUTPUT_BYTES = 1024L * 1024 * 1024;
-        public static final UploadLimits DEFAULTS = new UploadLimits(DEFAULT_MAX_UPLOAD_BYTES, DEFAULT_MAX_FORM_FIELD_BYTES,
-                DEFAULT_MAX_BATCH_INPUT_BYTES, DEFAULT_MAX_BATCH_OUTPUT_BYTES);
+        public static final ObjectLimits DEFAULTS = new ObjectLimits(DEFAULT_MAX_UPLOAD_BYTES, DEFAULT_MAX_FORM_FIELD_BYTES,
+                DEFAULT_MAX_BATCH_INPUT_BYTES, DEFAULT_MAX_BATCH_OUTPUT_BYTES, DEFAULT_BACKGROUND_HOLD_S);
     }
 
     public long maxBatchInputBytes() {
-        return uploadLimits.maxBatchInputBytes();
+        return objectLimits.maxBatchInputBytes();
+    }
+
+    public long backgroundHoldS() {
+        return objectLimits.backgroundHoldS();
     }
 
     public long maxBatchOutputBytes() {
-        return uploadLimits.maxBatchOutputBytes();
+        return objectLimits.maxBatchOutputBytes();
     }
 
     /** The upstreams: the providers file's, else the one OpenAI upstream of OPENAI_BASE_URL and OPENAI_KEY. */
@@ -136,11 +143,11 @@ public record Settings(
     }
 
     public long maxUploadBytes() {
-        return uploadLimits.maxUploadBytes();
+        return objectLimits.maxUploadBytes();
     }
 
     public int maxFormFieldBytes() {
-        return uploadLimits.maxFormFieldBytes();
+        return objectLimits.maxFormFieldBytes();
     }
 
     public static final int DEFAULT_PORT = 3000;

@@ -48,7 +48,7 @@ public final class SettingsBuilder {
     private io.budgetguard.alert.SmtpRelay alertSmtp;
     private io.budgetguard.billing.StripeSettings stripe;
     private io.budgetguard.billing.ReconcileSettings reconcile;
-    private Settings.UploadLimits uploadLimits = Settings.UploadLimits.DEFAULTS;
+    private Settings.ObjectLimits objectLimits = Settings.ObjectLimits.DEFAULTS;
     private int dbPoolSize;
     private long dbTimeoutMs;
     private long ledgerClaimIdleMs;
@@ -106,7 +106,7 @@ public final class SettingsBuilder {
         b.alertSmtp = s.alertSmtp();
         b.stripe = s.stripe();
         b.reconcile = s.reconcile();
-        b.uploadLimits = s.uploadLimits();
+        b.objectLimits = s.objectLimits();
         b.dbPoolSize = s.dbPoolSize();
         b.dbTimeoutMs = s.dbTimeoutMs();
         b.ledgerClaimIdleMs = s.ledgerClaimIdleMs();
@@ -174,7 +174,7 @@ public final class SettingsBuilder {
     public SettingsBuilder alertSmtp(io.budgetguard.alert.SmtpRelay value) { alertSmtp = value; return this; }
     public SettingsBuilder stripe(io.budgetguard.billing.StripeSettings value) { stripe = value; return this; }
     public SettingsBuilder reconcile(io.budgetguard.billing.ReconcileSettings value) { reconcile = value; return this; }
-    public SettingsBuilder uploadLimits(Settings.UploadLimits value) { uploadLimits = value; return this; }
+    public SettingsBuilder objectLimits(Settings.ObjectLimits value) { objectLimits = value; return this; }
     public Settings build() {
         return new Settings(openaiKey, openaiBaseUrl, adminApiKey, maxReqsPerMin, defaultBudgets, opaPolicyPath,
                 opaPolicyPathExplicit, dev, databaseUrl, redisUrl, bindAddress, port, reservationTimeoutS, dataDir,
@@ -184,6 +184,6 @@ public final class SettingsBuilder {
                 policyPoolSize, policyPromptBytesMax, policyTimeoutMs, policyPollMs, alertWebhookUrl, workerPeriodMs,
                 dbPoolSize, dbTimeoutMs, ledgerClaimIdleMs, upstreamLimits, requestDeadlineMs, clientWriteTimeoutMs,
                 shutdownGraceS, jsonLimits, defaultMaxOutputTokens, metricsPerTenant, adminListen, upstreamSimulated,
-                providers, refusalLimits, alertSmtp, stripe, reconcile, uploadLimits);
+                providers, refusalLimits, alertSmtp, stripe, reconcile, objectLimits);
     }
 }

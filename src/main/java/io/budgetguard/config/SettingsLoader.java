@@ -121,11 +121,12 @@ public final class SettingsLoader {
                 .alertSmtp(new SmtpSettingsReader(v).relay())
                 .stripe(stripe())
                 .reconcile(reconcile())
-                .uploadLimits(new Settings.UploadLimits(
-                        v.longIn("MAX_UPLOAD_BYTES", Settings.UploadLimits.DEFAULT_MAX_UPLOAD_BYTES, 1024, 1024L * 1024 * 1024),
-                        v.intIn("MAX_FORM_FIELD_BYTES", Settings.UploadLimits.DEFAULT_MAX_FORM_FIELD_BYTES, 1024, 16 * 1024 * 1024),
-                        v.longIn("MAX_BATCH_INPUT_BYTES", Settings.UploadLimits.DEFAULT_MAX_BATCH_INPUT_BYTES, 1024, 16L * 1024 * 1024 * 1024),
-                        v.longIn("MAX_BATCH_OUTPUT_BYTES", Settings.UploadLimits.DEFAULT_MAX_BATCH_OUTPUT_BYTES, 1024, 64L * 1024 * 1024 * 1024)))
+                .objectLimits(new Settings.ObjectLimits(
+                        v.longIn("MAX_UPLOAD_BYTES", Settings.ObjectLimits.DEFAULT_MAX_UPLOAD_BYTES, 1024, 1024L * 1024 * 1024),
+                        v.intIn("MAX_FORM_FIELD_BYTES", Settings.ObjectLimits.DEFAULT_MAX_FORM_FIELD_BYTES, 1024, 16 * 1024 * 1024),
+                        v.longIn("MAX_BATCH_INPUT_BYTES", Settings.ObjectLimits.DEFAULT_MAX_BATCH_INPUT_BYTES, 1024, 16L * 1024 * 1024 * 1024),
+                        v.longIn("MAX_BATCH_OUTPUT_BYTES", Settings.ObjectLimits.DEFAULT_MAX_BATCH_OUTPUT_BYTES, 1024, 64L * 1024 * 1024 * 1024),
+                        v.longIn("BACKGROUND_HOLD_S", Settings.ObjectLimits.DEFAULT_BACKGROUND_HOLD_S, 60, 7 * 24 * 3600)))
                 .build();
     }
 

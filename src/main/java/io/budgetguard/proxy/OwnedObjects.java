@@ -86,6 +86,11 @@ final class OwnedObjects {
         }
     }
 
+    /** Holds a background response's reservation on the response recorded by {@link #keep}; false when it was not recorded. */
+    boolean holdResponse(String responseId, String heldReservation) {
+        return validId(TenantObjects.RESPONSE, responseId) && store.hold(TenantObjects.RESPONSE, responseId, heldReservation);
+    }
+
     /** OpenAI's list object of the tenant's own files or batches, newest first, paged by {@code after} and {@code limit}. */
     ObjectNode list(String tenantId, Endpoint endpoint, String rawQuery) {
         String kind = endpoint == Endpoint.FILES_LIST ? TenantObjects.FILE : TenantObjects.BATCH;

@@ -61,6 +61,7 @@ public final class ProxyHandler implements AutoCloseable {
     private final io.budgetguard.pricing.SpeechPrices speech;
     private final io.budgetguard.pricing.TranscriptionPrices transcriptions;
     private final OwnedObjects objects;
+    private final io.budgetguard.deferred.BackgroundResponses background;
 
     public ProxyHandler(Settings settings, ObjectMapper json, Clock clock, TenantAuth auth, TenantDirectory tenants,
                         PriceTable prices, SpendCounters counters, Ledger ledger, PolicyEngine policy, DenialLog denials,
@@ -93,7 +94,11 @@ public final class ProxyHandler implements AutoCloseable {
         for (io.budgetguard.config.Provider p : router.providers()) ups.put(p.name(), new Upstream(p, settings.upstreamLimits()));
         this.upstreams = Map.copyOf(ups);
         this.settlement = new Settlement(clock, tenants, counters, ledger, metrics);
-        this.objects = new OwnedObjects(new io.budgetguard.tenant.TenantObjects(ledger.database()), router, json, clock);
+        io.budgetguard.tenant.TenantObjects store = new io.budgetguard.tenant.TenantObjects(ledger.database());
+        this.objects = new OwnedObjects(store, router, json, clock);
+        this.background = new io.budgetguard.deferred.BackgroundResponses(store, new io.budgetguard.deferred.DeferredSettlement(store,
+                counters, tenants, metrics, clock), router.providers(), prices, json,
+                clock, settings.maxBodyBytes());
         this.relay = new ResponseRelay(json, settings.maxSseEventBytes());
         this.models = new ModelList(json, router, prices);
     }
@@ -164,19 +169,25 @@ public final class ProxyHandler implements AutoCloseable {
         List<WindowRef> windows = tenant.windowsFor(caller.keyId(), ledgerModel(req, target), labels.endUser(), clock.millis());
         checkPolicy(call, tenant, caller, req, target, labels, Estimator.requestedOutputTokens(endpoint.estimateKind(), read.json()),
                 estimate, windows);
-        Reservation reservation = admit(call, tenant, caller, req, target, labels, estimate, windows);
-        // From here the reservation is settled exactly once, whatever is thrown.
+        boolean inBackground = runsInBackground(req);
+        Reservation reservation = admit(call, tenant, caller, req, target, labels, estimate, windows,
+                inBackground ? settings.backgroundHoldS() * 1000 : settings.reservationTimeoutS() * 1000);
+        // From here the reservation is settled exactly once, whatever is thrown (or held, for a background response).
         UpstreamAttempt attempt = new UpstreamAttempt();
         Outcome outcome = null;
+        boolean held = false;
         try {
             call.onAbort(attempt::abort);
             outcome = forward(call, endpoint, params, req, target, attempt, tenant);
+            held = inBackground && holdBackground(target, reservation, outcome);
         } finally {
             if (outcome == null) outcome = Outcome.unexpected(attempt);
             // Billed per image or character: a success is settled at its reservation (known exactly), never by tokens.
             if (perUnit) outcome = outcome.withoutUsage();
-            settlement.settle(reservation, outcome, price);
+            if (held) metrics.released();
+            else settlement.settle(reservation, outcome, price);
         }
+        if (endpoint == Endpoint.RESPONSE_GET) settleSeenResponse(tenant, params.get("id"), target, outcome);
         if (outcome.error() != null) throw outcome.error();
     }
 
@@ -228,9 +239,9 @@ public final class ProxyHandler implements AutoCloseable {
 
     /**
      * A batch over one of the tenant's files: its input read from the provider and every line estimated
-     * ({@link io.budgetguard.batch.BatchInput}), the batch reserved at that worst case for its completion window, and
+     * ({@link io.budgetguard.deferred.BatchInput}), the batch reserved at that worst case for its completion window, and
      * the reservation held once the provider accepted it, to be settled by the worker that sees it finish
-     * ({@link io.budgetguard.batch.BatchSettlement}). A batch the provider refused is settled at 0; one whose answer
+     * ({@link io.budgetguard.deferred.BatchSettlement}). A batch the provider refused is settled at 0; one whose answer
      * was lost or could not be recorded at its reservation, since it may run.
      */
     private void createBatch(HttpCall call, Caller caller, Tenant tenant) throws IOException {
@@ -246,11 +257,11 @@ public final class ProxyHandler implements AutoCloseable {
         if (kind != io.budgetguard.config.ProviderKind.OPENAI && kind != io.budgetguard.config.ProviderKind.OPENAI_COMPATIBLE) {
             throw ApiException.invalidRequest("Batches go through BudgetGuard to OpenAI-shaped providers only.", "input_file_id");
         }
-        io.budgetguard.batch.BatchInput input;
+        io.budgetguard.deferred.BatchInput input;
         try {
-            input = new io.budgetguard.batch.BatchInput(json, estimator, m -> prices.lookup(fileAt.provider().priceList(), m),
+            input = new io.budgetguard.deferred.BatchInput(json, estimator, m -> prices.lookup(fileAt.provider().priceList(), m),
                     endpoint, settings.maxBodyBytes());
-        } catch (io.budgetguard.batch.BatchRefused e) {
+        } catch (io.budgetguard.deferred.BatchRefused e) {
             throw ApiException.invalidRequest(e.getMessage(), "endpoint");
         }
         Estimate estimate = readBatchInput(call, fileAt, body.path("input_file_id").asText(), input);
@@ -271,7 +282,8 @@ public final class ProxyHandler implements AutoCloseable {
             call.onAbort(attempt::abort);
             outcome = forward(call, Endpoint.BATCHES, Map.of(), req, target, attempt, tenant);
             held = outcome.status() == UsageEvent.Status.OK && outcome.body() != null
-                    && objects.holdBatch(tenant.id(), target.provider().name(), outcome.body(), io.budgetguard.batch.BatchSettlement.held(reservation));
+                    && objects.holdBatch(tenant.id(), target.provider().name(), outcome.body(),
+                    new io.budgetguard.deferred.HeldReservation(input.model(), reservation).encode());
         } catch (io.budgetguard.core.StoreUnavailableException e) {
             io.budgetguard.log.JsonLog.warn("batch_unrecorded", "tenant", tenant.id(), "request_id", call.requestId(), "error", e.getMessage());
         } finally {
@@ -286,7 +298,7 @@ public final class ProxyHandler implements AutoCloseable {
     static final long BATCH_WINDOW_MS = 24L * 3600 * 1000;
 
     /** Streams the batch's input file from its provider into the estimate; nothing is reserved yet. */
-    private Estimate readBatchInput(HttpCall call, ModelRouter.Target fileAt, String fileId, io.budgetguard.batch.BatchInput input) {
+    private Estimate readBatchInput(HttpCall call, ModelRouter.Target fileAt, String fileId, io.budgetguard.deferred.BatchInput input) {
         String path = UpstreamPaths.of(Endpoint.FILE_CONTENT, fileAt, Map.of("id", fileId), null);
         UpstreamAttempt attempt = new UpstreamAttempt();
         call.onAbort(attempt::abort);
@@ -313,7 +325,7 @@ public final class ProxyHandler implements AutoCloseable {
                 }
             }
             return input.finish();
-        } catch (io.budgetguard.batch.BatchRefused e) {
+        } catch (io.budgetguard.deferred.BatchRefused e) {
             throw ApiException.invalidRequest(e.getMessage(), "input_file_id");
         } catch (IOException e) {
             throw ApiException.upstreamError("The batch's input file could not be read from the provider.");
@@ -384,6 +396,37 @@ public final class ProxyHandler implements AutoCloseable {
             return images.estimate(target.pricedAs(), req.json(), price, endpoint == Endpoint.IMAGES_EDITS ? inputs : 0);
         } catch (io.budgetguard.pricing.Unpriced e) {
             throw ApiException.invalidRequest(e.getMessage(), e.field());
+        }
+    }
+
+    /** A Responses API request run in the background (not streamed): answered at once, billed when it ends. */
+    private static boolean runsInBackground(ProxyRequest req) {
+        return req.endpoint() == Endpoint.RESPONSES && !req.stream() && req.json() != null && req.json().path("background").asBoolean(false);
+    }
+
+    /** Holds a background response's reservation once the provider accepted it and it has not already ended. */
+    private boolean holdBackground(ModelRouter.Target target, Reservation reservation, Outcome outcome) {
+        if (outcome.status() != UsageEvent.Status.OK || outcome.body() == null) return false;
+        try {
+            JsonNode r = json.readTree(outcome.body());
+            if (io.budgetguard.deferred.BackgroundResponses.ended(r.path("status").asText(null))) return false;
+            return objects.holdResponse(r.path("id").asText(null),
+                    new io.budgetguard.deferred.HeldReservation(target.pricedAs(), reservation).encode());
+        } catch (IOException | io.budgetguard.core.StoreUnavailableException e) {
+            io.budgetguard.log.JsonLog.warn("background_unheld", "request_id", reservation.id(), "error", e.toString());
+            return false;
+        }
+    }
+
+    /** A tenant's retrieve that sees its background response ended settles the reservation it held (once). */
+    private void settleSeenResponse(Tenant tenant, String responseId, ModelRouter.Target target, Outcome outcome) {
+        if (outcome.status() != UsageEvent.Status.OK || outcome.body() == null) return;
+        try {
+            java.util.Optional<io.budgetguard.deferred.HeldReservation> held = background.held(tenant.id(), responseId);
+            if (held.isPresent()) background.settleFrom(responseId, held.get(), target.provider().priceList(), json.readTree(outcome.body()));
+        } catch (IOException | RuntimeException e) {
+            // The duty's own poll settles it; the client has its answer either way.
+            io.budgetguard.log.JsonLog.warn("background_settle_deferred", "response", responseId, "error", e.toString());
         }
     }
 
@@ -539,7 +582,8 @@ public final class ProxyHandler implements AutoCloseable {
         metrics.upstream.observeNanos(System.nanoTime() - t0);
         ResponseRelay.Result r;
         try {
-            r = relay.relay(call, up, req, target.provider().idleTimeoutMs(), endpoint.describesObject());
+            r = relay.relay(call, up, req, target.provider().idleTimeoutMs(),
+                    endpoint.describesObject() || endpoint == Endpoint.RESPONSE_GET || runsInBackground(req));
         } catch (InterruptedException e) {
             up.body().cancel();
             Thread.currentThread().interrupt();

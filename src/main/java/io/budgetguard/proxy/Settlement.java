@@ -43,11 +43,7 @@ final class Settlement {
 
     /** The request's windows as the budgets are now (a budget may have been added while the request was in flight). */
     private List<WindowRef> currentWindows(Reservation r, long nowMs) {
-        try {
-            return tenants.get(r.tenantId()).map(t -> t.windowsFor(r.apiKeyId(), r.model(), r.endUser(), nowMs)).orElse(List.of());
-        } catch (io.budgetguard.core.StoreUnavailableException e) {
-            return List.of(); // the store is away: the reservation's own windows still settle
-        }
+        return io.budgetguard.deferred.DeferredSettlement.windowsNow(tenants, r, nowMs);
     }
 
     /** The cost to settle; if pricing itself fails, the estimate (never less than what may have been billed). */

@@ -89,16 +89,17 @@ public final class TenantObjects {
         }
     }
 
-    /** A batch that holds a reservation not yet settled. */
-    public record HeldBatch(String batchId, String tenantId, String provider, String reservation) {}
+    /** An object that holds a reservation not yet settled (a batch, a background response). */
+    public record Held(String objectId, String tenantId, String provider, String reservation) {}
 
-    /** Held batches, oldest first, at most {@code max}. */
-    public java.util.List<HeldBatch> heldBatches(int max) {
-        try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement(db.query("batches_held"))) {
-            ps.setInt(1, max);
-            java.util.List<HeldBatch> out = new java.util.ArrayList<>();
+    /** Held objects of a kind, oldest first, at most {@code max}. */
+    public java.util.List<Held> held(String kind, int max) {
+        try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement(db.query("objects_held"))) {
+            ps.setString(1, kind);
+            ps.setInt(2, max);
+            java.util.List<Held> out = new java.util.ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) out.add(new HeldBatch(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4)));
+                while (rs.next()) out.add(new Held(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4)));
             }
             return out;
         } catch (SQLException e) {
@@ -106,12 +107,38 @@ public final class TenantObjects {
         }
     }
 
-    /** Marks a held batch settled, with its final description; false when it already was. */
-    public boolean batchSettled(String batchId, String objectJson, Instant now) {
-        try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement(db.query("batch_settled"))) {
+    /** The reservation an object still holds, if it does. */
+    public Optional<String> heldOne(String kind, String objectId) {
+        try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement(db.query("object_held_one"))) {
+            ps.setString(1, objectId);
+            ps.setString(2, kind);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw Database.unavailable("tenant objects", e);
+        }
+    }
+
+    /** Attaches a held reservation to an object recorded without one; false when it is unknown or already holds one. */
+    public boolean hold(String kind, String objectId, String reservation) {
+        try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement(db.query("object_hold"))) {
+            ps.setString(1, reservation);
+            ps.setString(2, objectId);
+            ps.setString(3, kind);
+            return ps.executeUpdate() == 1;
+        } catch (SQLException e) {
+            throw Database.unavailable("tenant objects", e);
+        }
+    }
+
+    /** Marks a held object settled (with its final description, when given); false when it already was. */
+    public boolean settled(String kind, String objectId, String objectJson, Instant now) {
+        try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement(db.query("object_settled"))) {
             ps.setObject(1, Database.utc(now));
             ps.setString(2, objectJson);
-            ps.setString(3, batchId);
+            ps.setString(3, objectId);
+            ps.setString(4, kind);
             return ps.executeUpdate() == 1;
         } catch (SQLException e) {
             throw Database.unavailable("tenant objects", e);

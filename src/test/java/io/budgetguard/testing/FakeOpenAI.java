@@ -154,6 +154,11 @@ public final class FakeOpenAI implements AutoCloseable {
     private void handle(HttpExchange ex) throws IOException {
         try (ex) {
             byte[] body = ex.getRequestBody().readAllBytes();
+            if (ex.getRequestURI().getPath().equals("/_test/finish-background")) {
+                backgroundFinished = true;
+                ex.sendResponseHeaders(204, -1);
+                return;
+            }
             if (ex.getRequestURI().getPath().equals("/_test/advance-clock")) {
                 java.util.function.LongConsumer c = clockControl;
                 if (c != null) c.accept(Long.parseLong(ex.getRequestURI().getQuery().replace("ms=", "")));
@@ -185,6 +190,7 @@ public final class FakeOpenAI implements AutoCloseable {
                 }
                 case "/v1/responses" -> {
                     if (stream) streamResponse(ex, req);
+                    else if (req.path("background").asBoolean(false)) sendJson(ex, 200, backgroundResponse(req));
                     else sendJson(ex, 200, response(req, "resp_fake" + responseIds.incrementAndGet()));
                 }
                 case "/v1/embeddings" -> sendJson(ex, 200, embeddings(req));
@@ -232,6 +238,19 @@ public final class FakeOpenAI implements AutoCloseable {
                     sendJson(ex, 200, images(FakeMultipart.imageRequest(parts, path.endsWith("variations"))));
             default -> sendJson(ex, 404, error(new Failure(404, "unknown_url", "Unknown request URL: " + path)));
         }
+    }
+
+    /** Background responses created so far; they stay in progress until {@code POST /_test/finish-background}. */
+    private final java.util.Set<String> background = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private volatile boolean backgroundFinished;
+
+    private ObjectNode backgroundResponse(JsonNode req) {
+        String id = "resp_bg" + responseIds.incrementAndGet();
+        background.add(id);
+        ObjectNode r = response(req, id);
+        r.put("status", "queued").put("background", true).putNull("usage");
+        r.putArray("output");
+        return r;
     }
 
     /** What the test's batches have done: finish every batch from now on, and the usage of each request in them. */
@@ -559,7 +578,12 @@ public final class FakeOpenAI implements AutoCloseable {
         String id = parts[0], rest = parts.length > 1 ? parts[1] : "";
         String method = ex.getRequestMethod();
         if (rest.isEmpty() && method.equals("GET")) {
-            sendJson(ex, 200, response(JSON.createObjectNode().put("model", "gpt-4o-mini"), id));
+            ObjectNode r = response(JSON.createObjectNode().put("model", "gpt-4o-mini"), id);
+            if (background.contains(id) && !backgroundFinished) {
+                r.put("status", "in_progress").put("background", true).putNull("usage");
+                r.putArray("output");
+            }
+            sendJson(ex, 200, r);
         } else if (rest.isEmpty() && method.equals("DELETE")) {
             sendJson(ex, 200, JSON.createObjectNode().put("id", id).put("object", "response").put("deleted", true));
         } else if (rest.equals("cancel") && method.equals("POST")) {

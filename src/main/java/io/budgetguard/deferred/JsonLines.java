@@ -1,4 +1,4 @@
-package io.budgetguard.batch;
+package io.budgetguard.deferred;
 
 import java.io.ByteArrayOutputStream;
 

@@ -1,4 +1,4 @@
-package io.budgetguard.batch;
+package io.budgetguard.deferred;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
