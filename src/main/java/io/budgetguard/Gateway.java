@@ -147,6 +147,7 @@ public final class Gateway implements AutoCloseable {
                     ? Duties.of(s, clock, db, tenants, counters, ledger, alertStore, json, metrics, graceMs, prices, directory) : List.of(),
                     s.workerPeriodMs()));
             HttpApi http = role.serves() ? opened.add(HttpApi.start(s, routes, json, metrics)) : null;
+            if (role.serves() && s.realtime().port() >= 0) proxy.startRealtime();
             HttpApi adminHttp = role.serves() && s.adminListen() != null
                     ? opened.add(HttpApi.start(s, s.adminListen(), adminListenerRoutes(adminRoutes, json, policy), json, metrics, false))
                     : null;
@@ -225,6 +226,11 @@ public final class Gateway implements AutoCloseable {
 
     public int port() {
         return http.port();
+    }
+
+    /** The realtime listener's port (REALTIME_PORT), or -1 when it is off. */
+    public int realtimePort() {
+        return proxy.realtimePort();
     }
 
     public Database database() {

@@ -65,7 +65,8 @@ public record Settings(
         io.budgetguard.billing.StripeSettings stripe,
         /** Reconciliation with the providers' cost reports (RECONCILE_*_ADMIN_KEY); null without either. */
         io.budgetguard.billing.ReconcileSettings reconcile,
-        ObjectLimits objectLimits) {
+        ObjectLimits objectLimits,
+        RealtimeLimits realtime) {
 
     /** How often counted refusals are appended (REFUSALS_FLUSH_MS) and how many groups wait between two appends. */
     public record RefusalLimits(long flushMs, int maxGroups) {
@@ -148,6 +149,19 @@ public record Settings(
 
     public int maxFormFieldBytes() {
         return objectLimits.maxFormFieldBytes();
+    }
+
+    /**
+     * Realtime sessions ({@code /v1/realtime} over WebSocket) on their own listener: its port ({@code REALTIME_PORT};
+     * -1, the default, is off; 0 any free port), the sessions open at once, the longest one lasts, and the largest
+     * message either side may send.
+     */
+    public record RealtimeLimits(int port, int maxSessions, long sessionMaxS, int maxMessageBytes) {
+        public static final int DEFAULT_MAX_SESSIONS = 256;
+        public static final long DEFAULT_SESSION_MAX_S = 3600;
+        public static final int DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+        public static final RealtimeLimits DEFAULTS = new RealtimeLimits(-1, DEFAULT_MAX_SESSIONS, DEFAULT_SESSION_MAX_S,
+                DEFAULT_MAX_MESSAGE_BYTES);
     }
 
     public static final int DEFAULT_PORT = 3000;

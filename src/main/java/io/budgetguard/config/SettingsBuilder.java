@@ -49,6 +49,7 @@ public final class SettingsBuilder {
     private io.budgetguard.billing.StripeSettings stripe;
     private io.budgetguard.billing.ReconcileSettings reconcile;
     private Settings.ObjectLimits objectLimits = Settings.ObjectLimits.DEFAULTS;
+    private Settings.RealtimeLimits realtime = Settings.RealtimeLimits.DEFAULTS;
     private int dbPoolSize;
     private long dbTimeoutMs;
     private long ledgerClaimIdleMs;
@@ -107,6 +108,7 @@ public final class SettingsBuilder {
         b.stripe = s.stripe();
         b.reconcile = s.reconcile();
         b.objectLimits = s.objectLimits();
+        b.realtime = s.realtime();
         b.dbPoolSize = s.dbPoolSize();
         b.dbTimeoutMs = s.dbTimeoutMs();
         b.ledgerClaimIdleMs = s.ledgerClaimIdleMs();
@@ -175,6 +177,7 @@ public final class SettingsBuilder {
     public SettingsBuilder stripe(io.budgetguard.billing.StripeSettings value) { stripe = value; return this; }
     public SettingsBuilder reconcile(io.budgetguard.billing.ReconcileSettings value) { reconcile = value; return this; }
     public SettingsBuilder objectLimits(Settings.ObjectLimits value) { objectLimits = value; return this; }
+    public SettingsBuilder realtime(Settings.RealtimeLimits value) { realtime = value; return this; }
     public Settings build() {
         return new Settings(openaiKey, openaiBaseUrl, adminApiKey, maxReqsPerMin, defaultBudgets, opaPolicyPath,
                 opaPolicyPathExplicit, dev, databaseUrl, redisUrl, bindAddress, port, reservationTimeoutS, dataDir,
@@ -184,6 +187,6 @@ public final class SettingsBuilder {
                 policyPoolSize, policyPromptBytesMax, policyTimeoutMs, policyPollMs, alertWebhookUrl, workerPeriodMs,
                 dbPoolSize, dbTimeoutMs, ledgerClaimIdleMs, upstreamLimits, requestDeadlineMs, clientWriteTimeoutMs,
                 shutdownGraceS, jsonLimits, defaultMaxOutputTokens, metricsPerTenant, adminListen, upstreamSimulated,
-                providers, refusalLimits, alertSmtp, stripe, reconcile, objectLimits);
+                providers, refusalLimits, alertSmtp, stripe, reconcile, objectLimits, realtime);
     }
 }

@@ -121,6 +121,10 @@ public final class SettingsLoader {
                 .alertSmtp(new SmtpSettingsReader(v).relay())
                 .stripe(stripe())
                 .reconcile(reconcile())
+                .realtime(new Settings.RealtimeLimits(v.intIn("REALTIME_PORT", -1, -1, 65535),
+                        v.intIn("REALTIME_MAX_SESSIONS", Settings.RealtimeLimits.DEFAULT_MAX_SESSIONS, 1, 100_000),
+                        v.longIn("REALTIME_SESSION_MAX_S", Settings.RealtimeLimits.DEFAULT_SESSION_MAX_S, 10, 24 * 3600),
+                        v.intIn("REALTIME_MAX_MESSAGE_BYTES", Settings.RealtimeLimits.DEFAULT_MAX_MESSAGE_BYTES, 1024, 256 * 1024 * 1024)))
                 .objectLimits(new Settings.ObjectLimits(
                         v.longIn("MAX_UPLOAD_BYTES", Settings.ObjectLimits.DEFAULT_MAX_UPLOAD_BYTES, 1024, 1024L * 1024 * 1024),
                         v.intIn("MAX_FORM_FIELD_BYTES", Settings.ObjectLimits.DEFAULT_MAX_FORM_FIELD_BYTES, 1024, 16 * 1024 * 1024),

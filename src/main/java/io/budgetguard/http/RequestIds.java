@@ -3,14 +3,14 @@ package io.budgetguard.http;
 import java.util.concurrent.ThreadLocalRandom;
 
 /** Request ids: one per call, in every log line, ledger row and error the client sees. */
-final class RequestIds {
+public final class RequestIds {
     private RequestIds() {}
 
     /**
      * "req_" + 12 hex digits of epoch milliseconds + 12 random hex digits (48 bits). Time-ordered, so the ledger's
      * and journal's primary-key indexes grow at their right edge instead of rewriting random pages (UUIDv7's idea).
      */
-    static String next() {
+    public static String next() {
         long random = ThreadLocalRandom.current().nextLong() & 0xFFFF_FFFF_FFFFL;
         char[] id = new char[28];
         id[0] = 'r';

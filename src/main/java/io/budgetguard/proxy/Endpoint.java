@@ -40,6 +40,11 @@ public enum Endpoint {
     BATCHES_LIST("GET", "/v1/batches", Shape.OPENAI, false, false, null),
     BATCH("GET", "/v1/batches/{id}", Shape.OPENAI, false, false, null),
     BATCH_CANCEL("POST", "/v1/batches/{id}/cancel", Shape.OPENAI, false, false, null),
+    /**
+     * Realtime over WebSocket is served on its own listener (REALTIME_PORT, {@link RealtimeListener}); on the HTTP
+     * port this route only says so.
+     */
+    REALTIME("GET", "/v1/realtime", Shape.OPENAI, false, false, null),
     /** A stored response of the tenant's own: free, the provider that created it answers. */
     RESPONSE_GET("GET", "/v1/responses/{id}", Shape.OPENAI, false, false, null),
     RESPONSE_DELETE("DELETE", "/v1/responses/{id}", Shape.OPENAI, false, false, null),

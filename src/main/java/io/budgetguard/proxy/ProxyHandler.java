@@ -61,6 +61,7 @@ public final class ProxyHandler implements AutoCloseable {
     private final io.budgetguard.pricing.SpeechPrices speech;
     private final io.budgetguard.pricing.TranscriptionPrices transcriptions;
     private final OwnedObjects objects;
+    private volatile RealtimeListener realtime;
     private final io.budgetguard.deferred.BackgroundResponses background;
 
     public ProxyHandler(Settings settings, ObjectMapper json, Clock clock, TenantAuth auth, TenantDirectory tenants,
@@ -123,8 +124,82 @@ public final class ProxyHandler implements AutoCloseable {
     /** Closes the idle upstream connections and appends the refusals counted so far. */
     @Override
     public void close() {
+        RealtimeListener r = realtime;
+        if (r != null) r.shutdown(); // its sessions' last reservations settle as they close
         upstreams.values().forEach(Upstream::close);
         refusals.close();
+    }
+
+    /** Starts the realtime listener (REALTIME_PORT) on the gateway's host; returns its port. */
+    public int startRealtime() {
+        RealtimeListener r = new RealtimeListener(new java.net.InetSocketAddress(settings.bindAddress(), settings.realtime().port()),
+                this, json, settings.realtime());
+        try {
+            r.startAndWait();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while the realtime listener started", e);
+        }
+        realtime = r;
+        return r.getPort();
+    }
+
+    public int realtimePort() {
+        RealtimeListener r = realtime;
+        return r == null ? -1 : r.getPort();
+    }
+
+    /** What a realtime session opened with: its admission, the provider's realtime URL, key and connect timeout. */
+    record RealtimeOpened(RealtimeAdmission admission, java.net.URI upstream, String providerKey, long connectTimeoutMs) {}
+
+    /**
+     * A realtime session as it opens, through the same steps as any request: its key, its tenant, its model (the
+     * URL's {@code model}) routed, allowed and priced, the policy with one response's worst case. Refusals are the
+     * same ApiExceptions, which the listener turns into an error event.
+     */
+    RealtimeOpened openRealtime(org.java_websocket.handshake.ClientHandshake handshake, String sessionId) {
+        com.sun.net.httpserver.Headers headers = new com.sun.net.httpserver.Headers();
+        for (java.util.Iterator<String> it = handshake.iterateHttpFields(); it.hasNext(); ) {
+            String name = it.next();
+            headers.add(name, handshake.getFieldValue(name));
+        }
+        java.net.URI uri = java.net.URI.create(handshake.getResourceDescriptor());
+        if (!"/v1/realtime".equals(uri.getPath())) throw ApiException.unknownUrl("GET", uri.getPath());
+        Caller caller = auth.authenticate(headers, uri.getRawQuery());
+        Tenant tenant = tenants.get(caller.tenantId()).orElseThrow(
+                () -> ApiException.invalidApiKey("The tenant of this API key no longer exists."));
+        String model = queryValue(uri.getRawQuery(), "model");
+        if (model == null) {
+            throw ApiException.invalidRequest("Name the model in the URL (?model=...); transcription sessions and calls "
+                    + "(intent, call_id) do not go through BudgetGuard yet.", "model");
+        }
+        io.budgetguard.http.Identifier.require(model, "model", ProxyRequest.MAX_MODEL_CHARS);
+        ModelRouter.Target target = router.route(Endpoint.Shape.OPENAI, model);
+        io.budgetguard.config.ProviderKind kind = target.provider().kind();
+        if (kind != io.budgetguard.config.ProviderKind.OPENAI && kind != io.budgetguard.config.ProviderKind.OPENAI_COMPATIBLE) {
+            throw ApiException.invalidRequest("Realtime sessions go through BudgetGuard to OpenAI-shaped providers only.", "model");
+        }
+        checkAllowedModel(o -> { }, tenant, caller, model, target);
+        ModelPrice price = prices.lookup(target.provider().priceList(), target.pricedAs()).orElseThrow(() -> ApiException.invalidRequest(
+                "The model '" + target.pricedAs() + "' has no price in BudgetGuard's price table, so its cost cannot be capped.", "model"));
+        Estimate perResponse = RealtimeAdmission.perResponse(price);
+        RequestLabels labels = new RequestLabels(RequestLabels.endUser(headers.getFirst("X-BudgetGuard-User"), null), null,
+                RequestLabels.tags(headers.getFirst("X-BudgetGuard-Tags")));
+        ProxyRequest req = new ProxyRequest(Endpoint.REALTIME, json.createObjectNode().put("model", model), model, true, false, false, null);
+        List<WindowRef> windows = tenant.windowsFor(caller.keyId(), target.upstreamModel(), labels.endUser(), clock.millis());
+        checkPolicy(sessionId, o -> { }, tenant, caller, req, target, labels, null, perResponse, windows);
+        RealtimeAdmission admission = new RealtimeAdmission(this, settlement, clock, sessionId, tenant, caller, target, price,
+                perResponse, labels.endUser(), labels.tags(), settings.realtime().sessionMaxS() * 1000);
+        return new RealtimeOpened(admission, RealtimeListener.upstreamUri(target.provider(), target.upstreamModel()),
+                target.provider().key(), target.provider().connectTimeoutMs());
+    }
+
+    private static String queryValue(String rawQuery, String name) {
+        if (rawQuery == null) return null;
+        for (String pair : rawQuery.split("&", 32)) {
+            if (pair.startsWith(name + "=")) return java.net.URLDecoder.decode(pair.substring(name.length() + 1), java.nio.charset.StandardCharsets.UTF_8);
+        }
+        return null;
     }
 
     public List<Route> routes() {
@@ -147,6 +222,10 @@ public final class ProxyHandler implements AutoCloseable {
         if (endpoint.upload()) {
             handleUpload(call, endpoint, caller, tenant);
             return;
+        }
+        if (endpoint == Endpoint.REALTIME) {
+            throw ApiException.invalidRequest(realtime == null ? "Realtime sessions are off on this gateway (REALTIME_PORT)."
+                    : "Realtime sessions connect over WebSocket to port " + realtime.getPort() + " of this gateway (REALTIME_PORT).");
         }
         if (endpoint.listsOwned()) {
             call.sendJson(json, 200, objects.list(tenant.id(), endpoint, call.uri().getRawQuery()));
@@ -457,21 +536,30 @@ public final class ProxyHandler implements AutoCloseable {
      * A model counts by the name the client used, the id sent upstream, or its price entry; a group by its members.
      */
     private void checkAllowedModel(HttpCall call, Tenant tenant, Caller caller, ProxyRequest req, ModelRouter.Target t) {
+        checkAllowedModel(call::outcome, tenant, caller, req.model(), t);
+    }
+
+    void checkAllowedModel(java.util.function.Consumer<String> outcome, Tenant tenant, Caller caller, String model, ModelRouter.Target t) {
         java.util.Set<String> allowed = caller.controls().allowedModels();
-        if (allowed.isEmpty() || req.model() == null) return;
-        if (allowed.contains(req.model()) || allowed.contains(t.upstreamModel()) || allowed.contains(t.pricedAs())) return;
+        if (allowed.isEmpty() || model == null) return;
+        if (allowed.contains(model) || allowed.contains(t.upstreamModel()) || allowed.contains(t.pricedAs())) return;
         for (Tenant.ModelGroup g : tenant.modelGroups()) {
             if (allowed.contains(g.name()) && g.scope().matches(caller.keyId(), t.upstreamModel(), null)) return;
         }
-        call.outcome("model_not_allowed");
+        outcome.accept("model_not_allowed");
         refusals.record(tenant.id(), caller.keyId(), 403, "model_not_allowed", t.provider().name(), t.upstreamModel(), 0, clock.millis());
         throw new ApiException(403, "permission_error", "model_not_allowed", "This API key may not call the model '"
-                + req.model() + "'; it may call: " + String.join(", ", new java.util.TreeSet<>(allowed)) + ".", "model", Map.of());
+                + model + "'; it may call: " + String.join(", ", new java.util.TreeSet<>(allowed)) + ".", "model", Map.of());
     }
 
     /** Denied: 403 with the policy's reasons, recorded for audit; nothing is reserved or forwarded. */
     private void checkPolicy(HttpCall call, Tenant tenant, Caller caller, ProxyRequest req, ModelRouter.Target target,
                              RequestLabels labels, Long clientMaxTokens, Estimate estimate, List<WindowRef> windows) {
+        checkPolicy(call.requestId(), call::outcome, tenant, caller, req, target, labels, clientMaxTokens, estimate, windows);
+    }
+
+    void checkPolicy(String requestId, java.util.function.Consumer<String> outcome, Tenant tenant, Caller caller, ProxyRequest req,
+                     ModelRouter.Target target, RequestLabels labels, Long clientMaxTokens, Estimate estimate, List<WindowRef> windows) {
         if (!policy.enabled()) return;
         java.time.Instant now = clock.instant();
         PolicyInput.Request r = new PolicyInput.Request(req.endpoint().ledgerName(), target.provider().name(),
@@ -484,10 +572,10 @@ public final class ProxyHandler implements AutoCloseable {
         PolicyDecision d = policy.evaluate(input);
         metrics.policy.observeNanos(System.nanoTime() - t0);
         if (d.allow()) return;
-        denials.record(call.requestId(), tenant.id(), caller.keyId(), r.endpoint(), r.model(), d.reasons(), policy.revision(), now);
+        denials.record(requestId, tenant.id(), caller.keyId(), r.endpoint(), r.model(), d.reasons(), policy.revision(), now);
         refusals.record(tenant.id(), caller.keyId(), 403, "policy_denied", r.provider(), ledgerModel(req, target),
                 estimate.costMicroUsd(), now.toEpochMilli());
-        call.outcome("policy_denied");
+        outcome.accept("policy_denied");
         throw new ApiException(403, "permission_error", "policy_denied",
                 "Request denied by policy: " + String.join("; ", d.reasons()), null, Map.of());
     }
@@ -506,35 +594,55 @@ public final class ProxyHandler implements AutoCloseable {
                 estimate.costMicroUsd(), now,
                 now + holdMs, windows, labels.endUser(), labels.tags(),
                 Math.addExact(estimate.promptTokens(), estimate.maxOutputTokens()));
+        Admission a = tryAdmit(proposed, tenant, caller);
+        switch (a) {
+            case Admission.RateLimited r -> {
+                if (r.tokens()) tokenHeaders(call, r.rate());
+                else rateHeaders(call, r.rate());
+            }
+            case Admission.OverBudget o -> rateHeaders(call, o.rate());
+            case Admission.Admitted ok -> {
+                rateHeaders(call, ok.rate());
+                if (ok.tokens() != null) tokenHeaders(call, ok.tokens());
+            }
+        }
+        return journaled(proposed, a, tenant, caller, estimate, call::outcome);
+    }
+
+    /** One atomic admission of a proposed reservation over every limit and window of its tenant and key. */
+    Admission tryAdmit(Reservation proposed, Tenant tenant, Caller caller) {
         long t0 = System.nanoTime();
         Integer keyRate = caller.controls().rateLimitPerMin();
         Long tenantTokens = tenant.tokensPerMin();
         Long keyTokens = caller.controls().tokensPerMin();
         io.budgetguard.budget.RateLimits limits = new io.budgetguard.budget.RateLimits(tenant.rateLimitPerMin(),
                 keyRate == null ? 0 : keyRate, tenantTokens == null ? 0 : tenantTokens, keyTokens == null ? 0 : keyTokens);
-        Admission a = counters.admit(proposed, limits, now);
+        Admission a = counters.admit(proposed, limits, proposed.createdMs());
         metrics.admission.observeNanos(System.nanoTime() - t0);
+        return a;
+    }
+
+    /**
+     * A refused admission recorded and thrown (429 or 402); an admitted one journaled before anything is sent (its
+     * reservation released again if the journal cannot be written).
+     */
+    Reservation journaled(Reservation proposed, Admission a, Tenant tenant, Caller caller, Estimate estimate,
+                          java.util.function.Consumer<String> outcome) {
+        long now = proposed.createdMs();
         switch (a) {
             case Admission.RateLimited r -> {
-                if (r.tokens()) tokenHeaders(call, r.rate());
-                else rateHeaders(call, r.rate());
-                call.outcome("rate_limited");
+                outcome.accept("rate_limited");
                 refusals.record(tenant.id(), caller.keyId(), 429, r.tokens() ? "tokens_per_min" : "requests_per_min",
                         proposed.provider(), proposed.model(), estimate.costMicroUsd(), now);
                 throw Refusals.rateLimited(tenant, caller.keyId(), r);
             }
             case Admission.OverBudget o -> {
-                rateHeaders(call, o.rate());
-                call.outcome("over_budget");
+                outcome.accept("over_budget");
                 refusals.record(tenant.id(), caller.keyId(), 402, "over_budget", proposed.provider(), proposed.model(),
                         estimate.costMicroUsd(), now);
                 throw Refusals.overBudget(o, estimate);
             }
-            case Admission.Admitted ok -> {
-                rateHeaders(call, ok.rate());
-                if (ok.tokens() != null) tokenHeaders(call, ok.tokens());
-                metrics.reserved();
-            }
+            case Admission.Admitted ok -> metrics.reserved();
         }
         try {
             ledger.journal(proposed);
