@@ -86,6 +86,7 @@ public final class BatchSettlement {
             objects.describe(TenantObjects.BATCH, b.objectId(), batch.toString());
             return false;
         }
+        objects.recordBatchFiles(b.tenantId(), b.provider(), batch, clock.instant());
         ModelPrice fallback = prices.lookup(p.priceList(), held.pricedAs()).orElseThrow(
                 () -> new IllegalStateException("the batch's model " + held.pricedAs() + " lost its price"));
         BatchOutput out = new BatchOutput(json, m -> prices.lookup(p.priceList(), m), fallback, maxLineBytes);

@@ -64,6 +64,8 @@ final class OwnedObjects {
                 JsonNode file = json.readTree(r.body());
                 String id = file.path("id").asText(null);
                 if (validId(TenantObjects.FILE, id)) store.record(TenantObjects.FILE, id, tenantId, provider, clock.instant(), file.toString(), null);
+            } else if (endpoint == Endpoint.BATCH && r.end() == ResponseRelay.End.COMPLETE && r.body() != null) {
+                store.recordBatchFiles(tenantId, provider, json.readTree(r.body()), clock.instant());
             } else if ((endpoint == Endpoint.RESPONSE_DELETE || endpoint == Endpoint.FILE_DELETE) && r.end() == ResponseRelay.End.COMPLETE) {
                 store.forget(endpoint.ownedKind(), params.get("id"), tenantId);
             }

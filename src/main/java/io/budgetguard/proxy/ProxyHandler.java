@@ -691,7 +691,7 @@ public final class ProxyHandler implements AutoCloseable {
         ResponseRelay.Result r;
         try {
             r = relay.relay(call, up, req, target.provider().idleTimeoutMs(),
-                    endpoint.describesObject() || endpoint == Endpoint.RESPONSE_GET || runsInBackground(req));
+                    endpoint.describesObject() || endpoint == Endpoint.RESPONSE_GET || endpoint == Endpoint.BATCH || runsInBackground(req));
         } catch (InterruptedException e) {
             up.body().cancel();
             Thread.currentThread().interrupt();

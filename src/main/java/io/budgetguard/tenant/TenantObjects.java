@@ -58,6 +58,22 @@ public final class TenantObjects {
         }
     }
 
+    private static final java.util.regex.Pattern FILE_ID = java.util.regex.Pattern.compile("file-[A-Za-z0-9_-]{1,120}");
+
+    /**
+     * The files a batch wrote (its output and error files) are its tenant's too, recorded once the batch names them,
+     * so the tenant can read its results through the gateway; a file already recorded is left as it is.
+     */
+    public void recordBatchFiles(String tenantId, String provider, com.fasterxml.jackson.databind.JsonNode batch, Instant now) {
+        for (String field : new String[] {"output_file_id", "error_file_id"}) {
+            String id = batch.path(field).asText(null);
+            if (id == null || !FILE_ID.matcher(id).matches()) continue;
+            String description = "{\"id\":\"" + id + "\",\"object\":\"file\",\"purpose\":\""
+                    + (field.startsWith("output") ? "batch_output" : "batch_error") + "\",\"created_at\":" + now.getEpochSecond() + "}";
+            record(FILE, id, tenantId, provider, now, description, null);
+        }
+    }
+
     /** Replaces the stored description of an object (a batch seen in a later state). */
     public void describe(String kind, String objectId, String objectJson) {
         try (Connection c = db.connection(); PreparedStatement ps = c.prepareStatement(db.query("tenant_object_describe"))) {

@@ -38,7 +38,8 @@ class BatchesTest {
             gw.admin("POST", "/admin/tenant", "{\"id\":\"lab\",\"budgets\":[{\"period\":\"monthly\",\"limit_usd\":10}]}");
             gw.admin("POST", "/admin/tenant", "{\"id\":\"other\",\"budgets\":[{\"period\":\"monthly\",\"limit_usd\":10}]}");
             gw.admin("POST", "/admin/tenant", "{\"id\":\"broke\",\"budgets\":[{\"period\":\"monthly\",\"limit_usd\":0.0005}]}");
-            String output = run(python, gw, "lab", "other", "broke");
+            String labKey = gw.newKey("lab"), otherKey = gw.newKey("other");
+            String output = run(python, gw, labKey, otherKey, gw.newKey("broke"));
             String batch = TestGateway.json(output.lines().reduce((x, y) -> y).orElseThrow()).path("batch").asText();
             gw.awaitWorkerPasses("batch_settlement", 3);
             assertEquals(0, gw.sqlLong("SELECT COUNT(*) FROM usage_ledger WHERE endpoint = '/v1/batches'"), "held, not settled");
@@ -53,6 +54,13 @@ class BatchesTest {
             gw.awaitWorkerPasses("batch_settlement", 3);
             assertEquals("0.000675 x1", ImagesTest.cost(gw, "endpoint = '/v1/batches' AND tenant_id = 'lab'"), "once, from its usage");
             assertEquals(0, reservedUsd(gw, "lab").signum(), "nothing held once settled");
+            var done = TestGateway.json(gw.send(gw.request("/v1/batches/" + batch).header("Authorization", "Bearer " + labKey).GET()).body());
+            assertEquals("completed", done.path("status").asText());
+            String results = "/v1/files/" + done.path("output_file_id").asText() + "/content";
+            var mine = gw.send(gw.request(results).header("Authorization", "Bearer " + labKey).GET());
+            assertEquals(200, mine.statusCode(), "the batch's tenant reads its results: " + mine.body());
+            assertEquals(3, mine.body().lines().count());
+            assertEquals(404, gw.send(gw.request(results).header("Authorization", "Bearer " + otherKey).GET()).statusCode());
             assertEquals("0 x0", ImagesTest.cost(gw, "endpoint = '/v1/batches' AND tenant_id <> 'lab'"));
             assertEquals(0, upstream.received().stream().filter(r -> r.method().equals("GET") && r.path().equals("/v1/files")).count(),
                     "the provider's list of every tenant's files is never asked for");
@@ -140,12 +148,12 @@ class BatchesTest {
         return new BigDecimal(info.path("budgets").get(0).path("reserved_usd").asText());
     }
 
-    private static String run(String python, TestGateway gw, String tenant, String other, String broke) throws Exception {
+    private static String run(String python, TestGateway gw, String key, String otherKey, String brokeKey) throws Exception {
         ProcessBuilder pb = new ProcessBuilder(python, "src/test/python/batch_compat.py").redirectErrorStream(true);
         pb.environment().put("BASE_URL", gw.url("/v1"));
-        pb.environment().put("KEY", gw.newKey(tenant));
-        pb.environment().put("KEY_OTHER", gw.newKey(other));
-        pb.environment().put("KEY_BROKE", gw.newKey(broke));
+        pb.environment().put("KEY", key);
+        pb.environment().put("KEY_OTHER", otherKey);
+        pb.environment().put("KEY_BROKE", brokeKey);
         Process p = pb.start();
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(120, TimeUnit.SECONDS));
