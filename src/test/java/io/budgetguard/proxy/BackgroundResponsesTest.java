@@ -31,21 +31,13 @@ class BackgroundResponsesTest {
     }
 
     private void heldUntilTheyEnd(Map<String, String> stores) throws Exception {
-        String python = System.getenv().getOrDefault("BUDGETGUARD_PYTHON", "python3");
-        SdkCompatibilityTest.requireTool(SdkCompatibilityTest.runs(python, "-c", "import openai"), "the openai Python package");
         Map<String, String> env = new HashMap<>(stores);
         env.put("WORKER_PERIOD_MS", "100");
         try (FakeOpenAI upstream = new FakeOpenAI(); TestGateway gw = TestGateway.start(upstream, env, java.time.Clock.systemUTC())) {
             upstream.usage(1000, 0, 500);
             String key = gw.createTenantWithKey("writer");
-            ProcessBuilder pb = new ProcessBuilder(python, "src/test/python/background_compat.py").redirectErrorStream(true);
-            pb.environment().put("BASE_URL", gw.url("/v1"));
-            pb.environment().put("KEY", key);
-            pb.environment().put("UPSTREAM", upstream.baseUrl());
-            Process p = pb.start();
-            String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertTrue(p.waitFor(120, TimeUnit.SECONDS));
-            assertEquals(0, p.exitValue(), output);
+            SdkCompatibilityTest.python("background_compat.py", Map.of("BASE_URL", gw.url("/v1"), "KEY", key,
+                    "UPSTREAM", upstream.baseUrl()));
             String where = "endpoint = '/v1/responses' AND cost_usd > 0";
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (gw.sqlLong("SELECT COUNT(*) FROM usage_ledger WHERE " + where) < 2) {

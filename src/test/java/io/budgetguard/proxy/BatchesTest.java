@@ -31,16 +31,14 @@ class BatchesTest {
 
     @Test
     void theOfficialPythonSdkRunsABatchHeldAtItsWorstCaseAndSettledWhenItFinishes() throws Exception {
-        String python = System.getenv().getOrDefault("BUDGETGUARD_PYTHON", "python3");
-        SdkCompatibilityTest.requireTool(SdkCompatibilityTest.runs(python, "-c", "import openai"), "the openai Python package");
         try (FakeOpenAI upstream = new FakeOpenAI(); TestGateway gw = TestGateway.start(upstream, Map.of("WORKER_PERIOD_MS", "100"),
                 java.time.Clock.systemUTC())) {
             gw.admin("POST", "/admin/tenant", "{\"id\":\"lab\",\"budgets\":[{\"period\":\"monthly\",\"limit_usd\":10}]}");
             gw.admin("POST", "/admin/tenant", "{\"id\":\"other\",\"budgets\":[{\"period\":\"monthly\",\"limit_usd\":10}]}");
             gw.admin("POST", "/admin/tenant", "{\"id\":\"broke\",\"budgets\":[{\"period\":\"monthly\",\"limit_usd\":0.0005}]}");
             String labKey = gw.newKey("lab"), otherKey = gw.newKey("other");
-            String output = run(python, gw, labKey, otherKey, gw.newKey("broke"));
-            String batch = TestGateway.json(output.lines().reduce((x, y) -> y).orElseThrow()).path("batch").asText();
+            String batch = SdkCompatibilityTest.python("batch_compat.py", Map.of("BASE_URL", gw.url("/v1"), "KEY", labKey,
+                    "KEY_OTHER", otherKey, "KEY_BROKE", gw.newKey("broke"))).path("batch").asText();
             gw.awaitWorkerPasses("batch_settlement", 3);
             assertEquals(0, gw.sqlLong("SELECT COUNT(*) FROM usage_ledger WHERE endpoint = '/v1/batches'"), "held, not settled");
             BigDecimal reserved = reservedUsd(gw, "lab");
@@ -146,18 +144,5 @@ class BatchesTest {
     private static BigDecimal reservedUsd(TestGateway gw, String tenant) throws Exception {
         var info = TestGateway.json(gw.admin("GET", "/admin/tenant/" + tenant, null).body());
         return new BigDecimal(info.path("budgets").get(0).path("reserved_usd").asText());
-    }
-
-    private static String run(String python, TestGateway gw, String key, String otherKey, String brokeKey) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(python, "src/test/python/batch_compat.py").redirectErrorStream(true);
-        pb.environment().put("BASE_URL", gw.url("/v1"));
-        pb.environment().put("KEY", key);
-        pb.environment().put("KEY_OTHER", otherKey);
-        pb.environment().put("KEY_BROKE", brokeKey);
-        Process p = pb.start();
-        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
-        assertEquals(0, p.exitValue(), output);
-        return output;
     }
 }

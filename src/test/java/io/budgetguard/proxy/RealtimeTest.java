@@ -20,24 +20,15 @@ import org.junit.jupiter.api.Test;
 class RealtimeTest {
     @Test
     void eachResponseIsSettledAsItEndsAndTheSessionClosesWhenTheBudgetRunsOut() throws Exception {
-        String python = System.getenv().getOrDefault("BUDGETGUARD_PYTHON", "python3");
-        SdkCompatibilityTest.requireTool(SdkCompatibilityTest.runs(python, "-c", "import openai, websockets"),
-                "the openai and websockets Python packages");
         try (FakeRealtime upstream = new FakeRealtime(TestGateway.UPSTREAM_KEY);
              TestGateway gw = TestGateway.start(null, Map.of("OPENAI_BASE_URL", upstream.baseUrl(), "REALTIME_PORT", "0"),
                      java.time.Clock.systemUTC())) {
             gw.admin("POST", "/admin/tenant", "{\"id\":\"voice\",\"budgets\":[{\"period\":\"monthly\",\"limit_usd\":1}]}");
             gw.admin("POST", "/admin/tenant", "{\"id\":\"broke\",\"budgets\":[{\"period\":\"monthly\",\"limit_usd\":0.3}]}");
-            ProcessBuilder pb = new ProcessBuilder(python, "src/test/python/realtime_compat.py").redirectErrorStream(true);
-            pb.environment().put("BASE_URL", gw.url("/v1"));
-            pb.environment().put("WS_URL", "ws://127.0.0.1:" + gw.gateway().realtimePort() + "/v1");
             String key = gw.newKey("voice");
-            pb.environment().put("KEY", key);
-            pb.environment().put("KEY_BROKE", gw.newKey("broke"));
-            Process p = pb.start();
-            String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertTrue(p.waitFor(120, TimeUnit.SECONDS));
-            assertEquals(0, p.exitValue(), output);
+            SdkCompatibilityTest.python("realtime_compat.py", Map.of("BASE_URL", gw.url("/v1"),
+                    "WS_URL", "ws://127.0.0.1:" + gw.gateway().realtimePort() + "/v1", "KEY", key, "KEY_BROKE", gw.newKey("broke")),
+                    "websockets");
             assertEquals("0.6 x3", ImagesTest.cost(gw, "endpoint = '/v1/realtime' AND tenant_id = 'voice'"), "one row per response");
             assertEquals("0 x0", ImagesTest.cost(gw, "tenant_id = 'broke'"), "refused before anything reached the provider");
             assertEquals(3, upstream.received().stream().filter("response.create"::equals).count(),

@@ -34,6 +34,24 @@ class SdkCompatibilityTest {
         Assumptions.assumeTrue(present, "install " + what + " to run this test");
     }
 
+    /**
+     * Runs one of the Python SDK scripts ({@code src/test/python/<script>}) with {@code env}, after checking the SDK
+     * (and the extra {@code modules}) are there; it must exit 0. Returns the JSON of its last line.
+     */
+    static JsonNode python(String script, java.util.Map<String, String> env, String... modules) throws Exception {
+        String python = System.getenv().getOrDefault("BUDGETGUARD_PYTHON", "python3");
+        String imports = String.join(", ", java.util.stream.Stream.concat(java.util.stream.Stream.of("openai"),
+                java.util.Arrays.stream(modules)).toList());
+        requireTool(runs(python, "-c", "import " + imports), "the Python packages " + imports);
+        ProcessBuilder pb = new ProcessBuilder(python, "src/test/python/" + script).redirectErrorStream(true);
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        String output = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), script + " did not finish: " + output);
+        org.junit.jupiter.api.Assertions.assertEquals(0, p.exitValue(), output);
+        return io.budgetguard.testing.TestGateway.json(output.strip().lines().reduce((a, b) -> b).orElseThrow());
+    }
+
     static JsonNode run(SdkFixture f, List<String> cmd) throws Exception {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().putAll(f.env);

@@ -31,21 +31,12 @@ class UploadsTest {
 
     @Test
     void theOfficialPythonSdkUploadsAudioAndImagesEachBilledOnceAtItsPrice() throws Exception {
-        String python = System.getenv().getOrDefault("BUDGETGUARD_PYTHON", "python3");
-        SdkCompatibilityTest.requireTool(SdkCompatibilityTest.runs(python, "-c", "import openai"), "the openai Python package");
         Path work = Files.createTempDirectory("uploads");
         try (FakeOpenAI upstream = new FakeOpenAI(); TestGateway gw = TestGateway.start(upstream)) {
             gw.admin("POST", "/admin/tenant", "{\"id\":\"studio\",\"budgets\":[{\"period\":\"monthly\",\"limit_usd\":10}]}");
             gw.admin("POST", "/admin/tenant", "{\"id\":\"broke\",\"budgets\":[{\"period\":\"monthly\",\"limit_usd\":0.05}]}");
-            ProcessBuilder pb = new ProcessBuilder(python, "src/test/python/upload_compat.py").redirectErrorStream(true);
-            pb.environment().put("BASE_URL", gw.url("/v1"));
-            pb.environment().put("KEY", gw.newKey("studio"));
-            pb.environment().put("KEY_BROKE", gw.newKey("broke"));
-            pb.environment().put("WORK", work.toString());
-            Process p = pb.start();
-            String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertTrue(p.waitFor(120, TimeUnit.SECONDS));
-            assertEquals(0, p.exitValue(), output);
+            SdkCompatibilityTest.python("upload_compat.py", Map.of("BASE_URL", gw.url("/v1"), "KEY", gw.newKey("studio"),
+                    "KEY_BROKE", gw.newKey("broke"), "WORK", work.toString()));
             // 3 s at $0.006 a minute, twice from the seconds the answers report; the translation's answer reports
             // none, so it stays at its reservation: the upload's bytes at the WAV's 32,000 bytes a second, 4 s.
             assertEquals("0.001 x3", ImagesTest.cost(gw, "model = 'whisper-1'"));
