@@ -72,8 +72,7 @@ class BatchesTest {
             env.put("OPENAI_BASE_URL", upstream.baseUrl());
             env.put("OPENAI_KEY", "sk-upstream-test");
             env.put("ADMIN_API_KEY", "admin-key-for-batches-test");
-            try (GatewayProcess serve = GatewayProcess.start("serve", env)) {
-                GatewayProcess doomed = GatewayProcess.start("worker", env);
+            try (GatewayProcess serve = GatewayProcess.start("serve", env); GatewayProcess doomed = GatewayProcess.start("worker", env)) {
                 HttpClient http = HttpClient.newHttpClient();
                 String key = tenantKey(http, serve, "admin-key-for-batches-test");
                 String file = TestGateway.json(http.send(HttpRequest.newBuilder(URI.create(serve.baseUrl() + "/v1/files"))
