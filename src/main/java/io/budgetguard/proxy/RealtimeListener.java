@@ -133,6 +133,11 @@ final class RealtimeListener extends WebSocketServer {
     private static RealtimeSession.Client client(WebSocket conn) {
         return new RealtimeSession.Client() {
             @Override
+            public int pending() {
+                return conn instanceof org.java_websocket.WebSocketImpl impl ? impl.outQueue.size() : 0;
+            }
+
+            @Override
             public void send(String text) {
                 if (conn.isOpen()) conn.send(text);
             }

@@ -29,9 +29,14 @@ final class RealtimeSession {
     static final int CLOSE_POLICY = 1008;
     static final int CLOSE_UPSTREAM = 1011;
     static final int CLOSE_TOO_BIG = 1009;
+    /** Client events waiting for the provider to take them, and server events waiting for the client, at most. */
+    static final int MAX_PENDING_MESSAGES = 4096;
 
     /** The client's side: what the listener's connection offers. */
     interface Client {
+        /** Messages queued for the client and not yet written to it. */
+        int pending();
+
         void send(String text);
 
         void send(ByteBuffer bytes);
@@ -52,6 +57,8 @@ final class RealtimeSession {
     private boolean ended;
     /** The next response could not be admitted: the client's events are no longer passed on. */
     private boolean blocked;
+    /** Client events handed to the provider's connection and not yet sent. */
+    private int waiting;
     private int responses;
     /** The session's length limit, cancelled when it ends first. */
     private volatile java.util.concurrent.Future<?> timer;
@@ -109,12 +116,24 @@ final class RealtimeSession {
     }
 
     private void forward(java.util.function.Function<WebSocket, CompletableFuture<WebSocket>> send) {
+        boolean overflow = false;
         synchronized (lock) {
             if (ended || blocked || upstream == null) return;
-            WebSocket ws = upstream;
-            // The JDK's WebSocket takes one message at a time: each send waits for the one before it.
-            sending = sending.thenCompose(x -> send.apply(ws));
+            if (waiting >= MAX_PENDING_MESSAGES) {
+                overflow = true;
+            } else {
+                WebSocket ws = upstream;
+                waiting++;
+                // The JDK's WebSocket takes one message at a time: each send waits for the one before it.
+                sending = sending.thenCompose(x -> send.apply(ws)).whenComplete((ws2, failed) -> {
+                    synchronized (lock) {
+                        waiting--;
+                    }
+                    if (failed != null) end(ApiException.upstreamError("The provider's realtime connection failed."), CLOSE_UPSTREAM);
+                });
+            }
         }
+        if (overflow) end(ApiException.upstreamError("The provider is not taking the session's events fast enough."), CLOSE_UPSTREAM);
     }
 
     /** The provider's events: passed on as they arrive, a response's end settled on the way. */
@@ -137,6 +156,7 @@ final class RealtimeSession {
 
         @Override
         public CompletionStage<?> onBinary(WebSocket ws, ByteBuffer data, boolean last) {
+            if (tooSlow()) return null;
             client.send(data);
             ws.request(1);
             return null;
@@ -155,7 +175,15 @@ final class RealtimeSession {
         }
     }
 
+    /** A client that does not read what it is sent ends its session instead of holding the gateway's memory. */
+    private boolean tooSlow() {
+        if (client.pending() < MAX_PENDING_MESSAGES) return false;
+        end(ApiException.upstreamError("The client is not reading the session's events."), CLOSE_POLICY);
+        return true;
+    }
+
     private void onEvent(String event) {
+        if (tooSlow()) return;
         String type = null;
         JsonNode parsed = null;
         if (event.contains("\"response.")) {
