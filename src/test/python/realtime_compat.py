@@ -40,9 +40,14 @@ def session(key, asks):
                         break
                 if error is not None:
                     break
-        except Exception as e:  # the gateway closed the session after its error event
+        except Exception as e:
+            # The gateway sends its error event, then closes with the same code as the close reason. This SDK may
+            # meet the close first (in a send, which it answers by reconnecting): then the close reason says why.
             if error is None:
+                rcvd = getattr(e, "rcvd", None) or getattr(getattr(e, "__cause__", None), "rcvd", None)
                 out.setdefault("closed", []).append(type(e).__name__)
+                if rcvd is not None and rcvd.reason:
+                    error = type("CloseReason", (), {"code": rcvd.reason, "close_code": rcvd.code})()
     return done, error
 
 
