@@ -29,7 +29,7 @@ USER budgetguard
 ENV PORT=3000 \
     OPA_POLICY_PATH=/app/policy/bundle.tar.gz \
     BUDGETGUARD_DATA_DIR=/app/data \
-    JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=75 -Dsun.net.httpserver.nodelay=true"
+    JAVA_TOOL_OPTIONS="-Xmx384m -XX:+UseParallelGC -Dsun.net.httpserver.nodelay=true"
 EXPOSE 3000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
   CMD ["java", "-cp", "/app/budgetguard.jar", "io.budgetguard.HealthProbe"]
