@@ -3,6 +3,8 @@
 [ -f target/budgetguard.jar ] || ./mvnw -q -DskipTests package
 [ -f policy/bundle.tar.gz ] || policy/build.sh
 work=$(mktemp -d)
+# The JVM options the gateways run with: the Dockerfile's shipped defaults unless JAVA_OPTS says otherwise.
+java_opts=${JAVA_OPTS:--Xmx384m -XX:+UseParallelGC}
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done

@@ -3,7 +3,7 @@
 # its saturation rate for SOAK seconds (default 300). Every 30 s it records the process RSS, the live heap
 # (used after a full GC forced with jcmd, so garbage does not hide a leak), committed heap and thread count.
 # Needs: JDK 25 (jcmd), nginx, wrk.
-# Usage: bench/soak.sh [soak-seconds] [connections]
+# Usage: bench/soak.sh [soak-seconds] [connections]   (JAVA_OPTS: the JVM options, by default the Dockerfile's)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 soak=${1:-300}
@@ -22,7 +22,7 @@ NGINX
 nginx -p "$work" -c nginx.conf
 admin=bench-admin-key-0123456789
 env OPENAI_BASE_URL=http://127.0.0.1:$up OPENAI_KEY=sk-bench ADMIN_API_KEY=$admin OPA_POLICY_PATH=policy/bundle.tar.gz \
-  HOST=127.0.0.1 PORT=$gw BUDGETGUARD_DATA_DIR="$work/h2" java -jar target/budgetguard.jar all > "$work/gateway.log" 2>&1 &
+  HOST=127.0.0.1 PORT=$gw BUDGETGUARD_DATA_DIR="$work/h2" java $java_opts -jar target/budgetguard.jar all > "$work/gateway.log" 2>&1 &
 gpid=$!
 pids+=($gpid)
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$gw/health" >/dev/null && break; sleep 0.2; done
