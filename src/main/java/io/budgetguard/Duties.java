@@ -57,10 +57,10 @@ final class Duties {
                 metrics, clock);
         io.budgetguard.deferred.BatchSettlement batches = new io.budgetguard.deferred.BatchSettlement(objects, held, s.upstreams(),
                 prices, json, clock, s.maxBatchOutputBytes(), s.maxBodyBytes());
-        duties.add(new Worker.Duty("batch_settlement", batches::runOnce));
+        duties.add(new Worker.Duty("batch_settlement", every(s.heldPollMs(), clock, batches::runOnce)));
         io.budgetguard.deferred.BackgroundResponses background = new io.budgetguard.deferred.BackgroundResponses(objects, held,
                 s.upstreams(), prices, json, clock, s.maxBodyBytes());
-        duties.add(new Worker.Duty("background_responses", background::runOnce));
+        duties.add(new Worker.Duty("background_responses", every(s.heldPollMs(), clock, background::runOnce)));
         if (s.reconcile() != null) {
             io.budgetguard.billing.Reconciliation reconcile = reconciliation(s, db, alertStore, clock, json);
             duties.add(new Worker.Duty("reconciliation", reconcile::runIfDue));
@@ -76,6 +76,20 @@ final class Duties {
             });
         }
         return duties;
+    }
+
+    /**
+     * A duty run at most every {@code periodMs} (its first pass at once), on a worker that wakes every worker period:
+     * the held objects' polls cost a query per pass, which an idle gateway should not pay every few seconds.
+     */
+    private static Runnable every(long periodMs, Clock clock, Runnable duty) {
+        long[] lastMs = {Long.MIN_VALUE};
+        return () -> {
+            long now = clock.millis();
+            if (lastMs[0] != Long.MIN_VALUE && now - lastMs[0] < periodMs) return;
+            lastMs[0] = now;
+            duty.run();
+        };
     }
 
     static io.budgetguard.billing.Reconciliation reconciliation(Settings s, Database db, AlertStore alerts, Clock clock, ObjectMapper json) {

@@ -110,21 +110,27 @@ public record Settings(
      * ({@code MAX_UPLOAD_BYTES}, OpenAI's own largest file limit for these endpoints) and the text fields of one form
      * held in memory ({@code MAX_FORM_FIELD_BYTES}); a batch's input file read to estimate it
      * ({@code MAX_BATCH_INPUT_BYTES}, OpenAI's limit) and its output file read to settle it ({@code MAX_BATCH_OUTPUT_BYTES});
-     * how long a background response's reservation is held before it expires at its estimate ({@code BACKGROUND_HOLD_S}).
+     * how long a background response's reservation is held before it expires at its estimate ({@code BACKGROUND_HOLD_S});
+     * how often the worker asks the provider about held batches and background responses ({@code HELD_POLL_MS}).
      */
     public record ObjectLimits(long maxUploadBytes, int maxFormFieldBytes, long maxBatchInputBytes, long maxBatchOutputBytes,
-                               long backgroundHoldS) {
+                               long backgroundHoldS, long heldPollMs) {
         public static final long DEFAULT_BACKGROUND_HOLD_S = 6 * 3600;
+        public static final long DEFAULT_HELD_POLL_MS = 30_000;
         public static final long DEFAULT_MAX_UPLOAD_BYTES = 50L * 1024 * 1024;
         public static final int DEFAULT_MAX_FORM_FIELD_BYTES = 64 * 1024;
         public static final long DEFAULT_MAX_BATCH_INPUT_BYTES = 200L * 1024 * 1024;
         public static final long DEFAULT_MAX_BATCH_OUTPUT_BYTES = 1024L * 1024 * 1024;
         public static final ObjectLimits DEFAULTS = new ObjectLimits(DEFAULT_MAX_UPLOAD_BYTES, DEFAULT_MAX_FORM_FIELD_BYTES,
-                DEFAULT_MAX_BATCH_INPUT_BYTES, DEFAULT_MAX_BATCH_OUTPUT_BYTES, DEFAULT_BACKGROUND_HOLD_S);
+                DEFAULT_MAX_BATCH_INPUT_BYTES, DEFAULT_MAX_BATCH_OUTPUT_BYTES, DEFAULT_BACKGROUND_HOLD_S, DEFAULT_HELD_POLL_MS);
     }
 
     public long maxBatchInputBytes() {
         return objectLimits.maxBatchInputBytes();
+    }
+
+    public long heldPollMs() {
+        return objectLimits.heldPollMs();
     }
 
     public long backgroundHoldS() {

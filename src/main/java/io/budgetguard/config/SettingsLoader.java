@@ -130,7 +130,8 @@ public final class SettingsLoader {
                         v.intIn("MAX_FORM_FIELD_BYTES", Settings.ObjectLimits.DEFAULT_MAX_FORM_FIELD_BYTES, 1024, 16 * 1024 * 1024),
                         v.longIn("MAX_BATCH_INPUT_BYTES", Settings.ObjectLimits.DEFAULT_MAX_BATCH_INPUT_BYTES, 1024, 16L * 1024 * 1024 * 1024),
                         v.longIn("MAX_BATCH_OUTPUT_BYTES", Settings.ObjectLimits.DEFAULT_MAX_BATCH_OUTPUT_BYTES, 1024, 64L * 1024 * 1024 * 1024),
-                        v.longIn("BACKGROUND_HOLD_S", Settings.ObjectLimits.DEFAULT_BACKGROUND_HOLD_S, 60, 7 * 24 * 3600)))
+                        v.longIn("BACKGROUND_HOLD_S", Settings.ObjectLimits.DEFAULT_BACKGROUND_HOLD_S, 60, 7 * 24 * 3600),
+                        v.longIn("HELD_POLL_MS", Settings.ObjectLimits.DEFAULT_HELD_POLL_MS, 50, 3_600_000)))
                 .build();
     }
 

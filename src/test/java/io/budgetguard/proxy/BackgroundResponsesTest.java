@@ -33,6 +33,7 @@ class BackgroundResponsesTest {
     private void heldUntilTheyEnd(Map<String, String> stores) throws Exception {
         Map<String, String> env = new HashMap<>(stores);
         env.put("WORKER_PERIOD_MS", "100");
+        env.put("HELD_POLL_MS", "100");
         try (FakeOpenAI upstream = new FakeOpenAI(); TestGateway gw = TestGateway.start(upstream, env, java.time.Clock.systemUTC())) {
             upstream.usage(1000, 0, 500);
             String key = gw.createTenantWithKey("writer");

@@ -31,7 +31,7 @@ class BatchesTest {
 
     @Test
     void theOfficialPythonSdkRunsABatchHeldAtItsWorstCaseAndSettledWhenItFinishes() throws Exception {
-        try (FakeOpenAI upstream = new FakeOpenAI(); TestGateway gw = TestGateway.start(upstream, Map.of("WORKER_PERIOD_MS", "100"),
+        try (FakeOpenAI upstream = new FakeOpenAI(); TestGateway gw = TestGateway.start(upstream, Map.of("WORKER_PERIOD_MS", "100", "HELD_POLL_MS", "100"),
                 java.time.Clock.systemUTC())) {
             gw.admin("POST", "/admin/tenant", "{\"id\":\"lab\",\"budgets\":[{\"period\":\"monthly\",\"limit_usd\":10}]}");
             gw.admin("POST", "/admin/tenant", "{\"id\":\"other\",\"budgets\":[{\"period\":\"monthly\",\"limit_usd\":10}]}");
@@ -72,6 +72,7 @@ class BatchesTest {
             env.put("OPENAI_BASE_URL", upstream.baseUrl());
             env.put("OPENAI_KEY", "sk-upstream-test");
             env.put("ADMIN_API_KEY", "admin-key-for-batches-test");
+            env.put("HELD_POLL_MS", "100");
             try (GatewayProcess serve = GatewayProcess.start("serve", env); GatewayProcess doomed = GatewayProcess.start("worker", env)) {
                 HttpClient http = HttpClient.newHttpClient();
                 String key = tenantKey(http, serve, "admin-key-for-batches-test");
