@@ -41,8 +41,10 @@ printf '%6s %10s %14s %14s %8s\n' "t(s)" "rss(MiB)" "live heap(MiB)" "committed(
 for ((t = 0; t <= soak - 10; t += 30)); do
   [ "$t" -gt 0 ] && sleep 30
   jcmd "$gpid" GC.run >/dev/null
-  heap=$(jcmd "$gpid" GC.heap_info | awk '/garbage-first heap/{for (i=1;i<=NF;i++) if ($i=="used") print $(i+1)}' | tr -d 'K,')
-  committed=$(jcmd "$gpid" GC.heap_info | awk '/garbage-first heap/{for (i=1;i<=NF;i++) if ($i=="committed") print $(i+1)}' | tr -d 'K,')
+  # G1 prints one heap line; the parallel and serial collectors one per generation: their sum is the heap.
+  info=$(jcmd "$gpid" GC.heap_info)
+  heap=$(echo "$info" | awk '/garbage-first heap|PSYoungGen|ParOldGen|def new generation|tenured generation/{for (i=1;i<=NF;i++) if ($i=="used") {v=$(i+1); gsub(/[K,]/,"",v); s+=v}} END {print s+0}')
+  committed=$(echo "$info" | awk '/garbage-first heap/{for (i=1;i<=NF;i++) if ($i=="committed") {v=$(i+1); gsub(/[K,]/,"",v); s+=v}} /PSYoungGen|ParOldGen|def new generation|tenured generation/{for (i=1;i<=NF;i++) if ($i=="total") {v=$(i+1); gsub(/[K,]/,"",v); s+=v}} END {print s+0}')
   rss=$(awk '/VmRSS/{print $2}' /proc/$gpid/status)
   threads=$(awk '/Threads/{print $2}' /proc/$gpid/status)
   printf '%6d %10d %14d %14d %8d\n' "$t" $((rss / 1024)) $((heap / 1024)) $((committed / 1024)) "$threads"

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.budgetguard.testing.FakeOpenAI;
 import io.budgetguard.testing.RedisServer;
 import io.budgetguard.testing.TestGateway;
-import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
