@@ -19,11 +19,16 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * Group commit for the embedded store's per-request writes (journal a reservation; append a ledger row and
- * drop its journal entry): callers queue their write and wait; one writer thread runs whatever is queued as JDBC
- * batches of three prepared statements, parsed once per connection, in a single transaction. A caller returns
- * only after its write committed; concurrent requests share one commit. Each batch is first appended to the
- * {@link LedgerWal} (H2 itself stores commits up to 500 ms later); every CHECKPOINT_INTERVAL_MS, or when the log
- * passes MAX_WAL_BYTES, H2 checkpoints and the log is emptied. Bounded: queue length, batch size, wait, log size.
+ * drop its journal entry): callers queue their write and wait; one writer thread runs whatever is queued as one
+ * batch. A caller returns only after its write is durable; concurrent requests share one write. Each batch is first
+ * appended to the {@link LedgerWal} (H2 itself stores commits up to 500 ms later).
+ *
+ * <p>With the log, a journal entry is durable once logged: it is kept in {@link #logOnlyJournals} and written to H2
+ * only if it is still open at a checkpoint, so the common request (journaled, settled within seconds) costs H2 one
+ * ledger insert instead of an insert, a delete and a second transaction. Every CHECKPOINT_INTERVAL_MS, or when the
+ * log passes MAX_WAL_BYTES, the open journal entries are stored in H2, H2 checkpoints and the log is emptied; a
+ * crash before that leaves them in the log, which replay applies at the next start. Bounded: queue length, batch
+ * size, wait, log size.
  */
 final class GroupCommit implements AutoCloseable {
     static final int MAX_QUEUED = 10_000;
@@ -46,9 +51,18 @@ final class GroupCommit implements AutoCloseable {
     /** Owned by the writer thread: its connection and statements, reopened after a failure. */
     private Connection connection;
     private PreparedStatement journalInsert, ledgerInsert, journalDelete;
+    /**
+     * Owned by the writer thread: reservations journaled in the log only (not in H2), by request id. Their appends
+     * need no delete; at a checkpoint they are stored in H2 before the log is emptied. Bounded by the requests in
+     * flight between two checkpoints.
+     */
+    private final java.util.Map<String, Reservation> logOnlyJournals = new java.util.HashMap<>();
 
-    GroupCommit(Database db, LedgerChain chain) {
+    private final long checkpointIntervalMs;
+
+    GroupCommit(Database db, LedgerChain chain, long checkpointIntervalMs) {
         this.db = db;
+        this.checkpointIntervalMs = checkpointIntervalMs;
         this.chain = chain;
         // Postgres commits are durable when they return; only the embedded H2 store needs the log.
         this.wal = db.dataDir() == null ? null : new LedgerWal(db.dataDir());
@@ -122,26 +136,48 @@ final class GroupCommit implements AutoCloseable {
             throw new StoreUnavailableException("cannot write the ledger log: " + e.getMessage(), e);
         }
         CrashPoint.reached(CrashPoint.Step.LOGGED);
+        // With the log, journal entries stay out of H2 (the log is their record); without it they are H2 rows.
+        List<LedgerWal.Entry> stored = wal == null ? entries : appendsOnly(entries);
+        int[][] counts = stored.isEmpty() ? new int[][] {new int[0], new int[0]} : store(c, stored, logBefore);
+        int j = 0, a = 0;
+        for (Op op : batch) {
+            Reservation r = op.entry().journal();
+            boolean inserted;
+            if (r != null && wal != null) inserted = logOnlyJournals.putIfAbsent(r.id(), r) == null;
+            else if (r != null) inserted = LedgerChain.inserted(counts[0][j++]);
+            else {
+                logOnlyJournals.remove(op.entry().append().requestId());
+                inserted = LedgerChain.inserted(counts[1][a++]);
+            }
+            op.done().complete(inserted);
+        }
+        checkpointIfDue(c);
+    }
+
+    /** The entries H2 stores when the log records the journal: the appends. */
+    private static List<LedgerWal.Entry> appendsOnly(List<LedgerWal.Entry> entries) {
+        List<LedgerWal.Entry> out = new ArrayList<>(entries.size());
+        for (LedgerWal.Entry e : entries) if (e.append() != null) out.add(e);
+        return out;
+    }
+
+    /** Stores {@code stored} in H2 as one transaction; on failure, cuts the batch from the log and rethrows. */
+    private int[][] store(Connection c, List<LedgerWal.Entry> stored, long logBefore) throws SQLException {
         try {
-            List<UsageEvent> appends = appendsOf(entries);
+            List<UsageEvent> appends = appendsOf(stored);
             LedgerChain.Linked linked = chain.link(c, appends, false);
-            int[][] counts = execute(entries, journalInsert, ledgerInsert, journalDelete, linked.links());
+            int[][] counts = execute(stored, journalInsert, ledgerInsert, journalDelete, linked.links(), this::journalRowMayExist);
             if (!LedgerChain.insertedAsLinked(counts[1], linked.links())) {
                 // A row was already there (rare: a replay): its link would leave a gap. Again, skipping those rows.
                 c.rollback();
                 linked = chain.link(c, appends, true);
-                counts = execute(entries, journalInsert, ledgerInsert, journalDelete, linked.links());
+                counts = execute(stored, journalInsert, ledgerInsert, journalDelete, linked.links(), this::journalRowMayExist);
                 LedgerChain.checkedInserts(counts[1], linked.links());
             }
             CrashPoint.reached(CrashPoint.Step.BEFORE_COMMIT);
             c.commit();
             chain.committed(linked);
-            checkpointIfDue(c);
-            int j = 0, a = 0;
-            for (Op op : batch) {
-                int count = op.entry().journal() != null ? counts[0][j++] : counts[1][a++];
-                op.done().complete(LedgerChain.inserted(count));
-            }
+            return counts;
         } catch (SQLException | RuntimeException e) {
             chain.forget(); // a commit that threw may or may not have happened: heads are read again
             try {
@@ -152,6 +188,11 @@ final class GroupCommit implements AutoCloseable {
             unlog(logBefore);
             throw e;
         }
+    }
+
+    /** An append's journal row is in H2 unless its reservation was journaled in the log only (the usual case). */
+    private boolean journalRowMayExist(String requestId) {
+        return !logOnlyJournals.containsKey(requestId);
     }
 
     static List<UsageEvent> appendsOf(List<LedgerWal.Entry> entries) {
@@ -176,11 +217,13 @@ final class GroupCommit implements AutoCloseable {
     /**
      * Runs the entries as three JDBC batches (journal inserts; ledger inserts; journal deletes), which keeps each
      * request's own order: its journal entry always precedes its append. {@code links} are the appends' chain links,
-     * in order. Returns the journal and insert counts.
+     * in order; an append's journal row is deleted where {@code journalRowMayExist} says it may be there. Returns the
+     * journal and insert counts.
      */
     static int[][] execute(List<LedgerWal.Entry> entries, PreparedStatement journal, PreparedStatement insert,
-                           PreparedStatement delete, List<LedgerChain.Link> links) throws SQLException {
-        boolean anyJournal = false, anyAppend = false;
+                           PreparedStatement delete, List<LedgerChain.Link> links,
+                           java.util.function.Predicate<String> journalRowMayExist) throws SQLException {
+        boolean anyJournal = false, anyAppend = false, anyDelete = false;
         int appended = 0;
         for (LedgerWal.Entry e : entries) {
             if (e.journal() != null) {
@@ -190,24 +233,30 @@ final class GroupCommit implements AutoCloseable {
             } else {
                 Ledger.bindEvent(insert, e.append(), links.get(appended++));
                 insert.addBatch();
+                anyAppend = true;
+                if (!journalRowMayExist.test(e.append().requestId())) continue;
                 delete.setString(1, e.append().requestId());
                 delete.addBatch();
-                anyAppend = true;
+                anyDelete = true;
             }
         }
         int[] journalCounts = anyJournal ? journal.executeBatch() : new int[0];
         int[] insertCounts = anyAppend ? insert.executeBatch() : new int[0];
-        if (anyAppend) delete.executeBatch();
+        if (anyDelete) delete.executeBatch();
         return new int[][] {journalCounts, insertCounts};
     }
 
-    /** Lets H2 store everything and empties the log, every CHECKPOINT_INTERVAL_MS or past MAX_WAL_BYTES. */
+    /**
+     * Stores the reservations still journaled in the log only, lets H2 store everything and empties the log, every
+     * checkpoint interval (CHECKPOINT_INTERVAL_MS) or past MAX_WAL_BYTES.
+     */
     private void checkpointIfDue(Connection c) throws SQLException {
         if (wal == null) return;
         try {
-            boolean due = System.nanoTime() - lastCheckpointNanos > TimeUnit.MILLISECONDS.toNanos(CHECKPOINT_INTERVAL_MS)
+            boolean due = System.nanoTime() - lastCheckpointNanos > TimeUnit.MILLISECONDS.toNanos(checkpointIntervalMs)
                     || wal.sizeBytes() > MAX_WAL_BYTES;
             if (!due) return;
+            storeLogOnlyJournals(c);
             try (Statement st = c.createStatement()) {
                 st.execute("CHECKPOINT");
             }
@@ -216,6 +265,23 @@ final class GroupCommit implements AutoCloseable {
         } catch (java.io.IOException e) {
             throw new StoreUnavailableException("cannot empty the ledger log: " + e.getMessage(), e);
         }
+    }
+
+    /** The open reservations the log alone records, stored in H2 so the log can be emptied. */
+    private void storeLogOnlyJournals(Connection c) throws SQLException {
+        if (logOnlyJournals.isEmpty()) return;
+        try (PreparedStatement ps = c.prepareStatement(db.query("reservation_replay"))) {
+            for (Reservation r : logOnlyJournals.values()) {
+                Ledger.bindReservation(ps, r);
+                ps.addBatch();
+            }
+            ps.executeBatch();
+            c.commit();
+        } catch (SQLException e) {
+            c.rollback();
+            throw e;
+        }
+        logOnlyJournals.clear();
     }
 
     private Connection open() throws SQLException {

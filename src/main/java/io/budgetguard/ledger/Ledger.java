@@ -33,10 +33,15 @@ public final class Ledger implements SpendHistory, AutoCloseable {
 
     /** @param journaled whether reservations are journaled in this database (embedded mode: this process is its only writer) */
     public Ledger(Database db, boolean journaled) {
+        this(db, journaled, GroupCommit.CHECKPOINT_INTERVAL_MS);
+    }
+
+    /** With the embedded store's checkpoint interval (tests checkpoint after every write with 0). */
+    Ledger(Database db, boolean journaled, long checkpointIntervalMs) {
         this.db = db;
         this.journaled = journaled;
         this.chain = new LedgerChain(db, journaled);
-        this.group = journaled ? new GroupCommit(db, chain) : null;
+        this.group = journaled ? new GroupCommit(db, chain, checkpointIntervalMs) : null;
     }
 
     /**

@@ -43,7 +43,7 @@ final class WalReplay {
             try (PreparedStatement j = c.prepareStatement(db.query("reservation_replay"));
                  PreparedStatement a = c.prepareStatement(db.query("ledger_insert"));
                  PreparedStatement d = c.prepareStatement(db.query("reservation_delete"))) {
-                LedgerChain.checkedInserts(GroupCommit.execute(entries, j, a, d, l.links())[1], l.links());
+                LedgerChain.checkedInserts(GroupCommit.execute(entries, j, a, d, l.links(), id -> true)[1], l.links());
                 return l;
             }
         });

@@ -17,12 +17,13 @@ import org.junit.jupiter.api.Test;
  */
 class LedgerCrashTest {
     @org.junit.jupiter.params.ParameterizedTest(name = "killed {0}")
-    @org.junit.jupiter.params.provider.ValueSource(strings = {"after-commit", "mid-write", "before-commit", "failed-commit"})
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"after-commit", "mid-write", "before-commit", "failed-commit", "across-checkpoint"})
     void noAcknowledgedRowIsLostAndNoRowAppearsForAWriteToldItFailed(String step) throws Exception {
         Path dir = Files.createTempDirectory("crash");
         String out = crash(dir, step);
         assertTrue(out.contains("committed 50"), out);
         if (step.equals("failed-commit")) assertTrue(out.contains("told it failed"), out);
+        if (step.equals("across-checkpoint")) assertTrue(out.contains("settled after a checkpoint"), out);
         try (Database db = Database.embedded(dir)) {
             db.migrate(); // the gateway migrates before it opens the ledger; here even the schema may be gone
         }
@@ -33,6 +34,8 @@ class LedgerCrashTest {
                     "in-flight reservations are still journaled, to become expired rows at restart");
             assertEquals(0, count(c, "SELECT count(*) FROM usage_ledger WHERE request_id IN ('req_failed', 'req_torn')"),
                     "no row for a write whose caller was told it failed, nor for a torn batch");
+            assertEquals(0, count(c, "SELECT count(*) FROM reservations WHERE request_id NOT LIKE 'req_inflight_%'"),
+                    "a settled reservation leaves no journal row, whether it was journaled in the log or in H2");
             java.util.List<ChainVerification.Result> chains = new java.util.ArrayList<>();
             reopened.chains().verify(null, chains::add);
             for (ChainVerification.Result r : chains) {
