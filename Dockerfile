@@ -12,18 +12,20 @@ COPY src src
 COPY sql sql
 RUN mvn -q -B -DskipTests package
 
-# 2. The Rego policy compiled to a wasm bundle (DESIGN §5b), tests first.
-FROM openpolicyagent/opa:1.22.3 AS policy
+# 2. The Rego policy compiled to a wasm bundle (DESIGN §5b), tests first, as policy/build.sh builds it: the manifest
+#    lists the input paths the policy reads (policy/manifest.sh; the debug image has the shell it needs).
+FROM openpolicyagent/opa:1.22.3-debug AS policy
 COPY policy /policy
 RUN ["/opa", "test", "/policy/budgetguard.rego", "/policy/budgetguard_test.rego"]
-RUN ["/opa", "build", "-t", "wasm", "-e", "budgetguard/decision", "-o", "/bundle.tar.gz", "/policy/budgetguard.rego", "/policy/data.json"]
+RUN ["/busybox/sh", "-c", "mkdir -p /tmp/root && cp /policy/budgetguard.rego /policy/data.json /tmp/root/ && /busybox/sh /policy/manifest.sh /opa /tmp/root/.manifest /tmp/root/budgetguard.rego /tmp/root/data.json"]
+RUN ["/opa", "build", "-b", "-t", "wasm", "-e", "budgetguard/decision", "-o", "/tmp/bundle.tar.gz", "/tmp/root"]
 
 # 3. Runtime.
 FROM eclipse-temurin:25-jre
 RUN groupadd --system --gid 10001 budgetguard && useradd --system --uid 10001 --gid budgetguard --home /app budgetguard
 WORKDIR /app
 COPY --from=build /src/target/budgetguard.jar /app/budgetguard.jar
-COPY --from=policy /bundle.tar.gz /app/policy/bundle.tar.gz
+COPY --from=policy /tmp/bundle.tar.gz /app/policy/bundle.tar.gz
 RUN mkdir -p /app/data && chown -R budgetguard:budgetguard /app
 USER budgetguard
 ENV PORT=3000 \

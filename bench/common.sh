@@ -5,6 +5,8 @@
 work=$(mktemp -d)
 # The JVM options the gateways run with: the Dockerfile's shipped defaults unless JAVA_OPTS says otherwise.
 java_opts=${JAVA_OPTS:--Xmx384m -XX:+UseParallelGC}
+# JAR: the build to measure (another build's jar for a before/after run), by default this tree's.
+jar=${JAR:-target/budgetguard.jar}
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done

@@ -17,7 +17,8 @@
 # and a 3 s warm-up measured a third of the steady-state throughput.
 # Usage: bench/e2e.sh [seconds] [connections]     (WARMUP=secs to change the warm-up; RATE=1000 the fixed paced rate,
 #        LOW_RATE=100 the low rate CPU per request is measured at, IDLE_SECS=30 the idle CPU window,
-#        JAVA_OPTS the gateways' JVM options, by default the Dockerfile's: -Xmx384m -XX:+UseParallelGC)
+#        JAVA_OPTS the gateways' JVM options, by default the Dockerfile's: -Xmx384m -XX:+UseParallelGC;
+#        JAR=path the jar to measure, by default target/budgetguard.jar)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-15}
@@ -48,7 +49,7 @@ admin=bench-admin-key-0123456789
 # default 2 s for its first Postgres connection and exited, which left the production row without a gateway.
 common=(OPENAI_BASE_URL=http://127.0.0.1:$up OPENAI_KEY=sk-bench ADMIN_API_KEY=$admin OPA_POLICY_PATH=policy/bundle.tar.gz HOST=127.0.0.1
   DB_TIMEOUT_MS=10000)
-env "${common[@]}" PORT=$g1 BUDGETGUARD_DATA_DIR="$work/h2" java $java_opts -jar target/budgetguard.jar all > "$work/embedded.log" 2>&1 &
+env "${common[@]}" PORT=$g1 BUDGETGUARD_DATA_DIR="$work/h2" java $java_opts -jar "$jar" all > "$work/embedded.log" 2>&1 &
 pids+=($!); embedded_pid=$!
 redis-server --port "$rp" --bind 127.0.0.1 --dir "$work" --appendonly yes --appendfsync always --save "" > "$work/redis.log" 2>&1 &
 pids+=($!); redis_pid=$!
@@ -56,10 +57,10 @@ admin_url=${TEST_DATABASE_URL:-postgresql://budgetguard:budgetguard@127.0.0.1:54
 dbname=bg_bench_$$
 PGPASSWORD=$(echo "$admin_url" | sed -E 's#.*://[^:]+:([^@]+)@.*#\1#') psql "$admin_url" -qc "CREATE DATABASE $dbname" >/dev/null
 dburl="${admin_url%/*}/$dbname"
-env "${common[@]}" PORT=$g2 REDIS_URL=redis://127.0.0.1:$rp DATABASE_URL="$dburl" java $java_opts -jar target/budgetguard.jar serve > "$work/serve.log" 2>&1 &
+env "${common[@]}" PORT=$g2 REDIS_URL=redis://127.0.0.1:$rp DATABASE_URL="$dburl" java $java_opts -jar "$jar" serve > "$work/serve.log" 2>&1 &
 pids+=($!); serve_pid=$!
 sleep 3
-env "${common[@]}" REDIS_URL=redis://127.0.0.1:$rp DATABASE_URL="$dburl" java $java_opts -jar target/budgetguard.jar worker > "$work/worker.log" 2>&1 &
+env "${common[@]}" REDIS_URL=redis://127.0.0.1:$rp DATABASE_URL="$dburl" java $java_opts -jar "$jar" worker > "$work/worker.log" 2>&1 &
 pids+=($!); worker_pid=$!
 for g in $g1 $g2; do
   for _ in $(seq 100); do curl -sf "http://127.0.0.1:$g/health" >/dev/null && break; sleep 0.2; done

@@ -36,9 +36,12 @@ else
 fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-cp "$here/budgetguard.rego" "$here/data.json" "$tmp/"
+mkdir "$tmp/root"
+cp "$here/budgetguard.rego" "$here/data.json" "$tmp/root/"
+# The manifest names the input paths the policy reads (policy/manifest.sh); -b keeps it in the bundle.
+"$here/manifest.sh" "$opa" "$tmp/root/.manifest" "$tmp/root/budgetguard.rego" "$tmp/root/data.json"
 # The entrypoint is budgetguard/decision (DESIGN §5b); tests are not part of the bundle.
-"$opa" build -t wasm -e budgetguard/decision --revision "$revision" -o "$tmp/bundle.tar.gz" "$tmp/budgetguard.rego" "$tmp/data.json"
+"$opa" build -b -t wasm -e budgetguard/decision --revision "$revision" -o "$tmp/bundle.tar.gz" "$tmp/root"
 mkdir -p "$(dirname "$out")"
 mv "$tmp/bundle.tar.gz" "$out"
 echo "built $out (revision $revision)" >&2

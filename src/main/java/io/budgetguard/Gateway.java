@@ -165,7 +165,7 @@ public final class Gateway implements AutoCloseable {
     private static PolicyEngine policy(Settings s, Role role, ObjectMapper json) throws IOException {
         if (!role.serves() || s.opaPolicyPath() == null) return PolicyEngine.disabled(json);
         return PolicyEngine.start(s.opaPolicyPath(), s.opaPolicyPathExplicit(), s.policyPoolSize(), s.policyTimeoutMs(),
-                s.dev(), s.policyPollMs(), json);
+                s.policyMemoBytes(), s.dev(), s.policyPollMs(), json);
     }
 
     private static void recoverOrphans(Ledger ledger, Clock clock) {

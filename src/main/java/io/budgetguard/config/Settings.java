@@ -42,6 +42,7 @@ public record Settings(
         int policyPromptBytesMax,
         long policyTimeoutMs,
         long policyPollMs,
+        long policyMemoBytes,
         String alertWebhookUrl,
         long workerPeriodMs,
         int dbPoolSize,

@@ -42,6 +42,7 @@ public final class SettingsBuilder {
     private int policyPromptBytesMax;
     private long policyTimeoutMs;
     private long policyPollMs;
+    private long policyMemoBytes = io.budgetguard.policy.PolicyEngine.DEFAULT_MEMO_BYTES;
     private String alertWebhookUrl;
     private long workerPeriodMs;
     private Settings.RefusalLimits refusalLimits = Settings.RefusalLimits.DEFAULTS;
@@ -101,6 +102,7 @@ public final class SettingsBuilder {
         b.policyPromptBytesMax = s.policyPromptBytesMax();
         b.policyTimeoutMs = s.policyTimeoutMs();
         b.policyPollMs = s.policyPollMs();
+        b.policyMemoBytes = s.policyMemoBytes();
         b.alertWebhookUrl = s.alertWebhookUrl();
         b.workerPeriodMs = s.workerPeriodMs();
         b.refusalLimits = s.refusalLimits();
@@ -157,6 +159,7 @@ public final class SettingsBuilder {
     public SettingsBuilder policyPromptBytesMax(int value) { policyPromptBytesMax = value; return this; }
     public SettingsBuilder policyTimeoutMs(long value) { policyTimeoutMs = value; return this; }
     public SettingsBuilder policyPollMs(long value) { policyPollMs = value; return this; }
+    public SettingsBuilder policyMemoBytes(long value) { policyMemoBytes = value; return this; }
     public SettingsBuilder alertWebhookUrl(String value) { alertWebhookUrl = value; return this; }
     public SettingsBuilder workerPeriodMs(long value) { workerPeriodMs = value; return this; }
     public SettingsBuilder dbPoolSize(int value) { dbPoolSize = value; return this; }
@@ -184,7 +187,7 @@ public final class SettingsBuilder {
                 pricesPath, defaultPriceMicroUsdPerMTok, maxBodyBytes, maxHeaderBytes, maxInflightRequests,
                 requestReadTimeoutMs, clientIdleTimeoutMs, upstreamConnectTimeoutMs, upstreamFirstByteTimeoutMs,
                 upstreamIdleTimeoutMs, maxSseEventBytes, authCacheTtlMs, redisTimeoutMs, redisPoolSize,
-                policyPoolSize, policyPromptBytesMax, policyTimeoutMs, policyPollMs, alertWebhookUrl, workerPeriodMs,
+                policyPoolSize, policyPromptBytesMax, policyTimeoutMs, policyPollMs, policyMemoBytes, alertWebhookUrl, workerPeriodMs,
                 dbPoolSize, dbTimeoutMs, ledgerClaimIdleMs, upstreamLimits, requestDeadlineMs, clientWriteTimeoutMs,
                 shutdownGraceS, jsonLimits, defaultMaxOutputTokens, metricsPerTenant, adminListen, upstreamSimulated,
                 providers, refusalLimits, alertSmtp, stripe, reconcile, objectLimits, realtime);

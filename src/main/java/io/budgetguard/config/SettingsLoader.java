@@ -101,6 +101,7 @@ public final class SettingsLoader {
                 .policyPromptBytesMax(v.intIn("POLICY_PROMPT_BYTES_MAX", Settings.DEFAULT_POLICY_PROMPT_BYTES_MAX, 0, 1024 * 1024))
                 .policyTimeoutMs(v.longIn("POLICY_TIMEOUT_MS", Settings.DEFAULT_POLICY_TIMEOUT_MS, 1, 60_000))
                 .policyPollMs(v.longIn("POLICY_POLL_MS", Settings.DEFAULT_POLICY_POLL_MS, 50, 60_000))
+                .policyMemoBytes(v.longIn("POLICY_MEMO_BYTES", io.budgetguard.policy.PolicyEngine.DEFAULT_MEMO_BYTES, 0, 1L << 30))
                 .alertWebhookUrl(webhook())
                 .workerPeriodMs(v.longIn("WORKER_PERIOD_MS", 5_000, 50, 3_600_000))
                 .dbPoolSize(v.intIn("DB_POOL_SIZE", 16, 1, 1_000))

@@ -7,17 +7,22 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.zip.GZIPInputStream;
 
 /**
  * A compiled policy as `opa build -t wasm` writes it: a .tar.gz bundle (policy.wasm, data.json, .manifest
  * with its revision) or a bare .wasm module with no data. Sizes are bounded: a bundle is read whole.
+ * {@code inputPaths} are the input paths the policy reads, from the manifest's {@code metadata.budgetguard.input_paths}
+ * (policy/manifest.sh writes them with {@code opa deps}); null when the bundle does not say.
  */
-record PolicyBundle(byte[] wasm, String dataJson, String revision) {
+record PolicyBundle(byte[] wasm, String dataJson, String revision, List<List<String>> inputPaths) {
     static final long MAX_BUNDLE_BYTES = 64L * 1024 * 1024;
     static final int MAX_ENTRIES = 1_000;
+    static final int MAX_INPUT_PATHS = 1_000;
 
     /** The default policy built from policy/*.rego by {@code policy/build.sh --default}, shipped in the jar. */
     static final String BUILT_IN = "/policy/default-bundle.tar.gz";
@@ -37,22 +42,43 @@ record PolicyBundle(byte[] wasm, String dataJson, String revision) {
     }
 
     private static PolicyBundle parse(String path, byte[] bytes, ObjectMapper json) throws IOException {
-        if (path.endsWith(".wasm")) return new PolicyBundle(bytes, "{}", "sha256:" + sha256(bytes));
+        if (path.endsWith(".wasm")) return new PolicyBundle(bytes, "{}", "sha256:" + sha256(bytes), null);
         Map<String, byte[]> files = untar(new GZIPInputStream(new java.io.ByteArrayInputStream(bytes)));
         String module = "policy.wasm";
         String revision = null;
+        List<List<String>> inputPaths = null;
         byte[] manifest = files.get(".manifest");
         if (manifest != null) {
             JsonNode m = json.readTree(manifest);
             revision = m.path("revision").asText(null);
             JsonNode wasm = m.path("wasm");
             if (wasm.isArray() && !wasm.isEmpty()) module = wasm.get(0).path("module").asText(module).replaceFirst("^/", "");
+            inputPaths = inputPaths(path, m.path("metadata").path("budgetguard").get("input_paths"));
         }
         byte[] wasm = files.get(module);
         if (wasm == null) throw new IOException(path + " holds no " + module + " (build it with opa build -t wasm)");
         byte[] data = files.get("data.json");
         if (revision == null || revision.isBlank()) revision = "sha256:" + sha256(bytes);
-        return new PolicyBundle(wasm, data == null ? "{}" : new String(data, StandardCharsets.UTF_8), revision);
+        return new PolicyBundle(wasm, data == null ? "{}" : new String(data, StandardCharsets.UTF_8), revision, inputPaths);
+    }
+
+    /** The manifest's input paths: an array of arrays of keys; absent is null, anything malformed refuses the bundle. */
+    private static List<List<String>> inputPaths(String path, JsonNode paths) throws IOException {
+        if (paths == null || paths.isNull()) return null;
+        if (!paths.isArray() || paths.size() > MAX_INPUT_PATHS) {
+            throw new IOException(path + ": metadata.budgetguard.input_paths must be an array of at most " + MAX_INPUT_PATHS + " paths");
+        }
+        List<List<String>> out = new ArrayList<>();
+        for (JsonNode p : paths) {
+            if (!p.isArray()) throw new IOException(path + ": each of metadata.budgetguard.input_paths must be an array of keys");
+            List<String> keys = new ArrayList<>();
+            for (JsonNode k : p) {
+                if (!k.isTextual()) throw new IOException(path + ": an input path holds a key that is not a string: " + p);
+                keys.add(k.asText());
+            }
+            out.add(List.copyOf(keys));
+        }
+        return List.copyOf(out);
     }
 
     /** Regular files of a ustar archive by name (leading '/' and './' removed). */

@@ -12,6 +12,11 @@ public record PolicyDecision(boolean allow, List<String> reasons) {
         reasons = List.copyOf(reasons);
     }
 
+    /** An evaluation that failed (no instance free, a broken instance): never remembered. */
+    boolean failed() {
+        return !allow && reasons.size() == 1 && reasons.getFirst().startsWith(POLICY_ERROR + ": ");
+    }
+
     static PolicyDecision error(String detail) {
         return new PolicyDecision(false, List.of(POLICY_ERROR + ": " + detail));
     }

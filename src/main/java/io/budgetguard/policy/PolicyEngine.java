@@ -2,6 +2,9 @@ package io.budgetguard.policy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import com.styra.opa.wasm.OpaBuiltin;
 import com.styra.opa.wasm.OpaPolicy;
 import com.styra.opa.wasm.OpaWasm;
@@ -26,33 +29,96 @@ import java.util.concurrent.atomic.AtomicReference;
  * thread-safe, so evaluations borrow from a fixed pool of instances, each built with its data and entrypoint
  * preloaded; a reload builds a whole new pool and swaps it in atomically, and a broken bundle keeps the
  * previous one. Any evaluation failure is a deny with reason policy_error (fail closed).
+ *
+ * <p>A bundle whose manifest names the input paths the policy reads ({@link InputProjection}) is evaluated on that
+ * projection only, and its decisions are remembered by projection (up to {@code memoBytes} of keys, per loaded
+ * policy: a reload starts afresh), so a request whose projection was seen before costs a lookup, not an evaluation.
  */
 public final class PolicyEngine implements AutoCloseable {
     public static final String ENTRYPOINT = "budgetguard/decision";
-    /** Host builtins the gateway provides (opa-java-wasm's defaults); all others must be native to wasm. */
+    public static final long DEFAULT_MEMO_BYTES = 8L * 1024 * 1024;
+    /**
+     * Host builtins the gateway provides (opa-java-wasm's defaults); all others must be native to wasm. Every one is
+     * deterministic, and a policy needing any other is refused: remembered decisions depend on that.
+     */
     static final Set<String> PROVIDED_BUILTINS = Set.of("sprintf", "json.is_valid", "yaml.is_valid", "yaml.marshal", "yaml.unmarshal");
 
-    /** A loaded policy: its instances and where it came from. */
-    private record Loaded(String revision, ArrayBlockingQueue<OpaPolicy> idle, PolicyBundle bundle, long fileStamp) {}
+    /**
+     * A loaded policy: its instances, where it came from, the input it reads (null: all of it) and its remembered
+     * decisions (null: none). Callers take one with {@link #loaded()} and use it for both gathering and evaluating the
+     * input of one request, so a reload in between cannot pair one policy's projection with another's rules.
+     */
+    public final class Loaded {
+        private final String revision;
+        private final ArrayBlockingQueue<OpaPolicy> idle;
+        private final PolicyBundle bundle;
+        private final long fileStamp;
+        private final InputProjection projection;
+        private final Cache<String, PolicyDecision> memo;
+        private final java.util.concurrent.atomic.LongAdder memoHits = new java.util.concurrent.atomic.LongAdder();
+
+        private Loaded(String revision, ArrayBlockingQueue<OpaPolicy> idle, PolicyBundle bundle, long fileStamp) {
+            this.revision = revision;
+            this.idle = idle;
+            this.bundle = bundle;
+            this.fileStamp = fileStamp;
+            this.projection = bundle.inputPaths() == null ? null : new InputProjection(bundle.inputPaths());
+            // A policy reading the budgets' usage or the clock to the millisecond sees a new input every request.
+            boolean repeats = projection != null && !projection.reads(List.of("tenant", "budgets"))
+                    && !projection.reads(List.of("time", "now"));
+            this.memo = !repeats || memoBytes == 0 ? null : Caffeine.newBuilder()
+                    .maximumWeight(memoBytes).weigher((String k, PolicyDecision d) -> 2 * k.length() + 96).build();
+        }
+
+        public String revision() {
+            return revision;
+        }
+
+        /** Decisions answered from memory since this policy was loaded. */
+        public long memoHits() {
+            return memoHits.sum();
+        }
+
+        /** Whether the policy reads {@code path} of its input (true when its bundle does not say what it reads). */
+        public boolean reads(String... path) {
+            return projection == null || projection.reads(List.of(path));
+        }
+
+        /** The decision for {@code input}: remembered, or evaluated on the part of it the policy reads. */
+        public PolicyDecision evaluate(ObjectNode input) {
+            if (projection == null) return run(this, input.toString());
+            String key = projection.project(input).toString();
+            PolicyDecision known = memo == null ? null : memo.getIfPresent(key);
+            if (known != null) {
+                memoHits.increment();
+                return known;
+            }
+            PolicyDecision d = run(this, key);
+            if (memo != null && !d.failed()) memo.put(key, d);
+            return d;
+        }
+    }
 
     private final Path path;
     private final int poolSize;
     private final long borrowTimeoutMs;
+    private final long memoBytes;
     private final ObjectMapper json;
     private final AtomicReference<Loaded> current = new AtomicReference<>();
     private final ExecutorService builders = Executors.newVirtualThreadPerTaskExecutor();
     private volatile Thread watcher;
 
-    private PolicyEngine(Path path, int poolSize, long borrowTimeoutMs, ObjectMapper json) {
+    private PolicyEngine(Path path, int poolSize, long borrowTimeoutMs, long memoBytes, ObjectMapper json) {
         this.path = path;
         this.poolSize = poolSize;
         this.borrowTimeoutMs = borrowTimeoutMs;
+        this.memoBytes = memoBytes;
         this.json = json;
     }
 
     /** An engine with no policy: every request is allowed (no custom policy configured). */
     public static PolicyEngine disabled(ObjectMapper json) {
-        return new PolicyEngine(null, 0, 0, json);
+        return new PolicyEngine(null, 0, 0, 0, json);
     }
 
     /**
@@ -62,7 +128,13 @@ public final class PolicyEngine implements AutoCloseable {
      */
     public static PolicyEngine start(Path path, boolean explicit, int poolSize, long borrowTimeoutMs, boolean watch,
                                      long pollMs, ObjectMapper json) throws IOException {
-        PolicyEngine e = new PolicyEngine(path, poolSize, borrowTimeoutMs, json);
+        return start(path, explicit, poolSize, borrowTimeoutMs, DEFAULT_MEMO_BYTES, watch, pollMs, json);
+    }
+
+    /** As above, remembering up to {@code memoBytes} of decisions per loaded policy (0: none). */
+    public static PolicyEngine start(Path path, boolean explicit, int poolSize, long borrowTimeoutMs, long memoBytes,
+                                     boolean watch, long pollMs, ObjectMapper json) throws IOException {
+        PolicyEngine e = new PolicyEngine(path, poolSize, borrowTimeoutMs, memoBytes, json);
         if (!Files.exists(path)) {
             if (explicit) throw new IOException("OPA_POLICY_PATH: " + path + " does not exist");
             PolicyBundle builtIn = PolicyBundle.builtIn(json);
@@ -86,18 +158,28 @@ public final class PolicyEngine implements AutoCloseable {
         return current.get() != null;
     }
 
+    /** The policy in force, or null when none is. */
+    public Loaded loaded() {
+        return current.get();
+    }
+
     /** The loaded policy's revision, or null when no custom policy is active. */
     public String revision() {
         Loaded l = current.get();
         return l == null ? null : l.revision();
     }
 
+    /** The decision for the whole input as JSON text (nothing remembered). */
     public PolicyDecision evaluate(String inputJson) {
         Loaded l = current.get();
         if (l == null) return PolicyDecision.ALLOW;
+        return run(l, inputJson);
+    }
+
+    private PolicyDecision run(Loaded l, String inputJson) {
         OpaPolicy instance;
         try {
-            instance = l.idle().poll(borrowTimeoutMs, TimeUnit.MILLISECONDS);
+            instance = l.idle.poll(borrowTimeoutMs, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return PolicyDecision.error("interrupted");
@@ -112,7 +194,7 @@ public final class PolicyEngine implements AutoCloseable {
             JsonLog.warn("policy_evaluation_failed", "revision", l.revision(), "error", e.toString());
             return PolicyDecision.error("evaluation failed");
         }
-        l.idle().offer(instance);
+        l.idle.offer(instance);
         return parse(out);
     }
 
@@ -197,7 +279,7 @@ public final class PolicyEngine implements AutoCloseable {
 
     private void replace(Loaded l) {
         try {
-            l.idle().offer(instance(l.bundle()));
+            l.idle.offer(instance(l.bundle));
         } catch (IOException | RuntimeException e) {
             JsonLog.error("policy_instance_rebuild_failed", "revision", l.revision(), "error", e.toString());
         }
@@ -234,7 +316,7 @@ public final class PolicyEngine implements AutoCloseable {
                     Loaded l = current.get();
                     long s = stamp();
                     // A broken file is tried once; the next attempt waits for the next change.
-                    if ((l == null || s != l.fileStamp()) && s != failedStamp && !reload()) failedStamp = s;
+                    if ((l == null || s != l.fileStamp) && s != failedStamp && !reload()) failedStamp = s;
                 } catch (InterruptedException e) {
                     return;
                 } catch (IOException e) {

@@ -43,6 +43,15 @@ public final class PolicyInput {
 
     public String build(String tenantId, int rateLimitPerMin, List<WindowUsage> budgets, String keyId, String keyName,
                         Request r, Instant now) {
+        return tree(tenantId, rateLimitPerMin, budgets, keyId, keyName, r, now, null).toString();
+    }
+
+    /**
+     * The input as a tree; the parts {@code reading} does not read (the prompt text, the params) are left out, as
+     * costly to gather (null: everything).
+     */
+    public ObjectNode tree(String tenantId, int rateLimitPerMin, List<WindowUsage> budgets, String keyId, String keyName,
+                           Request r, Instant now, PolicyEngine.Loaded reading) {
         ObjectNode in = json.createObjectNode();
         ObjectNode tenant = in.putObject("tenant");
         tenant.put("id", tenantId);
@@ -75,14 +84,14 @@ public final class PolicyInput {
         req.put("end_user", r.endUser());
         ObjectNode tags = req.putObject("tags");
         r.tags().forEach(tags::put);
-        params(req.putObject("params"), r.body());
-        req.put("prompt_text", promptText(r.body()));
+        if (reading == null || reading.reads("request", "params")) params(req.putObject("params"), r.body());
+        if (reading == null || reading.reads("request", "prompt_text")) req.put("prompt_text", promptText(r.body()));
         ObjectNode time = in.putObject("time");
         ZonedDateTime t = now.atZone(ZoneOffset.UTC);
         time.put("now", now.toString());
         time.put("weekday", t.getDayOfWeek().getDisplayName(TextStyle.FULL, Locale.ENGLISH));
         time.put("hour_utc", t.getHour());
-        return in.toString();
+        return in;
     }
 
     /** Top-level scalar fields of the body (temperature, user, ...), bounded in count and length. */

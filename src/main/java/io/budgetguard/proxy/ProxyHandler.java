@@ -560,19 +560,22 @@ public final class ProxyHandler implements AutoCloseable {
 
     void checkPolicy(String requestId, java.util.function.Consumer<String> outcome, Tenant tenant, Caller caller, ProxyRequest req,
                      ModelRouter.Target target, RequestLabels labels, Long clientMaxTokens, Estimate estimate, List<WindowRef> windows) {
-        if (!policy.enabled()) return;
+        PolicyEngine.Loaded active = policy.loaded();
+        if (active == null) return;
         java.time.Instant now = clock.instant();
         PolicyInput.Request r = new PolicyInput.Request(req.endpoint().ledgerName(), target.provider().name(),
                 req.json() == null ? null : req.model(),
                 req.stream(), clientMaxTokens, estimate.maxOutputTokens(), estimate.promptTokens(), estimate.costMicroUsd(), req.json(),
                 labels.endUser(), labels.tagMap());
-        String input = policyInput.build(tenant.id(), tenant.rateLimitPerMin(), counters.usage(tenant.id(), windows, now.toEpochMilli()),
-                caller.keyId(), caller.keyName(), r, now);
+        // The budgets' usage is a store read (a Redis round trip in production): only for a policy that reads it.
+        List<io.budgetguard.budget.WindowUsage> usage = active.reads("tenant", "budgets")
+                ? counters.usage(tenant.id(), windows, now.toEpochMilli()) : List.of();
         long t0 = System.nanoTime();
-        PolicyDecision d = policy.evaluate(input);
+        PolicyDecision d = active.evaluate(policyInput.tree(tenant.id(), tenant.rateLimitPerMin(), usage, caller.keyId(),
+                caller.keyName(), r, now, active));
         metrics.policy.observeNanos(System.nanoTime() - t0);
         if (d.allow()) return;
-        denials.record(requestId, tenant.id(), caller.keyId(), r.endpoint(), r.model(), d.reasons(), policy.revision(), now);
+        denials.record(requestId, tenant.id(), caller.keyId(), r.endpoint(), r.model(), d.reasons(), active.revision(), now);
         refusals.record(tenant.id(), caller.keyId(), 403, "policy_denied", r.provider(), ledgerModel(req, target),
                 estimate.costMicroUsd(), now.toEpochMilli());
         outcome.accept("policy_denied");

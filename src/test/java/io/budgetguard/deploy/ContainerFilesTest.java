@@ -53,7 +53,8 @@ class ContainerFilesTest {
     void theDockerfileBuildsTheJarAndThePolicyAndRunsAsANonRootUserWithAHealthcheck() throws Exception {
         String d = Files.readString(Path.of("Dockerfile"));
         assertTrue(d.contains("AS build") && d.contains("package"), "jar stage");
-        assertTrue(d.contains("FROM openpolicyagent/opa:1.22.3 AS policy") && d.contains("\"-e\", \"budgetguard/decision\""), "policy stage");
+        assertTrue(d.contains("FROM openpolicyagent/opa:1.22.3-debug AS policy") && d.contains("\"-e\", \"budgetguard/decision\"")
+                && d.contains("/policy/manifest.sh"), "policy stage, with the manifest naming what the policy reads");
         assertTrue(d.contains("FROM eclipse-temurin:25-jre"), "JRE 25 runtime");
         assertTrue(d.contains("USER budgetguard") && d.contains("--uid 10001"), "non-root");
         assertTrue(d.contains("HEALTHCHECK") && d.contains("io.budgetguard.HealthProbe"), "healthcheck");

@@ -31,8 +31,28 @@ public final class Opa {
         return bin;
     }
 
-    /** opa build -t wasm -e budgetguard/decision over the given files (Rego and data.json), into {@code out}. */
+    /**
+     * The bundle policy/build.sh builds from the given files (Rego and data.json), into {@code out}: a manifest naming the
+     * input paths the policy reads (policy/manifest.sh), then opa build -b -t wasm -e budgetguard/decision.
+     */
     public static Path build(Path out, String revision, Path... files) throws IOException, InterruptedException {
+        Path root = Files.createTempDirectory("bundle-root");
+        List<String> copied = new ArrayList<>();
+        for (Path f : files) {
+            Path to = root.resolve(f.getFileName());
+            Files.copy(f, to);
+            copied.add(to.toString());
+        }
+        List<String> manifest = new ArrayList<>(List.of("sh", "policy/manifest.sh", require(), root.resolve(".manifest").toString()));
+        manifest.addAll(copied);
+        run(manifest);
+        run(List.of(require(), "build", "-b", "-t", "wasm", "-e", "budgetguard/decision", "--revision", revision, "-o",
+                out.toString(), root.toString()));
+        return out;
+    }
+
+    /** A bundle as plain {@code opa build -t wasm} writes it: no manifest metadata, so nothing says what the policy reads. */
+    public static Path buildWithoutInputPaths(Path out, String revision, Path... files) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of(require(), "build", "-t", "wasm", "-e", "budgetguard/decision",
                 "--revision", revision, "-o", out.toString()));
         for (Path f : files) cmd.add(f.toString());
