@@ -33,6 +33,18 @@ public class PolicyBench {
                 report("engine compiled " + c[0], measure(() -> engine.evaluate(c[1]), WARMUP, MEASURED));
             }
         }
+        // As the proxy calls it: a tree, projected on what the bundle's manifest says the policy reads; with no memory
+        // (every call a miss, as with prompts that never repeat), then with the default memory and the same input.
+        for (long memoBytes : new long[] {0, PolicyEngine.DEFAULT_MEMO_BYTES}) {
+            try (PolicyEngine engine = PolicyEngine.start(bundle, true, 2, 1_000, memoBytes, false, 1_000, json)) {
+                PolicyEngine.Loaded loaded = engine.loaded();
+                for (String[] c : new String[][] {{"allow", ALLOW}, {"deny", DENY}}) {
+                    var tree = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(c[1]);
+                    report((memoBytes == 0 ? "projected miss " : "projected hit  ") + c[0],
+                            measure(() -> loaded.evaluate(tree), WARMUP, MEASURED));
+                }
+            }
+        }
         OpaPolicy interpreted = OpaPolicy.builder().withPolicy(wasm(bundle)).disableCompiler().build();
         interpreted.data(data(bundle)).entrypoint("budgetguard/decision");
         report("raw interpreted allow", measure(() -> interpreted.evaluate(ALLOW), 500, 2_000));

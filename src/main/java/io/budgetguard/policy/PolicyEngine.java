@@ -285,8 +285,21 @@ public final class PolicyEngine implements AutoCloseable {
         }
     }
 
+    /** Result sets read so far, by their text: a policy has few distinct answers even when every input is new. */
+    private final java.util.concurrent.ConcurrentHashMap<String, PolicyDecision> answers = new java.util.concurrent.ConcurrentHashMap<>();
+    static final int MAX_ANSWERS = 256;
+    static final int MAX_ANSWER_CHARS = 1_024;
+
     /** OPA's result set: [{"result": {...}}]; an empty set (undefined decision) or a malformed one is a deny. */
     private PolicyDecision parse(String out) {
+        PolicyDecision known = answers.get(out);
+        if (known != null) return known;
+        PolicyDecision d = read(out);
+        if (answers.size() < MAX_ANSWERS && out.length() <= MAX_ANSWER_CHARS) answers.put(out, d);
+        return d;
+    }
+
+    private PolicyDecision read(String out) {
         try {
             JsonNode rs = json.readTree(out);
             if (!rs.isArray() || rs.isEmpty()) return PolicyDecision.error("the decision is undefined");

@@ -10,10 +10,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
-import java.time.format.TextStyle;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -23,6 +21,8 @@ import java.util.Map;
 public final class PolicyInput {
     public static final int MAX_PARAMS = 64;
     public static final int MAX_PARAM_STRING_CHARS = 256;
+    /** English weekday names by {@link java.time.DayOfWeek#ordinal()} (getDisplayName builds a formatter per call). */
+    private static final String[] WEEKDAYS = {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"};
 
     /**
      * What the proxy knows about the request when the policy runs. {@code maxTokens} is the output limit the client
@@ -88,8 +88,8 @@ public final class PolicyInput {
         if (reading == null || reading.reads("request", "prompt_text")) req.put("prompt_text", promptText(r.body()));
         ObjectNode time = in.putObject("time");
         ZonedDateTime t = now.atZone(ZoneOffset.UTC);
-        time.put("now", now.toString());
-        time.put("weekday", t.getDayOfWeek().getDisplayName(TextStyle.FULL, Locale.ENGLISH));
+        if (reading == null || reading.reads("time", "now")) time.put("now", now.toString());
+        time.put("weekday", WEEKDAYS[t.getDayOfWeek().ordinal()]);
         time.put("hour_utc", t.getHour());
         return in;
     }
