@@ -18,7 +18,7 @@
 # Usage: bench/e2e.sh [seconds] [connections]     (WARMUP=secs to change the warm-up; RATE=1000 the fixed paced rate,
 #        LOW_RATE=100 the low rate CPU per request is measured at, IDLE_SECS=30 the idle CPU window,
 #        JAVA_OPTS the gateways' JVM options, by default the Dockerfile's: -Xmx384m -XX:+UseParallelGC;
-#        JAR=path the jar to measure, by default target/budgetguard.jar)
+#        JAR=path the jar to measure, by default target/budgetguard.jar; VARY_PROMPT=1 a new prompt on every request)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-15}
