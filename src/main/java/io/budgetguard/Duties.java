@@ -59,7 +59,7 @@ final class Duties {
                 prices, json, clock, s.maxBatchOutputBytes(), s.maxBodyBytes());
         duties.add(new Worker.Duty("batch_settlement", every(s.heldPollMs(), clock, batches::runOnce)));
         io.budgetguard.deferred.BackgroundResponses background = new io.budgetguard.deferred.BackgroundResponses(objects, held,
-                s.upstreams(), prices, json, clock, s.maxBodyBytes());
+                s.upstreams(), prices, json, s.maxBodyBytes());
         duties.add(new Worker.Duty("background_responses", every(s.heldPollMs(), clock, background::runOnce)));
         if (s.reconcile() != null) {
             io.budgetguard.billing.Reconciliation reconcile = reconciliation(s, db, alertStore, clock, json);

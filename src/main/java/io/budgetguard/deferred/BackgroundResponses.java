@@ -3,12 +3,10 @@ package io.budgetguard.deferred;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.budgetguard.config.Provider;
-import io.budgetguard.log.JsonLog;
 import io.budgetguard.pricing.ModelPrice;
 import io.budgetguard.pricing.PriceTable;
 import io.budgetguard.tenant.TenantObjects;
 import java.io.IOException;
-import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -27,18 +25,16 @@ public final class BackgroundResponses {
     private final Map<String, Provider> providers;
     private final PriceTable prices;
     private final ObjectMapper json;
-    private final Clock clock;
     private final ProviderHttp http = new ProviderHttp();
     private final int maxObjectBytes;
 
     public BackgroundResponses(TenantObjects objects, DeferredSettlement settlement, List<Provider> providers, PriceTable prices,
-                               ObjectMapper json, Clock clock, int maxObjectBytes) {
+                               ObjectMapper json, int maxObjectBytes) {
         this.objects = objects;
         this.settlement = settlement;
-        this.providers = BatchSettlement.byName(providers);
+        this.providers = DeferredSettlement.byName(providers);
         this.prices = prices;
         this.json = json;
-        this.clock = clock;
         this.maxObjectBytes = maxObjectBytes;
     }
 
@@ -48,26 +44,11 @@ public final class BackgroundResponses {
 
     /** One pass over the held responses; returns how many this pass settled. */
     public int runOnce() {
-        int settled = 0;
-        for (TenantObjects.Held h : objects.held(TenantObjects.RESPONSE, BatchSettlement.MAX_PER_PASS)) {
-            try {
-                HeldReservation held = HeldReservation.decode(h.tenantId(), h.reservation());
-                Provider p = providers.get(h.provider());
-                if (clock.millis() > held.reservation().deadlineMs() || p == null) {
-                    settlement.abandon(TenantObjects.RESPONSE, h.objectId(), h.tenantId());
-                    continue;
-                }
-                ProviderHttp.Got got = http.get(p, "/responses/" + h.objectId(), maxObjectBytes);
-                if (got.status() != 200) throw new IOException("the provider answered " + got.status() + " for the response");
-                if (settleFrom(h.objectId(), held, p.priceList(), json.readTree(got.body()))) settled++;
-            } catch (IOException | RuntimeException e) {
-                JsonLog.warn("background_poll_failed", "response", h.objectId(), "tenant", h.tenantId(), "error", e.toString());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return settled;
-            }
-        }
-        return settled;
+        return settlement.pass(TenantObjects.RESPONSE, providers, "background_poll_failed", (h, held, p) -> {
+            ProviderHttp.Got got = http.get(p, "/responses/" + h.objectId(), maxObjectBytes);
+            if (got.status() != 200) throw new IOException("the provider answered " + got.status() + " for the response");
+            return settleFrom(h.objectId(), held, p.priceList(), json.readTree(got.body()));
+        });
     }
 
     /** Settles a held response from the response object as the provider describes it, if it has ended; true when settled here. */

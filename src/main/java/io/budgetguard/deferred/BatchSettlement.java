@@ -23,8 +23,6 @@ import java.util.Set;
  */
 public final class BatchSettlement {
     static final Set<String> FINAL = Set.of("completed", "failed", "expired", "cancelled");
-    /** Held objects visited in one pass at most. */
-    static final int MAX_PER_PASS = 200;
     /** A batch object is small; anything larger is not one. */
     static final int MAX_OBJECT_BYTES = 1024 * 1024;
 
@@ -42,7 +40,7 @@ public final class BatchSettlement {
                            ObjectMapper json, Clock clock, long maxOutputBytes, int maxLineBytes) {
         this.objects = objects;
         this.settlement = settlement;
-        this.providers = byName(providers);
+        this.providers = DeferredSettlement.byName(providers);
         this.prices = prices;
         this.json = json;
         this.clock = clock;
@@ -50,35 +48,12 @@ public final class BatchSettlement {
         this.maxLineBytes = maxLineBytes;
     }
 
-    static Map<String, Provider> byName(List<Provider> providers) {
-        Map<String, Provider> byName = new java.util.HashMap<>();
-        for (Provider p : providers) byName.put(p.name(), p);
-        return Map.copyOf(byName);
-    }
-
     /** One pass over the held batches; returns how many this pass settled. */
     public int runOnce() {
-        int settled = 0;
-        for (TenantObjects.Held b : objects.held(TenantObjects.BATCH, MAX_PER_PASS)) {
-            try {
-                if (visit(b)) settled++;
-            } catch (IOException | RuntimeException e) {
-                JsonLog.warn("batch_poll_failed", "batch", b.objectId(), "tenant", b.tenantId(), "error", e.toString());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return settled;
-            }
-        }
-        return settled;
+        return settlement.pass(TenantObjects.BATCH, providers, "batch_poll_failed", this::visit);
     }
 
-    private boolean visit(TenantObjects.Held b) throws IOException, InterruptedException {
-        HeldReservation held = HeldReservation.decode(b.tenantId(), b.reservation());
-        Provider p = providers.get(b.provider());
-        if (clock.millis() > held.reservation().deadlineMs() || p == null) {
-            settlement.abandon(TenantObjects.BATCH, b.objectId(), b.tenantId());
-            return false;
-        }
+    private boolean visit(TenantObjects.Held b, HeldReservation held, Provider p) throws IOException, InterruptedException {
         ProviderHttp.Got got = http.get(p, "/batches/" + b.objectId(), MAX_OBJECT_BYTES);
         if (got.status() != 200) throw new IOException("the provider answered " + got.status() + " for the batch");
         JsonNode batch = json.readTree(got.body());

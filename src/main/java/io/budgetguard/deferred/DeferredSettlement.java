@@ -7,9 +7,12 @@ import io.budgetguard.core.WindowRef;
 import io.budgetguard.log.JsonLog;
 import io.budgetguard.metrics.Metrics;
 import io.budgetguard.tenant.TenantObjects;
+import io.budgetguard.config.Provider;
+import java.io.IOException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The settle of a held reservation, once, whoever sees its object end first (a worker's poll, a tenant's retrieve):
@@ -31,6 +34,49 @@ public final class DeferredSettlement {
         this.tenants = tenants;
         this.metrics = metrics;
         this.clock = clock;
+    }
+
+    /** Held objects visited in one pass at most. */
+    static final int MAX_PER_PASS = 200;
+
+    /** What a pass does with one held object whose provider is known and whose reservation is still in time. */
+    @FunctionalInterface
+    interface Visit {
+        /** True when this visit settled the object. */
+        boolean visit(TenantObjects.Held h, HeldReservation held, Provider provider) throws IOException, InterruptedException;
+    }
+
+    /**
+     * One pass over the held objects of {@code kind} (at most MAX_PER_PASS): one whose reservation passed its deadline,
+     * or whose provider is gone, is abandoned; each other is visited. A visit that fails is logged as {@code failedEvent}
+     * and tried again next pass. Returns how many this pass settled.
+     */
+    int pass(String kind, Map<String, Provider> providers, String failedEvent, Visit visit) {
+        int settled = 0;
+        for (TenantObjects.Held h : objects.held(kind, MAX_PER_PASS)) {
+            try {
+                HeldReservation held = HeldReservation.decode(h.tenantId(), h.reservation());
+                Provider p = providers.get(h.provider());
+                if (clock.millis() > held.reservation().deadlineMs() || p == null) {
+                    abandon(kind, h.objectId(), h.tenantId());
+                    continue;
+                }
+                if (visit.visit(h, held, p)) settled++;
+            } catch (IOException | RuntimeException e) {
+                JsonLog.warn(failedEvent, kind, h.objectId(), "tenant", h.tenantId(), "error", e.toString());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return settled;
+            }
+        }
+        return settled;
+    }
+
+    /** The providers by name, for a pass. */
+    static Map<String, Provider> byName(List<Provider> providers) {
+        Map<String, Provider> byName = new java.util.HashMap<>();
+        for (Provider p : providers) byName.put(p.name(), p);
+        return Map.copyOf(byName);
     }
 
     /** What the object's end reported: its tokens and its cost. */

@@ -98,8 +98,7 @@ public final class ProxyHandler implements AutoCloseable {
         io.budgetguard.tenant.TenantObjects store = new io.budgetguard.tenant.TenantObjects(ledger.database());
         this.objects = new OwnedObjects(store, router, json, clock);
         this.background = new io.budgetguard.deferred.BackgroundResponses(store, new io.budgetguard.deferred.DeferredSettlement(store,
-                counters, tenants, metrics, clock), router.providers(), prices, json,
-                clock, settings.maxBodyBytes());
+                counters, tenants, metrics, clock), router.providers(), prices, json, settings.maxBodyBytes());
         this.relay = new ResponseRelay(json, settings.maxSseEventBytes());
         this.models = new ModelList(json, router, prices);
     }
