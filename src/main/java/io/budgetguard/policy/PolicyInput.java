@@ -41,14 +41,9 @@ public final class PolicyInput {
         this.promptBytesMax = promptBytesMax;
     }
 
-    public String build(String tenantId, int rateLimitPerMin, List<WindowUsage> budgets, String keyId, String keyName,
-                        Request r, Instant now) {
-        return tree(tenantId, rateLimitPerMin, budgets, keyId, keyName, r, now, null).toString();
-    }
-
     /**
      * The input as a tree; the parts {@code reading} does not read (the prompt text, the params) are left out, as
-     * costly to gather (null: everything).
+     * costly to gather.
      */
     public ObjectNode tree(String tenantId, int rateLimitPerMin, List<WindowUsage> budgets, String keyId, String keyName,
                            Request r, Instant now, PolicyEngine.Loaded reading) {
@@ -84,11 +79,11 @@ public final class PolicyInput {
         req.put("end_user", r.endUser());
         ObjectNode tags = req.putObject("tags");
         r.tags().forEach(tags::put);
-        if (reading == null || reading.reads("request", "params")) params(req.putObject("params"), r.body());
-        if (reading == null || reading.reads("request", "prompt_text")) req.put("prompt_text", promptText(r.body()));
+        if (reading.reads("request", "params")) params(req.putObject("params"), r.body());
+        if (reading.reads("request", "prompt_text")) req.put("prompt_text", promptText(r.body()));
         ObjectNode time = in.putObject("time");
         ZonedDateTime t = now.atZone(ZoneOffset.UTC);
-        if (reading == null || reading.reads("time", "now")) time.put("now", now.toString());
+        if (reading.reads("time", "now")) time.put("now", now.toString());
         time.put("weekday", WEEKDAYS[t.getDayOfWeek().ordinal()]);
         time.put("hour_utc", t.getHour());
         return in;
